@@ -1,0 +1,468 @@
+//! Join handles: awaiting, cancelling and detaching a task.
+//!
+//! A [`JoinHandle`] names a task by its slot key and id and holds an `Rc`
+//! of the runtime, so it can read the task's slot directly. The output is
+//! never copied into a separate shared box: it stays in the task's own
+//! allocation until the handle moves it out through
+//! [`Task::take_output`](crate::task::Task).
+//!
+//! Read next: `combinators.rs` (`wait` and `gather` over many handles).
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll};
+
+use crate::runtime::Inner;
+use crate::task::{JoinPoll, Outcome, TaskId};
+
+/// An owned permission to await, cancel or check a spawned task; asyncio's
+/// `Task` object.
+///
+/// Awaiting it gives the task's output, or a [`JoinError`] if the task
+/// panicked or was cancelled. Dropping it *detaches* the task: it keeps
+/// running and its output is dropped when it finishes, as an asyncio task
+/// keeps running when nobody holds it.
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let handle = looplet::spawn(async { 6 * 7 });
+///     assert_eq!(handle.await.unwrap(), 42);
+/// });
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping the `.await` on a handle does not cancel the task (the task is
+/// detached). Use [`JoinHandle::cancel_on_drop`] for that.
+#[must_use = "dropping a JoinHandle detaches the task; `.await` it or call `cancel`"]
+pub struct JoinHandle<T> {
+    /// The runtime the task lives in.
+    rt: Rc<Inner>,
+    /// The task's slot.
+    key: usize,
+    /// The task's id.
+    id: TaskId,
+    /// Set once the result was taken: the slot is no longer ours.
+    done: bool,
+    /// The task's output type (`fn() -> T` keeps the handle `Unpin` for
+    /// every `T`).
+    _output: PhantomData<fn() -> T>,
+}
+
+impl<T> JoinHandle<T> {
+    /// A handle to task `(key, id)` of `rt`.
+    pub(crate) fn new(rt: Rc<Inner>, key: usize, id: TaskId) -> Self {
+        JoinHandle {
+            rt,
+            key,
+            id,
+            done: false,
+            _output: PhantomData,
+        }
+    }
+
+    /// The task's id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let a = looplet::spawn(async {});
+    ///     let b = looplet::spawn(async {});
+    ///     assert!(a.id() < b.id());
+    /// });
+    /// ```
+    pub fn id(&self) -> crate::TaskId {
+        self.id
+    }
+
+    /// Cancels the task: its future is dropped at once (its destructors
+    /// run) and awaiting this handle gives a cancelled [`JoinError`].
+    /// Returns `false` if the task had already finished; asyncio's
+    /// `task.cancel()`.
+    ///
+    /// A task cancelled before its first poll never runs. A task that
+    /// cancels itself (through a handle it was given) is dropped as soon as
+    /// its current poll returns, and ends cancelled even if that poll
+    /// finished it, as in asyncio.
+    ///
+    /// # Panics
+    ///
+    /// If the task's future panics while it is being dropped, the panic
+    /// propagates out of `cancel` (the task is cancelled all the same).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(std::future::pending::<()>());
+    ///     assert!(handle.cancel());
+    ///     assert!(handle.is_finished());
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    #[doc(alias = "abort")]
+    pub fn cancel(&self) -> bool {
+        if self.done {
+            return false;
+        }
+        let (cancelled, leftovers) = self.rt.scheduler().cancel(self.key, self.id);
+        if cancelled {
+            self.rt.note_cancelled(self.id);
+        }
+        leftovers.finish();
+        cancelled
+    }
+
+    /// Whether the task has finished: completed, panicked or cancelled;
+    /// asyncio's `task.done()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     assert!(!handle.is_finished());
+    ///     looplet::yield_now().await; // the task runs
+    ///     assert!(handle.is_finished());
+    /// });
+    /// ```
+    #[doc(alias = "done")]
+    pub fn is_finished(&self) -> bool {
+        self.done || self.rt.scheduler().is_finished(self.key, self.id)
+    }
+
+    /// Wraps the handle so that dropping it cancels the task.
+    ///
+    /// asyncio's `wait_for` cancels the task it gives up on; looplet's
+    /// timeouts only drop what they wrap, and dropping a plain handle
+    /// detaches. Wrap the handle to get asyncio's behaviour.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::Cell;
+    /// use std::rc::Rc;
+    ///
+    /// struct SetOnDrop(Rc<Cell<bool>>);
+    /// impl Drop for SetOnDrop {
+    ///     fn drop(&mut self) { self.0.set(true) }
+    /// }
+    ///
+    /// looplet::run(async {
+    ///     let dropped = Rc::new(Cell::new(false));
+    ///     let guard = SetOnDrop(dropped.clone());
+    ///     let task = looplet::spawn(async move {
+    ///         let _guard = guard;
+    ///         std::future::pending::<()>().await
+    ///     });
+    ///     drop(task.cancel_on_drop()); // a plain `drop(task)` would detach
+    ///     assert!(dropped.get());
+    /// });
+    /// ```
+    pub fn cancel_on_drop(self) -> CancelOnDrop<T> {
+        CancelOnDrop(Some(self))
+    }
+}
+
+impl<T: 'static> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(!self.done, "`JoinHandle` polled after it completed");
+        let poll = self
+            .rt
+            .scheduler()
+            .take_result(self.key, self.id, cx.waker());
+        match poll {
+            JoinPoll::Pending(leftovers) => {
+                leftovers.finish();
+                Poll::Pending
+            }
+            JoinPoll::Ready {
+                outcome,
+                cell,
+                leftovers,
+            } => {
+                self.done = true;
+                let result = match outcome {
+                    Outcome::Completed => {
+                        let mut output: Option<T> = None;
+                        let mut cell = cell.expect("a completed task keeps its output");
+                        cell.as_mut().take_output(&mut output as &mut dyn Any);
+                        Ok(output.expect("a completed task's output is taken once"))
+                    }
+                    Outcome::Cancelled => Err(JoinError::cancelled(self.id)),
+                    Outcome::Panicked(payload) => Err(JoinError::panic(self.id, payload)),
+                };
+                leftovers.finish();
+                Poll::Ready(result)
+            }
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        if !self.done {
+            let leftovers = self.rt.scheduler().detach(self.key, self.id);
+            leftovers.finish();
+        }
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("id", &self.id)
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// A [`JoinHandle`] that cancels its task when dropped; made by
+/// [`JoinHandle::cancel_on_drop`].
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let guard = looplet::spawn(std::future::pending::<()>()).cancel_on_drop();
+///     drop(guard); // the task is cancelled here
+/// });
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping it cancels the task: that is its purpose.
+#[must_use = "dropping a CancelOnDrop cancels the task at once"]
+#[derive(Debug)]
+pub struct CancelOnDrop<T>(Option<JoinHandle<T>>);
+
+impl<T> CancelOnDrop<T> {
+    /// The handle inside, which no longer cancels on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let guard = looplet::spawn(async { 1 }).cancel_on_drop();
+    ///     let handle = guard.into_inner();
+    ///     assert_eq!(handle.await.unwrap(), 1);
+    /// });
+    /// ```
+    pub fn into_inner(mut self) -> JoinHandle<T> {
+        self.0
+            .take()
+            .expect("the handle is present until `into_inner`")
+    }
+}
+
+impl<T> std::ops::Deref for CancelOnDrop<T> {
+    type Target = JoinHandle<T>;
+
+    fn deref(&self) -> &JoinHandle<T> {
+        self.0
+            .as_ref()
+            .expect("the handle is present until `into_inner`")
+    }
+}
+
+impl<T: 'static> Future for CancelOnDrop<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let handle = self
+            .0
+            .as_mut()
+            .expect("the handle is present until `into_inner`");
+        Pin::new(handle).poll(cx)
+    }
+}
+
+impl<T> Drop for CancelOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(handle) = &self.0 {
+            handle.cancel();
+        }
+    }
+}
+
+/// Why awaiting a [`JoinHandle`] gave no output: the task was cancelled, or
+/// it panicked.
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let err = looplet::spawn(async { panic!("boom") }).await.unwrap_err();
+///     assert!(err.is_panic());
+///     assert_eq!(err.to_string(), "task 2 panicked: boom");
+///     let payload = err.into_panic();
+///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+/// });
+/// ```
+pub struct JoinError {
+    /// The task that failed.
+    id: TaskId,
+    /// How it failed.
+    repr: Repr,
+}
+
+/// How a task failed.
+enum Repr {
+    /// It was cancelled.
+    Cancelled,
+    /// It panicked. The `Mutex` makes the error `Sync` (a panic payload is
+    /// only `Send`), so it can travel in `Box<dyn Error + Send + Sync>`.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    /// A cancelled task's error.
+    pub(crate) fn cancelled(id: TaskId) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    /// A panicked task's error.
+    pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Panic(Mutex::new(payload)),
+        }
+    }
+
+    /// Whether the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     handle.cancel();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let err = looplet::spawn(async { panic!() }).await.unwrap_err();
+    ///     assert!(err.is_panic());
+    /// });
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The id of the task that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     let id = handle.id();
+    ///     handle.cancel();
+    ///     assert_eq!(handle.await.unwrap_err().id(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The panic's payload, to inspect or to re-raise with
+    /// [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled rather than panicked; use
+    /// [`try_into_panic`](JoinError::try_into_panic) to check first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let err = looplet::spawn(async { panic!("{}", 7) }).await.unwrap_err();
+    ///     assert_eq!(err.into_panic().downcast_ref::<String>().unwrap(), "7");
+    /// });
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic().unwrap_or_else(|err| {
+            panic!("`JoinError::into_panic` called on {err}; check `is_panic` first")
+        })
+    }
+
+    /// The panic's payload, or the error back if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     handle.cancel();
+    ///     let err = handle.await.unwrap_err();
+    ///     assert!(err.try_into_panic().is_err());
+    /// });
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => {
+                Ok(payload.into_inner().unwrap_or_else(PoisonError::into_inner))
+            }
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic message, if the payload is a string.
+    fn panic_message(&self) -> Option<String> {
+        let Repr::Panic(payload) = &self.repr else {
+            return None;
+        };
+        let payload = payload.lock().unwrap_or_else(PoisonError::into_inner);
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => write!(f, "{} was cancelled", self.id),
+            (Repr::Panic(_), Some(message)) => write!(f, "{} panicked: {message}", self.id),
+            (Repr::Panic(_), None) => write!(f, "{} panicked", self.id),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Panic(_) => match self.panic_message() {
+                Some(message) => write!(f, "JoinError::Panic({}, {message:?})", self.id),
+                None => write!(f, "JoinError::Panic({}, ..)", self.id),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

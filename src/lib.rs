@@ -1,0 +1,84 @@
+//! looplet: a small single-threaded async executor with asyncio's model.
+//!
+//! A Rust program writes `looplet::run(main())` the way a Python program
+//! writes `asyncio.run(main())`, and gets asyncio's model: one thread,
+//! tasks that need not be `Send`, no locks, and FIFO scheduling you can
+//! reason about.
+//!
+//! ```
+//! let answer = looplet::run(async {
+//!     let task = looplet::spawn(async { 21 });
+//!     looplet::yield_now().await;
+//!     task.await.unwrap() * 2
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+//!
+//! # A tour in small steps
+//!
+//! **A task is a boxed future in a slot.** [`spawn`] boxes the future,
+//! puts it in a slab (a `Vec` that reuses freed slots) and appends its key
+//! to the run queue. The box holds the future and, once it finishes, its
+//! output, so a task costs one allocation for both.
+//!
+//! **The loop polls in batches.** Each turn counts the run queue and polls
+//! exactly that many tasks. A task woken during the turn (by itself, by
+//! `yield_now`, by another task) goes to the back for the next turn, so no
+//! task can starve the others, and ordering is asyncio's FIFO.
+//!
+//! **A waker is a slot key.** `std::task::Waker` must be `Send + Sync`, but
+//! tasks are not, so a waker carries only `(key, id)` and a pointer to the
+//! runtime's cross-thread inbox. On the executor's own thread a wake puts
+//! the key straight on the run queue; from any other thread it goes into a
+//! locked inbox and unparks the executor. The id guards against a stale
+//! waker whose slot now holds a newer task.
+//!
+//! **When nothing is ready, the thread parks** until a cross-thread wake.
+//! No busy polling.
+//!
+//! **A [`JoinHandle`] reads the task's slot.** Awaiting it moves the output
+//! out of the task's box; dropping it detaches the task; [`JoinHandle::cancel`]
+//! drops the future at once. A panic in a task is caught and becomes that
+//! task's [`JoinError`]; the other tasks go on.
+//!
+//! # Map of the source
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `runtime.rs` | [`run`], [`Builder`], [`Runtime`], [`spawn`]: the loop, parking, shutdown |
+//! | `task.rs` | the task cell, the task state machine, the scheduler's bookkeeping |
+//! | `waker.rs` | wakers, the cross-thread inbox, why no wakeup is lost |
+//! | `context.rs` | which runtime runs on this thread; nesting checks |
+//! | `join.rs` | [`JoinHandle`], [`JoinError`], [`CancelOnDrop`] |
+//! | `yield_now.rs` | [`yield_now`] |
+//! | `list.rs` | doubly-linked lists threaded through a slab |
+//! | `time/wheel/` | the hierarchical timing wheel |
+//!
+//! `docs/architecture.md` in the repository draws the whole on one page.
+//!
+//! # Where looplet is simpler than a production runtime
+//!
+//! * One thread, no work stealing: a task that blocks the thread blocks
+//!   every task.
+//! * Safe code only. tokio puts a task's future, state and waker in one
+//!   allocation with a hand-written vtable; looplet keeps the `Send + Sync`
+//!   waker apart from the `!Send` future, at the cost of a second small
+//!   allocation per task.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(missing_debug_implementations, rust_2018_idioms)]
+
+mod context;
+mod join;
+mod list;
+mod runtime;
+mod task;
+pub mod time;
+mod waker;
+mod yield_now;
+
+pub use join::{CancelOnDrop, JoinError, JoinHandle};
+pub use runtime::{Builder, Runtime, run, spawn};
+pub use task::TaskId;
+pub use yield_now::{YieldNow, yield_now};

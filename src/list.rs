@@ -1,0 +1,195 @@
+//! Doubly-linked lists threaded through a [`Slab`].
+//!
+//! The timer wheel keeps one list per slot and the [`Event`](crate::Event)
+//! keeps one list of waiters. Both need the same three things: append at the
+//! back (so order is first come, first served), unlink any entry in O(1)
+//! when its owner is dropped, and walk the list front to back. A `Vec` cannot
+//! unlink from the middle in O(1) and a `VecDeque` of keys leaves holes;
+//! `std::collections::LinkedList` allocates a node per entry. So the nodes
+//! live in a `Slab` the owner already has, and a [`List`] is just a head and
+//! a tail key: no allocation per entry, and freed keys are reused.
+//!
+//! # Invariants
+//!
+//! * A node is in at most one list at a time, and its [`Links`] are
+//!   [`Links::default`] (both ends `NIL`) whenever it is in none.
+//! * For a non-empty list, `head`'s `prev` and `tail`'s `next` are `NIL`,
+//!   and following `next` from `head` reaches `tail`.
+//!
+//! Keys are stored as `u32` to keep nodes small (an `Event` waiter is a
+//! waker and these links: 24 bytes); a slab past four billion entries panics.
+//!
+//! Read next: `time/wheel.rs` (slots) or `event.rs` (waiters).
+
+use slab::Slab;
+
+/// The "no node" key.
+const NIL: u32 = u32::MAX;
+
+/// The two links a node needs to be in a [`List`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Links {
+    /// Key of the previous node, or `NIL` at the head.
+    prev: u32,
+    /// Key of the next node, or `NIL` at the tail.
+    next: u32,
+}
+
+impl Default for Links {
+    fn default() -> Self {
+        Links {
+            prev: NIL,
+            next: NIL,
+        }
+    }
+}
+
+/// A slab entry that can be linked into a [`List`].
+pub(crate) trait Node {
+    /// The node's links, owned by whichever list it is in.
+    fn links(&mut self) -> &mut Links;
+}
+
+/// A list of slab keys, oldest first.
+#[derive(Debug)]
+pub(crate) struct List {
+    /// The oldest node, or `NIL` when empty.
+    head: u32,
+    /// The newest node, or `NIL` when empty.
+    tail: u32,
+}
+
+impl Default for List {
+    fn default() -> Self {
+        List::new()
+    }
+}
+
+/// Converts a slab key to its stored form.
+fn short(key: usize) -> u32 {
+    let short = u32::try_from(key).unwrap_or(NIL);
+    assert!(short != NIL, "looplet: more than 4 billion list entries");
+    short
+}
+
+impl List {
+    /// An empty list.
+    pub(crate) const fn new() -> Self {
+        List {
+            head: NIL,
+            tail: NIL,
+        }
+    }
+
+    /// Whether the list has no node.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+
+    /// The oldest node's key.
+    pub(crate) fn front(&self) -> Option<usize> {
+        (self.head != NIL).then_some(self.head as usize)
+    }
+
+    /// Appends `key` (which must be in no list) at the back.
+    pub(crate) fn push_back<T: Node>(&mut self, slab: &mut Slab<T>, key: usize) {
+        debug_assert_eq!(
+            *slab[key].links(),
+            Links::default(),
+            "node {key} is already in a list"
+        );
+        let short = short(key);
+        slab[key].links().prev = self.tail;
+        if self.tail == NIL {
+            self.head = short;
+        } else {
+            slab[self.tail as usize].links().next = short;
+        }
+        self.tail = short;
+    }
+
+    /// Unlinks `key`, which must be in this list.
+    pub(crate) fn remove<T: Node>(&mut self, slab: &mut Slab<T>, key: usize) {
+        let Links { prev, next } = std::mem::take(slab[key].links());
+        if prev == NIL {
+            debug_assert_eq!(self.head as usize, key, "node {key} is not in this list");
+            self.head = next;
+        } else {
+            slab[prev as usize].links().next = next;
+        }
+        if next == NIL {
+            debug_assert_eq!(self.tail as usize, key, "node {key} is not in this list");
+            self.tail = prev;
+        } else {
+            slab[next as usize].links().prev = prev;
+        }
+    }
+
+    /// Unlinks and returns the oldest node's key.
+    pub(crate) fn pop_front<T: Node>(&mut self, slab: &mut Slab<T>) -> Option<usize> {
+        let key = self.front()?;
+        self.remove(slab, key);
+        Some(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Default)]
+    struct N(Links);
+    impl Node for N {
+        fn links(&mut self) -> &mut Links {
+            &mut self.0
+        }
+    }
+
+    fn drain(list: &mut List, slab: &mut Slab<N>) -> Vec<usize> {
+        std::iter::from_fn(|| list.pop_front(slab)).collect()
+    }
+
+    #[test]
+    fn push_back_keeps_insertion_order() {
+        let mut slab = Slab::new();
+        let mut list = List::new();
+        let keys: Vec<usize> = (0..5).map(|_| slab.insert(N::default())).collect();
+        for &k in &keys {
+            list.push_back(&mut slab, k);
+        }
+        assert_eq!(drain(&mut list, &mut slab), keys);
+        assert!(list.is_empty());
+    }
+
+    #[test]
+    fn remove_head_middle_and_tail() {
+        let mut slab = Slab::new();
+        let mut list = List::new();
+        let k: Vec<usize> = (0..5).map(|_| slab.insert(N::default())).collect();
+        for &key in &k {
+            list.push_back(&mut slab, key);
+        }
+        list.remove(&mut slab, k[0]);
+        list.remove(&mut slab, k[2]);
+        list.remove(&mut slab, k[4]);
+        assert_eq!(
+            *slab[k[2]].links(),
+            Links::default(),
+            "removed node is unlinked"
+        );
+        assert_eq!(drain(&mut list, &mut slab), vec![k[1], k[3]]);
+    }
+
+    #[test]
+    fn removed_node_can_join_again_at_the_back() {
+        let mut slab = Slab::new();
+        let mut list = List::new();
+        let a = slab.insert(N::default());
+        let b = slab.insert(N::default());
+        list.push_back(&mut slab, a);
+        list.push_back(&mut slab, b);
+        list.remove(&mut slab, a);
+        list.push_back(&mut slab, a);
+        assert_eq!(drain(&mut list, &mut slab), vec![b, a]);
+    }
+}

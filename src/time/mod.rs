@@ -1,0 +1,3 @@
+//! Time: the timing wheel (and, soon, sleeps and timeouts).
+
+pub mod wheel;

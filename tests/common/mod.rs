@@ -1,0 +1,121 @@
+//! Helpers shared by the integration tests: a log of events, drop flags,
+//! poll counters, and a thread's CPU time.
+#![allow(dead_code)]
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+/// An ordered record of what happened, shared between tasks.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Self {
+        Log::default()
+    }
+
+    pub fn push(&self, entry: impl Into<String>) {
+        self.0.borrow_mut().push(entry.into());
+    }
+
+    /// Everything logged so far, emptying the log.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.borrow_mut())
+    }
+
+    pub fn snapshot(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// Sets a shared flag when dropped: proves a future's destructors ran.
+pub struct DropFlag(Rc<Cell<bool>>);
+
+impl DropFlag {
+    /// A flag and the guard that sets it.
+    pub fn new() -> (DropFlag, Rc<Cell<bool>>) {
+        let flag = Rc::new(Cell::new(false));
+        (DropFlag(flag.clone()), flag)
+    }
+}
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+/// A future that never completes on its own, counts its polls, and keeps
+/// the last waker it was given so a test can wake it by hand.
+#[derive(Clone, Default)]
+pub struct Probe {
+    pub polls: Rc<Cell<usize>>,
+    pub waker: Rc<RefCell<Option<Waker>>>,
+    pub ready: Rc<Cell<bool>>,
+}
+
+impl Probe {
+    pub fn new() -> Self {
+        Probe::default()
+    }
+
+    /// The future to spawn; completes once `ready` is set and it is polled.
+    pub fn future(&self) -> ProbeFuture {
+        ProbeFuture(self.clone())
+    }
+
+    pub fn wake(&self) {
+        self.waker
+            .borrow()
+            .as_ref()
+            .expect("probe was polled")
+            .wake_by_ref();
+    }
+
+    pub fn polls(&self) -> usize {
+        self.polls.get()
+    }
+}
+
+pub struct ProbeFuture(Probe);
+
+impl Future for ProbeFuture {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let probe = &self.0;
+        probe.polls.set(probe.polls.get() + 1);
+        *probe.waker.borrow_mut() = Some(cx.waker().clone());
+        if probe.ready.get() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+/// CPU time the calling thread has used, from the kernel's scheduler
+/// statistics (Linux).
+pub fn thread_cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/thread-self/schedstat")
+        .expect("/proc/thread-self/schedstat is readable on Linux");
+    let nanos: u64 = stat
+        .split_whitespace()
+        .next()
+        .and_then(|field| field.parse().ok())
+        .expect("schedstat starts with the CPU time in nanoseconds");
+    Duration::from_nanos(nanos)
+}
+
+/// The message of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}

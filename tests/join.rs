@@ -1,0 +1,309 @@
+//! Join handles: results, cancellation, detaching, panics, and `JoinError`.
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use common::{DropFlag, Log, Probe};
+use looplet::{JoinError, JoinHandle, run, spawn, yield_now};
+
+#[test]
+fn cancel_before_first_poll_never_runs() {
+    let ran = Rc::new(Cell::new(false));
+    run({
+        let ran = ran.clone();
+        async move {
+            let (flag, dropped) = DropFlag::new();
+            let task = spawn(async move {
+                let _flag = flag;
+                ran.set(true);
+            });
+            assert!(task.cancel());
+            assert!(dropped.get(), "the future was dropped at once");
+            assert!(task.is_finished());
+            yield_now().await;
+            let err = task.await.unwrap_err();
+            assert!(err.is_cancelled() && !err.is_panic());
+        }
+    });
+    assert!(!ran.get());
+}
+
+#[test]
+fn cancel_while_pending_drops_the_future_at_once() {
+    run(async {
+        let (flag, dropped) = DropFlag::new();
+        let probe = Probe::new();
+        let task = spawn({
+            let future = probe.future();
+            async move {
+                let _flag = flag;
+                future.await;
+            }
+        });
+        yield_now().await;
+        assert_eq!(probe.polls(), 1);
+        assert!(!dropped.get());
+        assert!(task.cancel());
+        assert!(dropped.get(), "destructors ran inside `cancel`");
+        probe.wake(); // a stale wake of the cancelled task
+        yield_now().await;
+        assert_eq!(probe.polls(), 1, "a cancelled task is never polled again");
+        assert!(task.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn cancel_after_finish_returns_false_and_keeps_the_output() {
+    run(async {
+        let task = spawn(async { "output" });
+        yield_now().await;
+        assert!(task.is_finished());
+        assert!(!task.cancel());
+        assert_eq!(task.await.unwrap(), "output");
+    });
+}
+
+#[test]
+fn cancel_twice_returns_false_the_second_time() {
+    run(async {
+        let task = spawn(std::future::pending::<()>());
+        assert!(task.cancel());
+        assert!(!task.cancel());
+    });
+}
+
+#[test]
+fn cancelled_while_queued_then_awaited_in_the_same_turn() {
+    // The task is cancelled while its key sits in the run queue; the slot
+    // must survive until the queue reaches it, then be freed.
+    run(async {
+        let task = spawn(async { 1 });
+        task.cancel();
+        assert!(task.await.unwrap_err().is_cancelled());
+        yield_now().await;
+        let next = spawn(async { 2 });
+        assert_eq!(next.await.unwrap(), 2);
+    });
+}
+
+#[test]
+fn a_task_cancelling_itself_ends_cancelled_after_its_poll() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let own: Rc<Cell<Option<JoinHandle<()>>>> = Rc::new(Cell::new(None));
+            let task = spawn({
+                let own = own.clone();
+                let log = log.clone();
+                async move {
+                    yield_now().await;
+                    let handle = own.take().unwrap();
+                    log.push(format!("cancel returned {}", handle.cancel()));
+                    own.set(Some(handle));
+                    log.push("still running until this poll returns");
+                    yield_now().await;
+                    log.push("never reached");
+                }
+            });
+            let id = task.id();
+            own.set(Some(task));
+            for _ in 0..4 {
+                yield_now().await;
+            }
+            let task = own.take().unwrap();
+            let err = task.await.unwrap_err();
+            assert!(err.is_cancelled());
+            assert_eq!(err.id(), id);
+        }
+    });
+    assert_eq!(
+        log.take(),
+        [
+            "cancel returned true",
+            "still running until this poll returns"
+        ]
+    );
+}
+
+#[test]
+fn dropping_a_handle_detaches_the_task() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let inner = log.clone();
+            drop(spawn(async move {
+                yield_now().await;
+                inner.push("detached task finished");
+            }));
+            for _ in 0..3 {
+                yield_now().await;
+            }
+        }
+    });
+    assert_eq!(log.take(), ["detached task finished"]);
+}
+
+#[test]
+fn detached_task_output_is_dropped_when_it_finishes() {
+    run(async {
+        let (flag, dropped) = DropFlag::new();
+        drop(spawn(async move { flag }));
+        yield_now().await;
+        assert!(dropped.get(), "nobody will take the output: it is dropped");
+    });
+}
+
+#[test]
+fn a_panicking_task_does_not_take_the_others_down() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let bad = spawn(async {
+                yield_now().await;
+                panic!("task failed on purpose");
+            });
+            let good = {
+                let log = log.clone();
+                spawn(async move {
+                    for i in 0..3 {
+                        log.push(format!("good {i}"));
+                        yield_now().await;
+                    }
+                    "good result"
+                })
+            };
+            let err = bad.await.unwrap_err();
+            assert!(err.is_panic() && !err.is_cancelled());
+            assert_eq!(
+                err.to_string(),
+                format!("{} panicked: task failed on purpose", err.id())
+            );
+            let payload = err.into_panic();
+            assert_eq!(
+                payload.downcast_ref::<&str>(),
+                Some(&"task failed on purpose")
+            );
+            assert_eq!(good.await.unwrap(), "good result");
+        }
+    });
+    assert_eq!(log.take(), ["good 0", "good 1", "good 2"]);
+}
+
+#[test]
+fn panic_payload_of_any_type_comes_back() {
+    run(async {
+        let err = spawn(async { std::panic::panic_any(17u32) })
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), format!("{} panicked", err.id()));
+        assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 17);
+    });
+}
+
+#[test]
+fn join_error_is_a_send_sync_std_error() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>(_: &E) {}
+    run(async {
+        let task = spawn(std::future::pending::<()>());
+        task.cancel();
+        let err = task.await.unwrap_err();
+        assert_error(&err);
+        assert_eq!(err.to_string(), format!("{} was cancelled", err.id()));
+        assert_eq!(
+            format!("{err:?}"),
+            format!("JoinError::Cancelled({})", err.id())
+        );
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(err);
+        assert!(boxed.to_string().ends_with("was cancelled"));
+
+        let err = spawn(async { panic!("boom") }).await.unwrap_err();
+        assert_eq!(
+            format!("{err:?}"),
+            format!("JoinError::Panic({}, \"boom\")", err.id())
+        );
+        let payload = err
+            .try_into_panic()
+            .expect("a panic error gives its payload back");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+
+        let task = spawn(async {});
+        task.cancel();
+        let cancelled: JoinError = task.await.unwrap_err();
+        assert!(cancelled.try_into_panic().unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+#[should_panic(expected = "`JoinError::into_panic` called on task")]
+fn into_panic_on_a_cancelled_error_panics_with_a_clear_message() {
+    run(async {
+        let task = spawn(async {});
+        task.cancel();
+        task.await.unwrap_err().into_panic();
+    });
+}
+
+#[test]
+fn awaiting_a_handle_registers_and_is_woken() {
+    run(async {
+        let probe = Probe::new();
+        let task = spawn(probe.future());
+        let waiter = spawn(async move { task.await.is_ok() });
+        yield_now().await;
+        yield_now().await;
+        assert!(!waiter.is_finished());
+        probe.ready.set(true);
+        probe.wake();
+        assert!(waiter.await.unwrap());
+    });
+}
+
+#[test]
+fn cancel_on_drop_cancels_and_into_inner_disarms() {
+    run(async {
+        let (flag, dropped) = DropFlag::new();
+        let guard = spawn(async move {
+            let _flag = flag;
+            std::future::pending::<()>().await
+        })
+        .cancel_on_drop();
+        assert!(!guard.is_finished());
+        drop(guard);
+        assert!(dropped.get());
+
+        let guard = spawn(async { 5 }).cancel_on_drop();
+        let handle = guard.into_inner();
+        yield_now().await;
+        assert_eq!(handle.await.unwrap(), 5);
+    });
+}
+
+#[test]
+fn cancelling_a_task_whose_destructor_panics_propagates_to_the_caller() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("destructor panicked");
+        }
+    }
+    run(async {
+        let victim = spawn(async {
+            let _p = PanicOnDrop;
+            std::future::pending::<()>().await
+        });
+        yield_now().await;
+        let canceller = spawn(async move {
+            victim.cancel();
+        });
+        let err = canceller.await.unwrap_err();
+        assert!(
+            err.is_panic(),
+            "the panic went to the task that called cancel"
+        );
+    });
+}

@@ -1,0 +1,67 @@
+//! Misuse gets a clear panic message, never a hang.
+
+mod common;
+
+use std::panic::{self, AssertUnwindSafe};
+
+use common::panic_message;
+use looplet::{Builder, run, spawn, yield_now};
+
+#[test]
+#[should_panic(
+    expected = "`looplet::spawn` called outside a runtime; call it from inside `looplet::run`"
+)]
+fn spawn_outside_a_runtime_panics_naming_the_fix() {
+    drop(spawn(async {}));
+}
+
+#[test]
+#[should_panic(expected = "`looplet::run` cannot be called from within a running runtime")]
+fn nested_run_panics_like_asyncio() {
+    run(async {
+        run(async {});
+    });
+}
+
+#[test]
+#[should_panic(expected = "`Runtime::block_on` cannot be called from within a running runtime")]
+fn nested_block_on_panics() {
+    let outer = Builder::new().build();
+    let inner = Builder::new().build();
+    outer.block_on(async {
+        inner.block_on(async {});
+    });
+}
+
+#[test]
+fn nested_run_inside_a_task_fails_only_that_task() {
+    let err = run(async { spawn(async { run(async {}) }).await.unwrap_err() });
+    let message = panic_message(&*err.into_panic());
+    assert!(
+        message.contains("cannot be called from within a running runtime"),
+        "{message}"
+    );
+}
+
+#[test]
+fn thread_works_again_after_a_nested_run_panic() {
+    let result = panic::catch_unwind(AssertUnwindSafe(|| run(async { run(async {}) })));
+    assert!(result.is_err());
+    assert_eq!(run(async { 1 }), 1);
+}
+
+#[test]
+#[should_panic(expected = "`JoinHandle` polled after it completed")]
+fn polling_a_handle_after_completion_panics() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Context;
+    run(async {
+        let mut handle = spawn(async {});
+        yield_now().await;
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        assert!(Pin::new(&mut handle).poll(&mut cx).is_ready());
+        let _ = Pin::new(&mut handle).poll(&mut cx);
+    });
+}

@@ -1,0 +1,260 @@
+//! Scheduling order: FIFO spawn order, round-robin `yield_now`, batches,
+//! and at most one queue entry per task.
+
+mod common;
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use common::{Log, Probe};
+use looplet::{Builder, JoinHandle, run, spawn, yield_now};
+
+/// Spawns a task that logs `name` each time it runs a step, `steps` times,
+/// yielding between steps.
+fn stepper(log: &Log, name: &'static str, steps: usize) -> JoinHandle<()> {
+    let log = log.clone();
+    spawn(async move {
+        for step in 0..steps {
+            log.push(format!("{name}{step}"));
+            if step + 1 < steps {
+                yield_now().await;
+            }
+        }
+    })
+}
+
+#[test]
+fn main_result_is_returned() {
+    assert_eq!(run(async { 6 * 7 }), 42);
+    let s: String = run(async { String::from("owned") });
+    assert_eq!(s, "owned");
+}
+
+#[test]
+fn spawned_tasks_first_run_in_spawn_order() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let handles: Vec<_> = ["a", "b", "c", "d"]
+                .into_iter()
+                .map(|n| stepper(&log, n, 1))
+                .collect();
+            log.push("main spawned");
+            for handle in handles {
+                handle.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(log.take(), ["main spawned", "a0", "b0", "c0", "d0"]);
+}
+
+#[test]
+fn yield_now_round_robins_in_fifo_order() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let a = stepper(&log, "a", 3);
+            let b = stepper(&log, "b", 3);
+            let c = stepper(&log, "c", 2);
+            a.await.unwrap();
+            b.await.unwrap();
+            c.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["a0", "b0", "c0", "a1", "b1", "c1", "a2", "b2"]);
+}
+
+#[test]
+fn main_takes_part_in_the_queue_like_a_task() {
+    // asyncio: main yields with sleep(0), so every task queued before it runs.
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let a = stepper(&log, "a", 2);
+            let b = stepper(&log, "b", 2);
+            log.push("main0");
+            yield_now().await;
+            log.push("main1");
+            yield_now().await;
+            log.push("main2");
+            a.await.unwrap();
+            b.await.unwrap();
+        }
+    });
+    assert_eq!(
+        log.take(),
+        ["main0", "a0", "b0", "main1", "a1", "b1", "main2"]
+    );
+}
+
+#[test]
+fn tasks_spawned_during_a_turn_run_next_turn_in_spawn_order() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let outer_log = log.clone();
+            let outer = spawn(async move {
+                outer_log.push("outer");
+                let x = stepper(&outer_log, "x", 1);
+                let y = stepper(&outer_log, "y", 1);
+                outer_log.push("outer spawned x, y");
+                x.await.unwrap();
+                y.await.unwrap();
+            });
+            let z = stepper(&log, "z", 1);
+            outer.await.unwrap();
+            z.await.unwrap();
+        }
+    });
+    // z was queued before x and y existed.
+    assert_eq!(
+        log.take(),
+        ["outer", "outer spawned x, y", "z0", "x0", "y0"]
+    );
+}
+
+#[test]
+fn a_self_waking_task_cannot_starve_the_others() {
+    // `spinner` wakes itself on every poll and never finishes by itself; the
+    // batch rule still lets `finisher` run, and it cancels the spinner.
+    let spins = Rc::new(Cell::new(0u32));
+    run({
+        let spins = spins.clone();
+        async move {
+            let spinner = spawn(async move {
+                loop {
+                    spins.set(spins.get() + 1);
+                    yield_now().await;
+                }
+            });
+            let finisher = spawn(async { "done" });
+            assert_eq!(finisher.await.unwrap(), "done");
+            assert!(spinner.cancel());
+        }
+    });
+    assert!(
+        spins.get() <= 2,
+        "spinner ran {} times before the others",
+        spins.get()
+    );
+}
+
+#[test]
+fn a_task_woken_twice_is_polled_once() {
+    let probe = Probe::new();
+    run({
+        let probe = probe.clone();
+        async move {
+            let task = spawn(probe.future());
+            yield_now().await; // first poll
+            assert_eq!(probe.polls(), 1);
+            probe.wake();
+            probe.wake();
+            probe.wake();
+            yield_now().await;
+            yield_now().await;
+            assert_eq!(probe.polls(), 2, "three wakes, one poll");
+            task.cancel();
+        }
+    });
+}
+
+#[test]
+fn a_task_woken_while_running_is_polled_again_once() {
+    // Wakes itself twice in one poll: it goes to the back once.
+    let polls = Rc::new(Cell::new(0));
+    run({
+        let polls = polls.clone();
+        async move {
+            let task = spawn(std::future::poll_fn(move |cx| {
+                polls.set(polls.get() + 1);
+                if polls.get() < 3 {
+                    cx.waker().wake_by_ref();
+                    cx.waker().wake_by_ref();
+                    std::task::Poll::Pending
+                } else {
+                    std::task::Poll::Ready(())
+                }
+            }));
+            task.await.unwrap();
+        }
+    });
+    assert_eq!(polls.get(), 3);
+}
+
+#[test]
+fn a_woken_task_goes_behind_tasks_already_queued() {
+    let log = Log::new();
+    let probe = Probe::new();
+    run({
+        let log = log.clone();
+        let probe = probe.clone();
+        async move {
+            let woken = {
+                let log = log.clone();
+                let probe = probe.clone();
+                spawn(async move {
+                    probe.future().await;
+                    log.push("woken");
+                })
+            };
+            yield_now().await; // `woken` is now idle inside the probe
+            let a = stepper(&log, "a", 1);
+            probe.ready.set(true);
+            probe.wake();
+            let b = stepper(&log, "b", 1);
+            a.await.unwrap();
+            b.await.unwrap();
+            woken.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["a0", "woken", "b0"]);
+}
+
+#[test]
+// Returns a handle out of `block_on` on purpose: tasks outlive it.
+#[allow(clippy::async_yields_async)]
+fn runtime_runs_several_block_ons_and_keeps_tasks_between_them() {
+    let rt = Builder::new().build();
+    assert_eq!(rt.block_on(async { 1 }), 1);
+    let log = Log::new();
+    let handle = rt.block_on({
+        let log = log.clone();
+        async move { stepper(&log, "t", 3) }
+    });
+    // Main returned at its first poll, before the task's first turn.
+    assert_eq!(log.snapshot(), Vec::<String>::new());
+    rt.block_on(handle).unwrap();
+    assert_eq!(log.take(), ["t0", "t1", "t2"]);
+}
+
+#[test]
+fn run_can_be_called_again_on_the_same_thread() {
+    for i in 0..3 {
+        assert_eq!(
+            run(async move { spawn(async move { i }).await.unwrap() }),
+            i
+        );
+    }
+}
+
+#[test]
+fn many_tasks_complete_and_slots_are_reused() {
+    let total = run(async {
+        let mut sum = 0u64;
+        for round in 0..10u64 {
+            let handles: Vec<_> = (0..1000u64)
+                .map(|i| spawn(async move { round * 1000 + i }))
+                .collect();
+            for handle in handles {
+                sum += handle.await.unwrap();
+            }
+        }
+        sum
+    });
+    assert_eq!(total, (0..10_000u64).sum());
+}

@@ -1,0 +1,182 @@
+//! What happens when `run` returns, when main panics, and when a runtime is
+//! dropped with tasks still alive.
+
+mod common;
+
+use std::cell::Cell;
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+
+use common::{DropFlag, Log, panic_message};
+use looplet::{Builder, JoinHandle, run, spawn, yield_now};
+
+#[test]
+fn leftover_tasks_are_dropped_before_run_returns() {
+    let (flag_a, dropped_a) = DropFlag::new();
+    let (flag_b, dropped_b) = DropFlag::new();
+    run(async move {
+        // One never polled, one parked.
+        drop(spawn(async move {
+            let _f = flag_a;
+            std::future::pending::<()>().await
+        }));
+        let parked = spawn(async move {
+            let _f = flag_b;
+            std::future::pending::<()>().await
+        });
+        yield_now().await;
+        drop(parked);
+    });
+    assert!(dropped_a.get() && dropped_b.get());
+}
+
+#[test]
+fn tasks_spawned_by_destructors_during_shutdown_are_dropped_too() {
+    struct SpawnOnDrop(Rc<Cell<u32>>, u32);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+            if self.1 > 0 {
+                // A chain of destructors that spawn: each new task is
+                // cancelled at once, so shutdown terminates.
+                let next = SpawnOnDrop(self.0.clone(), self.1 - 1);
+                drop(spawn(async move {
+                    let _next = next;
+                    std::future::pending::<()>().await
+                }));
+            }
+        }
+    }
+    let drops = Rc::new(Cell::new(0));
+    run({
+        let drops = drops.clone();
+        async move {
+            let guard = SpawnOnDrop(drops, 5);
+            drop(spawn(async move {
+                let _g = guard;
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        }
+    });
+    assert_eq!(drops.get(), 6);
+}
+
+#[test]
+// Returns a handle out of `block_on` on purpose: tasks outlive it.
+#[allow(clippy::async_yields_async)]
+fn a_handle_kept_past_the_runtime_reports_cancelled() {
+    let rt = Builder::new().build();
+    let handle: JoinHandle<()> = rt.block_on(async { spawn(std::future::pending()) });
+    drop(rt);
+    assert!(handle.is_finished());
+    // Awaiting it on another runtime gives the result at once.
+    let err = run(handle).unwrap_err();
+    assert!(err.is_cancelled());
+}
+
+#[test]
+fn spawn_during_shutdown_from_a_destructor_reports_cancelled() {
+    let seen = Rc::new(Cell::new(None));
+    struct Spawner(Rc<Cell<Option<bool>>>);
+    impl Drop for Spawner {
+        fn drop(&mut self) {
+            let late = spawn(async {});
+            self.0.set(Some(late.is_finished()));
+        }
+    }
+    run({
+        let seen = seen.clone();
+        async move {
+            let spawner = Spawner(seen);
+            drop(spawn(async move {
+                let _s = spawner;
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        }
+    });
+    assert_eq!(seen.get(), Some(true));
+}
+
+#[test]
+fn panic_in_main_propagates_after_tasks_are_dropped_and_the_thread_can_run_again() {
+    let (flag, dropped) = DropFlag::new();
+    let log = Log::new();
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        run({
+            let log = log.clone();
+            async move {
+                let l = log.clone();
+                drop(spawn(async move {
+                    let _f = flag;
+                    l.push("task started");
+                    std::future::pending::<()>().await
+                }));
+                yield_now().await;
+                panic!("main failed on purpose");
+            }
+        })
+    }));
+    let payload = result.unwrap_err();
+    assert_eq!(panic_message(&*payload), "main failed on purpose");
+    assert!(
+        dropped.get(),
+        "the task was dropped before the panic left `run`"
+    );
+    assert_eq!(log.take(), ["task started"]);
+    // The thread is usable again.
+    assert_eq!(run(async { spawn(async { 3 }).await.unwrap() }), 3);
+}
+
+#[test]
+fn panic_in_block_on_leaves_the_runtime_usable() {
+    let rt = Builder::new().build();
+    let result = panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(async { panic!("once") })));
+    assert!(result.is_err());
+    assert_eq!(rt.block_on(async { spawn(async { 4 }).await.unwrap() }), 4);
+}
+
+#[test]
+fn dropping_a_runtime_cancels_its_tasks() {
+    let rt = Builder::new().build();
+    let (flag, dropped) = DropFlag::new();
+    rt.block_on(async move {
+        drop(spawn(async move {
+            let _f = flag;
+            std::future::pending::<()>().await
+        }));
+    });
+    assert!(!dropped.get(), "tasks outlive a block_on");
+    drop(rt);
+    assert!(dropped.get());
+}
+
+#[test]
+fn a_panicking_destructor_at_shutdown_is_raised_after_everything_is_dropped() {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("destructor panicked at shutdown");
+        }
+    }
+    let (flag, dropped) = DropFlag::new();
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        run(async move {
+            drop(spawn(async move {
+                let _p = PanicOnDrop;
+                std::future::pending::<()>().await
+            }));
+            drop(spawn(async move {
+                let _f = flag;
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        })
+    }));
+    assert_eq!(
+        panic_message(&*result.unwrap_err()),
+        "destructor panicked at shutdown"
+    );
+    assert!(dropped.get(), "the other task was still dropped");
+}
