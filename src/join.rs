@@ -18,7 +18,7 @@ use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use crate::runtime::Inner;
-use crate::task::{JoinPoll, Outcome, TaskId};
+use crate::task::{Cancel, JoinPoll, Outcome, TaskId};
 
 /// An owned permission to await, cancel or check a spawned task; asyncio's
 /// `Task` object.
@@ -113,12 +113,10 @@ impl<T> JoinHandle<T> {
         if self.done {
             return false;
         }
-        let (cancelled, leftovers) = self.rt.scheduler().cancel(self.key, self.id);
-        if cancelled {
-            self.rt.note_cancelled(self.id);
-        }
+        let (cancel, leftovers) = self.rt.scheduler().cancel(self.key, self.id);
+        self.rt.note_cancel(self.id, cancel);
         leftovers.finish();
-        cancelled
+        cancel != Cancel::Finished
     }
 
     /// Whether the task has finished: completed, panicked or cancelled;

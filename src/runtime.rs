@@ -9,7 +9,12 @@
 //!    When the entry is `block_on`'s main future and it returns `Ready`,
 //!    `block_on` returns.
 //! 2. **Inbox.** Move wakes that came from other threads into the queue.
-//! 3. **Park** if the queue is still empty, until a cross-thread wake.
+//! 3. **Timers.** Read the clock once and wake every timer whose deadline
+//!    has passed, earliest first: those tasks queue behind the work that
+//!    was already ready.
+//! 4. **Park** if the queue is still empty: until the next timer deadline
+//!    or a cross-thread wake. On a paused clock, jump the clock to the next
+//!    deadline instead.
 //!
 //! The main future of a `block_on` takes part in the queue like any task
 //! (it has a slot; only its future stays on the caller's stack), which is
@@ -36,13 +41,19 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
 use futures_task::waker_ref;
 
 use crate::context;
 use crate::join::JoinHandle;
-use crate::task::{Begin, PollResult, Polling, Scheduler, TaskCell, TaskId};
+use crate::stats::{self, Counters, Stats};
+use crate::task::{
+    AfterPoll, Begin, Cancel, PollResult, Polling, Scheduler, TaskCell, TaskId, WakeResult,
+};
+use crate::time::driver::Driver;
+use crate::time::wheel::TimerKey;
 use crate::waker::Shared;
 
 /// Configures and builds a [`Runtime`]; asyncio's loop with options.
@@ -50,17 +61,17 @@ use crate::waker::Shared;
 /// # Examples
 ///
 /// ```
-/// let rt = looplet::Builder::new().build();
+/// let rt = looplet::Builder::new().start_paused(true).build();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Builder {
-    /// Reserved for options added by later parts (clock, trace).
-    _private: (),
+    /// Run on a virtual clock that jumps to the next deadline when idle.
+    start_paused: bool,
 }
 
 impl Builder {
-    /// A builder with the default options.
+    /// A builder with the default options: the real clock.
     ///
     /// # Examples
     ///
@@ -70,6 +81,27 @@ impl Builder {
     /// ```
     pub fn new() -> Self {
         Builder::default()
+    }
+
+    /// Runs the runtime on a virtual clock that starts at the real time and
+    /// only moves when no task is ready: then it jumps straight to the next
+    /// timer's deadline. Tests and demos with long sleeps finish at once and
+    /// give the same order every run. See [`crate::time`] for what happens
+    /// when nothing is ready and no timer is armed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let rt = looplet::Builder::new().start_paused(true).build();
+    /// let wall = Instant::now();
+    /// rt.block_on(async { looplet::sleep(Duration::from_secs(86_400)).await }); // a day
+    /// assert!(wall.elapsed() < Duration::from_secs(1));
+    /// ```
+    pub fn start_paused(&mut self, paused: bool) -> &mut Self {
+        self.start_paused = paused;
+        self
     }
 
     /// Builds the runtime. It runs on the calling thread, which is the only
@@ -83,7 +115,7 @@ impl Builder {
     /// ```
     pub fn build(&self) -> Runtime {
         Runtime {
-            inner: Rc::new(Inner::new()),
+            inner: Rc::new(Inner::new(self)),
         }
     }
 }
@@ -130,6 +162,42 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.inner.block_on("Runtime::block_on", future)
     }
+}
+
+impl Runtime {
+    /// A snapshot of the runtime's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// rt.block_on(async { looplet::spawn(async {}).await.unwrap() });
+    /// assert_eq!(rt.stats().tasks_spawned, 1);
+    /// ```
+    pub fn stats(&self) -> Stats {
+        self.inner.counters.snapshot()
+    }
+}
+
+/// A snapshot of the running runtime's counters; see [`Stats`].
+///
+/// # Panics
+///
+/// Outside a runtime: `` `looplet::stats` called outside a runtime; call it
+/// from inside `looplet::run` or `Runtime::block_on` ``.
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let before = looplet::stats();
+///     looplet::yield_now().await;
+///     let after = looplet::stats();
+///     assert_eq!(after.polls - before.polls, 1); // main, polled again
+/// });
+/// ```
+pub fn stats() -> Stats {
+    context::current("stats").counters.snapshot()
 }
 
 impl Drop for Runtime {
@@ -223,6 +291,10 @@ pub(crate) struct Inner {
     shared: Arc<Shared>,
     /// Tasks and the run queue.
     sched: RefCell<Scheduler>,
+    /// The clock and the timers.
+    timers: Driver,
+    /// What the runtime has done, for `stats()`.
+    pub(crate) counters: Counters,
     /// The next task id.
     next_id: Cell<u64>,
     /// Set at shutdown: tasks spawned from then on are cancelled at once.
@@ -233,10 +305,12 @@ pub(crate) struct Inner {
 
 impl Inner {
     /// A runtime with no tasks, for the calling thread.
-    fn new() -> Self {
+    fn new(builder: &Builder) -> Self {
         Inner {
             shared: Arc::new(Shared::new()),
             sched: RefCell::new(Scheduler::default()),
+            timers: Driver::new(builder.start_paused),
+            counters: Counters::default(),
             next_id: Cell::new(1),
             closed: Cell::new(false),
             inbox: RefCell::new(Vec::new()),
@@ -253,6 +327,16 @@ impl Inner {
         self.sched.borrow_mut()
     }
 
+    /// Whether the runtime has been shut down (dropped).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// The clock and the timers.
+    pub(crate) fn timers(&self) -> &Driver {
+        &self.timers
+    }
+
     /// Hands out the next task id.
     fn next_id(&self) -> TaskId {
         let id = self.next_id.get();
@@ -262,11 +346,39 @@ impl Inner {
 
     /// A wake on the executor's own thread while it runs.
     pub(crate) fn wake_local(&self, key: usize, id: TaskId) {
-        self.sched.borrow_mut().wake(key, id);
+        let result = self.sched.borrow_mut().wake(key, id);
+        stats::bump(&self.counters.wakes_local);
+        self.count_wake(result);
     }
 
-    /// Records that task `id` was cancelled through its handle.
-    pub(crate) fn note_cancelled(&self, _id: TaskId) {}
+    /// Counts what a wake did.
+    fn count_wake(&self, result: WakeResult) {
+        if result == WakeResult::Duplicate {
+            stats::bump(&self.counters.wakes_deduplicated);
+        }
+    }
+
+    /// Records what a handle's `cancel` did.
+    pub(crate) fn note_cancel(&self, _id: TaskId, cancel: Cancel) {
+        if cancel == Cancel::Now {
+            stats::bump(&self.counters.tasks_cancelled);
+        }
+    }
+
+    /// Arms a timer for `deadline` that wakes `waker`.
+    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> TimerKey {
+        stats::bump(&self.counters.timers_armed);
+        self.timers.arm(deadline, waker.clone())
+    }
+
+    /// Disarms the timer `key`, if it is still armed.
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        let waker = self.timers.cancel(key);
+        if waker.is_some() {
+            stats::bump(&self.counters.timers_cancelled);
+        }
+        drop(waker);
+    }
 
     /// Spawns `future` (see [`spawn`]).
     pub(crate) fn spawn<F>(self: &Rc<Self>, future: F) -> JoinHandle<F::Output>
@@ -275,9 +387,11 @@ impl Inner {
         F::Output: 'static,
     {
         let id = self.next_id();
+        stats::bump(&self.counters.tasks_spawned);
         if self.closed.get() {
             // Shutting down: the task is cancelled before it exists, so a
             // destructor that spawns cannot keep the runtime alive forever.
+            stats::bump(&self.counters.tasks_cancelled);
             let key = self.sched.borrow_mut().spawn_cancelled(id);
             drop(future);
             return JoinHandle::new(self.clone(), key, id);
@@ -297,6 +411,7 @@ impl Inner {
                 return output;
             }
             self.drain_inbox();
+            stats::add(&self.counters.timers_fired, self.timers.fire());
             if self.sched.borrow().queued() == 0 {
                 self.park();
             }
@@ -309,6 +424,7 @@ impl Inner {
         main: &MainSlot<'_>,
         mut future: Pin<&mut F>,
     ) -> Option<F::Output> {
+        stats::bump(&self.counters.turns);
         let batch = self.sched.borrow().queued();
         for _ in 0..batch {
             let begin = self.sched.borrow_mut().begin_poll();
@@ -320,6 +436,7 @@ impl Inner {
                 }
                 Begin::Poll(polling) => polling,
             };
+            stats::bump(&self.counters.polls);
             if polling.key != main.key {
                 self.poll_task(polling);
                 continue;
@@ -355,7 +472,13 @@ impl Inner {
                 Err(payload) => PollResult::Panicked(payload),
             }
         };
-        let (_after, leftovers) = self.sched.borrow_mut().end_poll(polling, result);
+        let (after, leftovers) = self.sched.borrow_mut().end_poll(polling, result);
+        match after {
+            AfterPoll::Completed => stats::bump(&self.counters.tasks_completed),
+            AfterPoll::Panicked => stats::bump(&self.counters.tasks_panicked),
+            AfterPoll::Cancelled => stats::bump(&self.counters.tasks_cancelled),
+            AfterPoll::Idle | AfterPoll::Requeued => {}
+        }
         // The executor drops what the task leaves (a panicked future, an
         // unwanted output). A panic from those destructors has already been
         // reported by the panic hook; it must not take the executor down.
@@ -367,15 +490,17 @@ impl Inner {
         let mut wakes = self.inbox.take();
         self.shared.drain_into(&mut wakes);
         if !wakes.is_empty() {
-            let mut sched = self.sched.borrow_mut();
+            stats::add(&self.counters.wakes_remote, wakes.len() as u64);
             for (key, id) in wakes.drain(..) {
-                sched.wake(key, id);
+                let result = self.sched.borrow_mut().wake(key, id);
+                self.count_wake(result);
             }
         }
         self.inbox.replace(wakes);
     }
 
-    /// Step 3: nothing is ready; sleep until a cross-thread wake.
+    /// Step 4: nothing is ready. Sleeps until the next timer deadline or a
+    /// cross-thread wake; on a paused clock, jumps the clock instead.
     fn park(&self) {
         // A remote waker pushes to the inbox, sets `notified`, then unparks
         // this thread. Checking the flag here is the last look before
@@ -384,7 +509,29 @@ impl Inner {
         if self.shared.is_notified() {
             return;
         }
-        std::thread::park();
+        stats::bump(&self.counters.parks);
+        let deadline = self.timers.next_deadline();
+        let clock = &self.timers.clock;
+        if clock.is_paused() {
+            let Some(deadline) = deadline else {
+                panic!(
+                    "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
+                     (`Builder::start_paused`), so nothing will ever wake a task; a task is \
+                     probably waiting for an event nobody sets or a handle that never finishes"
+                );
+            };
+            clock.advance_to(deadline);
+            return;
+        }
+        match deadline {
+            Some(deadline) => {
+                let now = clock.now_nanos();
+                if deadline > now {
+                    std::thread::park_timeout(Duration::from_nanos(deadline - now));
+                }
+            }
+            None => std::thread::park(),
+        }
     }
 
     /// Cancels every task and closes the inbox (the runtime is dropped).
@@ -397,16 +544,20 @@ impl Inner {
         let _enter = context::try_enter(self);
         let mut first_panic: Option<Box<dyn Any + Send>> = None;
         loop {
-            let cancelled = self.sched.borrow_mut().cancel_all();
-            if cancelled.is_empty() {
+            let (cancelled, leftovers) = self.sched.borrow_mut().cancel_all();
+            stats::add(&self.counters.tasks_cancelled, cancelled);
+            if leftovers.is_empty() {
                 break;
             }
-            for leftovers in cancelled {
+            for leftovers in leftovers {
                 if let Some(payload) = leftovers.finish_catching() {
                     first_panic.get_or_insert(payload);
                 }
             }
         }
+        // Timers of futures that outlived their tasks (held by a handle's
+        // owner outside the runtime, say).
+        drop(self.timers.drain());
         if let Some(payload) = first_panic {
             if !std::thread::panicking() {
                 panic::resume_unwind(payload);

@@ -229,6 +229,17 @@ pub(crate) enum PollResult {
     Panicked(Box<dyn Any + Send + 'static>),
 }
 
+/// What [`Scheduler::cancel`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cancel {
+    /// The task had already finished: nothing to do.
+    Finished,
+    /// The task is running (it cancelled itself): it ends after this poll.
+    AfterPoll,
+    /// The task is cancelled now; its future is in the leftovers.
+    Now,
+}
+
 /// What the scheduler's bookkeeping decided after a poll, for the trace.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum AfterPoll {
@@ -477,43 +488,49 @@ impl Scheduler {
         (after, leftovers)
     }
 
-    /// Cancels task `(key, id)` (edge 8). Returns whether it was still
-    /// unfinished. A running task (cancelling itself) is dropped at the end
-    /// of its poll; any other is dropped when the leftovers are finished.
-    pub(crate) fn cancel(&mut self, key: usize, id: TaskId) -> (bool, Leftovers) {
+    /// Cancels task `(key, id)` (edge 8). A running task (cancelling
+    /// itself) is dropped at the end of its poll; any other is dropped when
+    /// the leftovers are finished.
+    pub(crate) fn cancel(&mut self, key: usize, id: TaskId) -> (Cancel, Leftovers) {
         let mut leftovers = Leftovers::default();
         let Some(slot) = self.slot(key, id) else {
-            return (false, leftovers);
+            return (Cancel::Finished, leftovers);
         };
-        match &mut slot.state {
-            State::Done(_) => return (false, leftovers),
-            State::Running { cancelled, .. } => *cancelled = true,
+        let cancel = match &mut slot.state {
+            State::Done(_) => Cancel::Finished,
+            State::Running { cancelled, .. } => {
+                *cancelled = true;
+                Cancel::AfterPoll
+            }
             State::Idle | State::Scheduled => {
                 slot.state = State::Done(Outcome::Cancelled);
                 leftovers.task = slot.task.take();
                 leftovers.wake = slot.join_waker.take();
+                Cancel::Now
             }
-        }
-        (true, leftovers)
+        };
+        (cancel, leftovers)
     }
 
     /// Cancels every task that is not running (edge 8, at shutdown) and
-    /// empties the run queue. Returns one leftover per cancelled task.
-    pub(crate) fn cancel_all(&mut self) -> Vec<Leftovers> {
+    /// empties the run queue. Returns how many tasks it cancelled, and the
+    /// leftovers to finish.
+    pub(crate) fn cancel_all(&mut self) -> (u64, Vec<Leftovers>) {
         for key in self.queue.drain(..) {
             self.tasks[key].in_queue = false;
         }
-        let mut cancelled = Vec::new();
+        let mut leftovers = Vec::new();
         for (_, slot) in self.tasks.iter_mut() {
             if matches!(slot.state, State::Idle | State::Scheduled) {
                 slot.state = State::Done(Outcome::Cancelled);
-                cancelled.push(Leftovers {
+                leftovers.push(Leftovers {
                     task: slot.task.take(),
                     wake: slot.join_waker.take(),
                     ..Leftovers::default()
                 });
             }
         }
+        let cancelled = leftovers.len() as u64;
         let unwanted: Vec<usize> = self
             .tasks
             .iter()
@@ -521,9 +538,9 @@ impl Scheduler {
             .map(|(key, _)| key)
             .collect();
         for key in unwanted {
-            cancelled.push(self.release(key));
+            leftovers.push(self.release(key));
         }
-        cancelled
+        (cancelled, leftovers)
     }
 
     /// Whether task `(key, id)` has finished (or is gone).

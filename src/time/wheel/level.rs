@@ -63,13 +63,10 @@ pub(crate) fn slot_start(elapsed: Tick, level: usize, slot: usize) -> Tick {
     Tick(block_start + ((slot as u64) << (SLOT_BITS * level as u32)))
 }
 
-/// The first tick of the 2^36-tick block after the one holding `elapsed`,
-/// when the overflow list must be looked at again; `None` if there is no
-/// later block.
-pub(crate) fn next_block_start(elapsed: Tick) -> Option<Tick> {
-    ((elapsed.0 >> SPAN_BITS) + 1)
-        .checked_mul(1 << SPAN_BITS)
-        .map(Tick)
+/// The first tick of the 2^36-tick block holding `tick`: where the wheel
+/// must look at the overflow list again for a timer due at `tick`.
+pub(crate) fn block_start(tick: Tick) -> Tick {
+    Tick((tick.0 >> SPAN_BITS) << SPAN_BITS)
 }
 
 #[cfg(test)]
@@ -190,16 +187,17 @@ mod tests {
     }
 
     #[test]
-    fn next_block_start_boundaries() {
-        assert_eq!(next_block_start(Tick(0)), Some(Tick(1 << SPAN_BITS)));
+    fn block_start_boundaries() {
+        assert_eq!(block_start(Tick(0)), Tick(0));
+        assert_eq!(block_start(Tick((1 << SPAN_BITS) - 1)), Tick(0));
+        assert_eq!(block_start(Tick(1 << SPAN_BITS)), Tick(1 << SPAN_BITS));
         assert_eq!(
-            next_block_start(Tick((1 << SPAN_BITS) - 1)),
-            Some(Tick(1 << SPAN_BITS))
+            block_start(Tick((3 << SPAN_BITS) + 5)),
+            Tick(3 << SPAN_BITS)
         );
         assert_eq!(
-            next_block_start(Tick(1 << SPAN_BITS)),
-            Some(Tick(2 << SPAN_BITS))
+            block_start(Tick(u64::MAX)),
+            Tick(u64::MAX >> SPAN_BITS << SPAN_BITS)
         );
-        assert_eq!(next_block_start(Tick(u64::MAX)), None);
     }
 }

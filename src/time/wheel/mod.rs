@@ -26,8 +26,10 @@
 //! digit where its tick differs from `elapsed` (how far the wheel has
 //! turned), in the slot named by its own digit there
 //! ([`level.rs`](self) holds that arithmetic). Timers further than level 5
-//! reaches wait in an overflow list that is revisited whenever the wheel
-//! enters a new 2^36-tick block, so they never fire early.
+//! reaches wait in an overflow list. The wheel remembers (a lower bound of)
+//! the earliest of them and visits the list again when it enters that
+//! timer's 2^36-tick block, so they never fire early and a timer centuries
+//! away costs one visit, not one per block.
 //!
 //! Each level keeps a `u64` bitmap with one bit per non-empty slot. Every
 //! timer on level `L` is due before every timer on level `L + 1`, so the
@@ -96,7 +98,7 @@ use slab::Slab;
 
 pub use level::Tick;
 pub(crate) use level::{LEVELS, SLOTS};
-use level::{level_for, next_block_start, slot_for, slot_start};
+use level::{block_start, level_for, slot_for, slot_start};
 
 use crate::list::{Links, List, Node};
 
@@ -245,6 +247,8 @@ pub struct Wheel<T> {
     levels: [Level; LEVELS],
     /// Timers beyond the top level's reach.
     overflow: List,
+    /// No overflow timer is due before this tick (`u64::MAX` when empty).
+    overflow_min: Tick,
     /// Timers whose tick has been reached, by exact deadline.
     due: BinaryHeap<Reverse<DueItem>>,
     /// How far the wheel has turned.
@@ -310,6 +314,7 @@ impl<T> Wheel<T> {
             entries: Slab::new(),
             levels: Default::default(),
             overflow: List::new(),
+            overflow_min: Tick(u64::MAX),
             due: BinaryHeap::new(),
             elapsed: Tick(0),
             next_seq: 0,
@@ -405,6 +410,7 @@ impl<T> Wheel<T> {
         let level = level_for(self.elapsed, when);
         if level == LEVELS {
             self.overflow.push_back(&mut self.entries, index);
+            self.overflow_min = self.overflow_min.min(when);
             self.entries[index].place = Placement::Overflow;
         } else {
             let slot = slot_for(when, level);
@@ -488,7 +494,15 @@ impl<T> Wheel<T> {
                     lvl.occupied &= !(1 << slot);
                 }
             }
-            Placement::Overflow => self.overflow.remove(&mut self.entries, key.index),
+            Placement::Overflow => {
+                self.overflow.remove(&mut self.entries, key.index);
+                // A too-early `overflow_min` is a valid lower bound while
+                // the list has timers (the wheel visits it, then recomputes
+                // it); once empty, the wheel turns past it, so reset it.
+                if self.overflow.is_empty() {
+                    self.overflow_min = Tick(u64::MAX);
+                }
+            }
             // Its heap item goes stale and is skipped when it surfaces.
             Placement::Due => {}
         }
@@ -534,7 +548,13 @@ impl<T> Wheel<T> {
         if self.overflow.is_empty() {
             return None;
         }
-        next_block_start(self.elapsed).map(|start| NextSlot {
+        let start = block_start(self.overflow_min);
+        debug_assert!(
+            start > self.elapsed,
+            "overflow block {start:?} is not after elapsed {:?}",
+            self.elapsed
+        );
+        Some(NextSlot {
             level: LEVELS,
             slot: 0,
             start,
@@ -626,6 +646,8 @@ impl<T> Wheel<T> {
     fn visit(&mut self, next: NextSlot) {
         self.elapsed = next.start;
         let mut list = if next.level == LEVELS {
+            // Recomputed from the timers that go back to the overflow list.
+            self.overflow_min = Tick(u64::MAX);
             std::mem::take(&mut self.overflow)
         } else {
             let lvl = &mut self.levels[next.level];
@@ -656,6 +678,7 @@ impl<T> Wheel<T> {
             *lvl = Level::default();
         }
         self.overflow = List::new();
+        self.overflow_min = Tick(u64::MAX);
         self.due.clear();
         values
     }
@@ -735,6 +758,23 @@ mod tests {
         assert_eq!(wheel.next_expiration(), Some(1 << 36));
         assert_eq!(drain_due(&mut wheel, far - 1), Vec::<u32>::new());
         assert_eq!(drain_due(&mut wheel, far), vec![9]);
+    }
+
+    #[test]
+    fn a_timer_centuries_away_costs_one_overflow_visit() {
+        let mut wheel = Wheel::new();
+        let far = u64::MAX - 5;
+        wheel.insert(far, 1);
+        // One step to the timer's block, then the levels: a handful of visits.
+        let mut steps = 0;
+        while let Some(next) = wheel.next_expiration() {
+            steps += 1;
+            if wheel.poll(next).is_some() {
+                break;
+            }
+        }
+        assert!(steps <= 8, "{steps} visits");
+        assert!(wheel.is_empty());
     }
 
     #[test]

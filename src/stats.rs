@@ -1,0 +1,110 @@
+//! Runtime counters: what the executor did, for users, tests and benches.
+//!
+//! The counters are plain `Cell<u64>`s bumped on the executor's thread: no
+//! atomics, a few instructions each. [`Stats`] is a copy of them at one
+//! moment; subtract two copies to measure a stretch of work.
+
+use std::cell::Cell;
+
+/// Declares each counter once: the public [`Stats`] field (with its doc),
+/// the `Cell` inside the runtime, and the copy between them.
+macro_rules! counters {
+    ($($(#[doc = $doc:literal])* $name:ident,)*) => {
+        /// A snapshot of a runtime's counters, from [`Runtime::stats`] or,
+        /// inside a running runtime, [`stats`].
+        ///
+        /// The main future of a `block_on` is not counted as a task, but its
+        /// polls and wakes are counted like any other.
+        ///
+        /// [`Runtime::stats`]: crate::Runtime::stats
+        /// [`stats`]: crate::stats()
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// looplet::run(async {
+        ///     looplet::spawn(async {}).await.unwrap();
+        ///     let stats = looplet::stats();
+        ///     assert_eq!(stats.tasks_spawned, 1);
+        ///     assert_eq!(stats.tasks_completed, 1);
+        /// });
+        /// ```
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+        #[non_exhaustive]
+        pub struct Stats {
+            $($(#[doc = $doc])* pub $name: u64,)*
+        }
+
+        /// The live counters inside a runtime.
+        #[derive(Debug, Default)]
+        pub(crate) struct Counters {
+            $($(#[doc = $doc])* pub(crate) $name: Cell<u64>,)*
+        }
+
+        impl Counters {
+            /// A copy of the counters now.
+            pub(crate) fn snapshot(&self) -> Stats {
+                Stats { $($name: self.$name.get(),)* }
+            }
+        }
+    };
+}
+
+counters! {
+    /// Tasks spawned with [`spawn`](crate::spawn).
+    tasks_spawned,
+    /// Tasks whose future returned.
+    tasks_completed,
+    /// Tasks cancelled, through their handle or at shutdown.
+    tasks_cancelled,
+    /// Tasks whose future panicked.
+    tasks_panicked,
+    /// Polls of a task or main future.
+    polls,
+    /// Wakes on the executor's own thread while it ran.
+    wakes_local,
+    /// Wakes that came through the inbox (another thread, or this thread
+    /// while the runtime was not running).
+    wakes_remote,
+    /// Wakes that found their task already queued (or already woken during
+    /// its poll), so queued nothing.
+    wakes_deduplicated,
+    /// Timers put in the wheel.
+    timers_armed,
+    /// Timers that reached their deadline.
+    timers_fired,
+    /// Timers taken out of the wheel before their deadline.
+    timers_cancelled,
+    /// Turns of the loop (batches).
+    turns,
+    /// Times the thread parked (or, with a paused clock, jumped the clock).
+    parks,
+}
+
+impl Stats {
+    /// Timers armed and not yet fired or cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// looplet::Builder::new().start_paused(true).build().block_on(async {
+    ///     let _ = looplet::timeout(Duration::from_secs(1), looplet::yield_now()).await;
+    ///     assert_eq!(looplet::stats().timers_live(), 0);
+    /// });
+    /// ```
+    pub fn timers_live(&self) -> u64 {
+        self.timers_armed - self.timers_fired - self.timers_cancelled
+    }
+}
+
+/// Adds `n` to a counter.
+pub(crate) fn add(counter: &Cell<u64>, n: u64) {
+    counter.set(counter.get() + n);
+}
+
+/// Adds one to a counter.
+pub(crate) fn bump(counter: &Cell<u64>) {
+    add(counter, 1);
+}

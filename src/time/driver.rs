@@ -1,0 +1,105 @@
+//! The timer driver: the wheel, fed by the clock, waking tasks.
+//!
+//! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
+//! where they meet. Timers are armed with a deadline in nanoseconds since
+//! the clock's origin and a [`Waker`]; once per turn the executor calls
+//! [`Driver::fire`], which reads the clock once and wakes every timer whose
+//! deadline has passed, earliest first. When the executor has nothing to
+//! do, [`Driver::next_deadline`] says how long it may park (or, on a
+//! virtual clock, where to jump).
+//!
+//! # Invariants
+//!
+//! No wheel borrow is held while a waker is woken or dropped: fired wakers
+//! are collected into a buffer first.
+//!
+//! Read next: `sleep.rs`.
+
+use std::cell::RefCell;
+use std::task::Waker;
+
+use super::clock::Clock;
+use super::wheel::{TimerKey, Wheel};
+
+/// Nanoseconds per tick of the wheel: ticks are 1 ms.
+pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
+
+/// A runtime's clock and timers.
+#[derive(Debug)]
+pub(crate) struct Driver {
+    /// The clock the deadlines are measured on.
+    pub(crate) clock: Clock,
+    /// Armed timers, each holding the waker of the future waiting on it.
+    wheel: RefCell<Wheel<Waker>>,
+    /// Reused buffer for the wakers of one `fire`.
+    fired: RefCell<Vec<Waker>>,
+}
+
+impl Driver {
+    /// A driver with no timers, on a real or a virtual clock.
+    pub(crate) fn new(paused: bool) -> Self {
+        Driver {
+            clock: Clock::new(paused),
+            wheel: RefCell::new(Wheel::with_tick(NANOS_PER_TICK)),
+            fired: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// Arms a timer for `deadline` (nanoseconds since the origin).
+    pub(crate) fn arm(&self, deadline: u64, waker: Waker) -> TimerKey {
+        self.wheel.borrow_mut().insert(deadline, waker)
+    }
+
+    /// Points the armed timer `key` at `waker`. Returns `None` if the timer
+    /// is no longer armed (it fired), else the replaced waker, if any, for
+    /// the caller to drop.
+    pub(crate) fn update(&self, key: TimerKey, waker: &Waker) -> Option<Option<Waker>> {
+        let mut wheel = self.wheel.borrow_mut();
+        let current = wheel.get_mut(key)?;
+        if current.will_wake(waker) {
+            Some(None)
+        } else {
+            Some(Some(std::mem::replace(current, waker.clone())))
+        }
+    }
+
+    /// Disarms the timer `key`, returning its waker for the caller to drop.
+    pub(crate) fn cancel(&self, key: TimerKey) -> Option<Waker> {
+        self.wheel.borrow_mut().cancel(key)
+    }
+
+    /// Wakes every timer whose deadline has passed, earliest first, and
+    /// returns how many. Reads the clock only if a timer is armed.
+    pub(crate) fn fire(&self) -> u64 {
+        if self.wheel.borrow().is_empty() {
+            return 0;
+        }
+        let now = self.clock.now_nanos();
+        let mut fired = self.fired.take();
+        {
+            let mut wheel = self.wheel.borrow_mut();
+            while let Some(timer) = wheel.poll(now) {
+                fired.push(timer.value);
+            }
+        }
+        let count = fired.len() as u64;
+        for waker in fired.drain(..) {
+            waker.wake();
+        }
+        self.fired.replace(fired);
+        count
+    }
+
+    /// The earliest time (nanoseconds since the origin) at which `fire` may
+    /// have work: a timer's exact deadline, or the start of a wheel slot to
+    /// cascade, never later than the earliest deadline. `None` without
+    /// timers.
+    pub(crate) fn next_deadline(&self) -> Option<u64> {
+        self.wheel.borrow_mut().next_expiration()
+    }
+
+    /// Removes every timer, returning the wakers for the caller to drop.
+    pub(crate) fn drain(&self) -> Vec<Waker> {
+        self.wheel.borrow_mut().drain()
+    }
+}

@@ -1,0 +1,194 @@
+//! `sleep` and `sleep_until`: a future that completes at a deadline.
+//!
+//! A [`Sleep`] reads the clock when it is made (the deadline is the clock at
+//! that moment plus the duration), arms a wheel timer on its first poll and
+//! disarms it in O(1) when dropped. Completion needs no clock read: the
+//! sleep is done exactly when its timer is no longer in the wheel, which
+//! only happens when the driver fired it.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::runtime::Inner;
+use crate::time::wheel::TimerKey;
+
+/// Waits until `duration` has passed on the runtime's clock; asyncio's
+/// `await asyncio.sleep(seconds)`.
+///
+/// The deadline is the runtime clock when `sleep` is called, plus
+/// `duration`. The sleep never completes before it, and completes within
+/// about a millisecond after it on the real clock (exactly at it on a
+/// paused clock). A zero duration still suspends once: the sleep completes
+/// on the next turn of the loop. `Duration::MAX`, or any deadline too far to
+/// represent, is a sleep that never completes.
+///
+/// # Panics
+///
+/// * Outside a runtime: `` `looplet::sleep` called outside a runtime; call
+///   it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When the sleep is polled after its runtime was dropped (before its
+///   deadline was reached): its timer can no longer fire.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::Builder::new().start_paused(true).build().block_on(async {
+///     let start = looplet::now();
+///     looplet::sleep(Duration::from_secs(3600)).await; // instant on a paused clock
+///     assert_eq!(looplet::now() - start, Duration::from_secs(3600));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    Sleep::after("sleep", duration)
+}
+
+/// Waits until the runtime's clock reaches `deadline`; asyncio's
+/// `loop.call_at`, as a future.
+///
+/// A deadline in the past completes on the next turn of the loop.
+///
+/// # Panics
+///
+/// Outside a runtime, like [`sleep`].
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::Builder::new().start_paused(true).build().block_on(async {
+///     let deadline = looplet::now() + Duration::from_millis(1500);
+///     looplet::sleep_until(deadline).await;
+///     assert_eq!(looplet::now(), deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep::until("sleep_until", deadline)
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// # Cancel safety
+///
+/// Cancel safe: dropping it disarms its timer, and nothing is lost.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    /// The runtime whose clock and wheel this sleep uses.
+    rt: Rc<Inner>,
+    /// The deadline in nanoseconds since the clock's origin; `None` for a
+    /// deadline too far away to represent, which never comes.
+    deadline: Option<u64>,
+    /// Where the sleep is in its life.
+    state: State,
+}
+
+/// A sleep's progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Not polled yet: no timer.
+    Unarmed,
+    /// Its timer is in the wheel.
+    Armed(TimerKey),
+    /// The deadline has passed.
+    Elapsed,
+}
+
+impl Sleep {
+    /// A sleep of `duration` from now on the current runtime's clock;
+    /// `api` names the caller in the panic outside a runtime.
+    pub(crate) fn after(api: &str, duration: Duration) -> Self {
+        let rt = context::current(api);
+        let deadline = rt.timers().clock.now().checked_add(duration);
+        Sleep::new(rt, deadline)
+    }
+
+    /// A sleep until `deadline` on the current runtime's clock.
+    pub(crate) fn until(api: &str, deadline: Instant) -> Self {
+        Sleep::new(context::current(api), Some(deadline))
+    }
+
+    /// A sleep until `deadline` (`None`: never) on `rt`'s clock.
+    fn new(rt: Rc<Inner>, deadline: Option<Instant>) -> Self {
+        let deadline = deadline.and_then(|deadline| rt.timers().clock.nanos_of(deadline));
+        Sleep {
+            rt,
+            deadline,
+            state: State::Unarmed,
+        }
+    }
+
+    /// Whether the deadline has been reached, arming the timer on the first
+    /// call. With `past_is_elapsed`, a deadline already past on the first
+    /// call counts as reached at once instead of on the next turn (what a
+    /// timeout wants).
+    ///
+    /// # Panics
+    ///
+    /// If the sleep's runtime has been dropped and the deadline had not
+    /// been reached: nothing can fire its timer any more.
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>, past_is_elapsed: bool) -> Poll<()> {
+        if self.state != State::Elapsed && self.rt.is_closed() {
+            panic!(
+                "a `looplet::sleep` (or timeout) was polled after its runtime was dropped; a timer \
+                 belongs to the runtime it was created in"
+            );
+        }
+        match self.state {
+            State::Elapsed => Poll::Ready(()),
+            State::Armed(key) => match self.rt.timers().update(key, cx.waker()) {
+                Some(old_waker) => {
+                    drop(old_waker);
+                    Poll::Pending
+                }
+                None => {
+                    self.state = State::Elapsed;
+                    Poll::Ready(())
+                }
+            },
+            State::Unarmed => {
+                let Some(deadline) = self.deadline else {
+                    // Never: no timer, and nothing will wake us for it.
+                    return Poll::Pending;
+                };
+                if past_is_elapsed && deadline <= self.rt.timers().clock.now_nanos() {
+                    self.state = State::Elapsed;
+                    return Poll::Ready(());
+                }
+                self.state = State::Armed(self.rt.arm_timer(deadline, cx.waker()));
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline_nanos", &self.deadline)
+            .field("state", &self.state)
+            .finish()
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().poll_elapsed(cx, false)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        if let State::Armed(key) = self.state {
+            self.rt.cancel_timer(key);
+        }
+    }
+}

@@ -1,0 +1,530 @@
+//! Sleeps, timeouts and the clocks, mostly on the virtual clock so every
+//! assertion is exact.
+
+mod common;
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use common::{Log, panic_message};
+use futures::task::ArcWake;
+use looplet::{
+    Builder, Runtime, now, sleep, sleep_until, spawn, stats, timeout, timeout_at, yield_now,
+};
+
+fn paused() -> Runtime {
+    Builder::new().start_paused(true).build()
+}
+
+/// Sleeps `duration` on a paused clock and returns how long it took there.
+fn virtual_sleep(duration: Duration) -> Duration {
+    paused().block_on(async move {
+        let start = now();
+        sleep(duration).await;
+        now() - start
+    })
+}
+
+const MS: Duration = Duration::from_millis(1);
+const DAY: Duration = Duration::from_secs(86_400);
+
+#[test]
+fn sleep_level_0_boundaries() {
+    for ms in [1, 2, 63] {
+        assert_eq!(virtual_sleep(MS * ms), MS * ms, "{ms} ms");
+    }
+}
+
+#[test]
+fn sleep_level_1_boundaries() {
+    for ms in [64, 65, 127, 128, 4095] {
+        assert_eq!(virtual_sleep(MS * ms), MS * ms, "{ms} ms");
+    }
+}
+
+#[test]
+fn sleep_level_2_and_3_boundaries() {
+    for ms in [4096, 4097, 262_143, 262_144, 262_145] {
+        assert_eq!(virtual_sleep(MS * ms), MS * ms, "{ms} ms");
+    }
+}
+
+#[test]
+fn sleep_minutes_hours_days() {
+    for duration in [
+        Duration::from_secs(60),
+        Duration::from_secs(3600),
+        DAY,
+        DAY * 3,
+    ] {
+        assert_eq!(virtual_sleep(duration), duration);
+    }
+}
+
+#[test]
+fn sleep_over_a_year_and_beyond_the_wheel() {
+    // 400 days sits on level 5; 3 years is past what six levels cover
+    // (2^36 ms, about 2.2 years) and waits in the overflow list.
+    for duration in [DAY * 400, DAY * 365 * 3, DAY * 365 * 100] {
+        assert_eq!(virtual_sleep(duration), duration);
+    }
+}
+
+#[test]
+fn sleep_sub_millisecond_is_exact_on_the_virtual_clock() {
+    for micros in [1, 500, 1500, 63_999] {
+        let d = Duration::from_micros(micros);
+        assert_eq!(virtual_sleep(d), d);
+    }
+}
+
+#[test]
+fn sleep_duration_max_never_fires_and_never_panics() {
+    paused().block_on(async {
+        let start = now();
+        let result = timeout(Duration::from_secs(1), sleep(Duration::MAX)).await;
+        assert!(result.is_err(), "a sleep of Duration::MAX never completes");
+        assert_eq!(now() - start, Duration::from_secs(1));
+        // A timeout of Duration::MAX never fires either.
+        assert_eq!(timeout(Duration::MAX, sleep(MS * 5)).await, Ok(()));
+        // An instant far beyond what the clock counts.
+        if let Some(far) = now().checked_add(DAY * 365 * 1000) {
+            let r = timeout(MS, sleep_until(far)).await;
+            assert!(r.is_err());
+        }
+    });
+}
+
+#[test]
+fn equal_deadlines_fire_in_creation_order() {
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let deadline = now() + Duration::from_millis(100);
+            let handles: Vec<_> = (0..10)
+                .map(|i| {
+                    let log = log.clone();
+                    spawn(async move {
+                        sleep_until(deadline).await;
+                        log.push(i.to_string());
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(
+        log.take(),
+        (0..10).map(|i| i.to_string()).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn random_sleeps_complete_in_deadline_order_at_their_deadlines() {
+    // 100,000 sleeps of pseudo-random length up to 10 minutes (so every
+    // level up to 3 is used), on the virtual clock.
+    const N: usize = 100_000;
+    let done: Rc<RefCell<Vec<(Duration, usize, Duration)>>> = Rc::default();
+    paused().block_on({
+        let done = done.clone();
+        async move {
+            let start = now();
+            let mut state = 0x9E37_79B9_7F4A_7C15u64;
+            let handles: Vec<_> = (0..N)
+                .map(|i| {
+                    // xorshift64*
+                    state ^= state >> 12;
+                    state ^= state << 25;
+                    state ^= state >> 27;
+                    let r = state.wrapping_mul(0x2545_F491_4F6C_DD1D);
+                    // Milliseconds and a sub-millisecond part, so deadlines
+                    // share ticks but rarely instants.
+                    let d = Duration::from_micros(r % 600_000_000);
+                    let done = done.clone();
+                    spawn(async move {
+                        sleep(d).await;
+                        done.borrow_mut().push((d, i, now() - start));
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+        }
+    });
+    let done = done.borrow();
+    assert_eq!(done.len(), N);
+    for &(d, i, at) in done.iter() {
+        assert_eq!(at, d, "sleep {i} of {d:?} completed at {at:?}");
+    }
+    let mut sorted = done.clone();
+    sorted.sort_by_key(|&(d, i, _)| (d, i));
+    assert!(
+        *done == sorted,
+        "completions are in (deadline, creation) order"
+    );
+}
+
+#[test]
+fn past_deadline_completes_on_the_next_turn() {
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let before = now();
+            let past = {
+                let log = log.clone();
+                spawn(async move {
+                    sleep_until(before - Duration::from_secs(1)).await;
+                    log.push("past sleep done");
+                })
+            };
+            let zero = {
+                let log = log.clone();
+                spawn(async move {
+                    sleep(Duration::ZERO).await;
+                    log.push("zero sleep done");
+                })
+            };
+            let yielder = {
+                let log = log.clone();
+                spawn(async move {
+                    log.push("yielder turn 1");
+                    yield_now().await;
+                    log.push("yielder turn 2");
+                })
+            };
+            past.await.unwrap();
+            zero.await.unwrap();
+            yielder.await.unwrap();
+            assert_eq!(now(), before, "past deadlines do not move the clock");
+        }
+    });
+    // Turn 1: all three run; the sleeps arm timers that are already due.
+    // Turn 2: the yielder (queued during turn 1) runs before the timers
+    // fired between the turns.
+    assert_eq!(
+        log.take(),
+        [
+            "yielder turn 1",
+            "yielder turn 2",
+            "past sleep done",
+            "zero sleep done"
+        ]
+    );
+}
+
+#[test]
+fn timers_due_in_a_turn_queue_behind_ready_work() {
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let sleeper = {
+                let log = log.clone();
+                spawn(async move {
+                    sleep(Duration::from_secs(1)).await;
+                    log.push("timer");
+                })
+            };
+            yield_now().await;
+            // Only the sleeper's timer is left: the clock jumps to it; the
+            // main task's own yield is queued first in that same turn.
+            sleep(Duration::from_secs(1)).await;
+            log.push("main");
+            sleeper.await.unwrap();
+        }
+    });
+    // Both timers have the same deadline: the sleeper armed first.
+    assert_eq!(log.take(), ["timer", "main"]);
+}
+
+#[test]
+fn timeout_elapses_at_its_deadline_and_drops_the_inner_future() {
+    paused().block_on(async {
+        let start = now();
+        let (flag, dropped) = common::DropFlag::new();
+        let result = timeout(Duration::from_secs(1), async move {
+            let _flag = flag;
+            sleep(Duration::from_secs(2)).await;
+        })
+        .await;
+        assert!(result.is_err());
+        assert!(dropped.get());
+        assert_eq!(now() - start, Duration::from_secs(1));
+        assert_eq!(
+            stats().timers_live(),
+            0,
+            "the inner sleep's timer was cancelled"
+        );
+    });
+}
+
+#[test]
+fn timeout_not_elapsed_returns_the_output_and_disarms() {
+    paused().block_on(async {
+        let start = now();
+        let result = timeout(Duration::from_secs(2), async {
+            sleep(Duration::from_secs(1)).await;
+            "done"
+        })
+        .await;
+        assert_eq!(result, Ok("done"));
+        assert_eq!(now() - start, Duration::from_secs(1));
+        let s = stats();
+        assert_eq!(s.timers_live(), 0);
+        assert_eq!(s.timers_cancelled, 1, "the timeout's own timer");
+    });
+}
+
+#[test]
+fn timeout_zero_around_a_ready_future_wins_and_never_touches_the_wheel() {
+    paused().block_on(async {
+        assert_eq!(timeout(Duration::ZERO, async { 5 }).await, Ok(5));
+        assert_eq!(timeout(Duration::from_secs(1), async { 6 }).await, Ok(6));
+        assert_eq!(stats().timers_armed, 0);
+    });
+}
+
+#[test]
+fn timeout_zero_around_yield_now_fires_at_the_first_suspension() {
+    paused().block_on(async {
+        let start = now();
+        assert!(timeout(Duration::ZERO, yield_now()).await.is_err());
+        let past = now() - Duration::from_secs(1);
+        assert!(timeout_at(past, yield_now()).await.is_err());
+        assert_eq!(now(), start);
+        assert_eq!(
+            stats().timers_armed,
+            0,
+            "an already-elapsed timeout arms nothing"
+        );
+    });
+}
+
+#[test]
+fn timeout_nonzero_around_yield_now_lets_it_finish() {
+    paused().block_on(async {
+        assert_eq!(timeout(MS, yield_now()).await, Ok(()));
+        assert_eq!(stats().timers_live(), 0);
+    });
+}
+
+#[test]
+fn timeout_and_inner_due_at_the_same_instant_inner_wins() {
+    paused().block_on(async {
+        let d = Duration::from_millis(10);
+        assert_eq!(timeout(d, sleep(d)).await, Ok(()));
+    });
+}
+
+#[test]
+fn dropping_ten_thousand_timeouts_leaves_nothing_behind() {
+    paused().block_on(async {
+        let start = now();
+        for i in 0..10_000u64 {
+            let mut t = Box::pin(timeout(
+                Duration::from_millis(1 + i % 5000),
+                std::future::pending::<()>(),
+            ));
+            // Poll once so the timer is armed, then drop it.
+            assert!(futures::poll!(t.as_mut()).is_pending());
+        }
+        let s = stats();
+        assert_eq!(s.timers_armed, 10_000);
+        assert_eq!(s.timers_live(), 0);
+        // The clock does not visit the dropped deadlines.
+        sleep(Duration::from_secs(10)).await;
+        assert_eq!(now() - start, Duration::from_secs(10));
+        assert_eq!(stats().timers_fired, 1);
+    });
+}
+
+#[test]
+fn a_repolled_sleep_wakes_only_the_latest_waker() {
+    struct Count(AtomicUsize);
+    impl ArcWake for Count {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    paused().block_on(async {
+        let first = Arc::new(Count(AtomicUsize::new(0)));
+        let second = Arc::new(Count(AtomicUsize::new(0)));
+        let mut s = Box::pin(sleep(Duration::from_secs(1)));
+        let w1: Waker = futures::task::waker(first.clone());
+        let w2: Waker = futures::task::waker(second.clone());
+        assert!(s.as_mut().poll(&mut Context::from_waker(&w1)).is_pending());
+        assert!(s.as_mut().poll(&mut Context::from_waker(&w2)).is_pending());
+        sleep(Duration::from_secs(2)).await;
+        assert_eq!(first.0.load(Ordering::SeqCst), 0);
+        assert_eq!(second.0.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            s.as_mut().poll(&mut Context::from_waker(&w2)),
+            Poll::Ready(())
+        );
+    });
+}
+
+#[test]
+fn the_virtual_clock_is_deterministic() {
+    let run_once = || {
+        let log = Log::new();
+        paused().block_on({
+            let log = log.clone();
+            async move {
+                let handles: Vec<_> = (0..50u64)
+                    .map(|i| {
+                        let log = log.clone();
+                        spawn(async move {
+                            sleep(Duration::from_millis((i * 37) % 101)).await;
+                            log.push(format!("{i}@{:?}", now()));
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.await.unwrap();
+                }
+            }
+        });
+        log.take()
+            .into_iter()
+            .map(|e| e.split('@').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run_once(), run_once());
+}
+
+#[test]
+fn the_virtual_clock_starts_at_the_real_time() {
+    let before = Instant::now();
+    let t = paused().block_on(async { now() });
+    assert!(t >= before && t <= Instant::now());
+}
+
+#[test]
+#[should_panic(
+    expected = "looplet deadlock: no task can run, no timer is armed, and the clock is paused"
+)]
+fn paused_deadlock_panics_instead_of_hanging() {
+    paused().block_on(std::future::pending::<()>());
+}
+
+#[test]
+fn misuse_outside_a_runtime_names_the_api() {
+    for (api, f) in [
+        ("sleep", Box::new(|| drop(sleep(MS))) as Box<dyn Fn()>),
+        (
+            "sleep_until",
+            Box::new(|| drop(sleep_until(Instant::now()))),
+        ),
+        ("timeout", Box::new(|| drop(timeout(MS, async {})))),
+        (
+            "timeout_at",
+            Box::new(|| drop(timeout_at(Instant::now(), async {}))),
+        ),
+        (
+            "now",
+            Box::new(|| {
+                let _ = now();
+            }),
+        ),
+        (
+            "stats",
+            Box::new(|| {
+                let _ = stats();
+            }),
+        ),
+    ] {
+        let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_err();
+        let message = panic_message(&*err);
+        assert_eq!(
+            message,
+            format!(
+                "`looplet::{api}` called outside a runtime; call it from inside `looplet::run` or `Runtime::block_on`"
+            )
+        );
+    }
+}
+
+/// A sleep armed on a runtime that is then dropped.
+// Returns the sleep out of `block_on` on purpose.
+#[allow(clippy::async_yields_async)]
+fn orphaned_sleep() -> Pin<Box<looplet::Sleep>> {
+    let rt = paused();
+    let s = rt.block_on(async {
+        let mut s = Box::pin(sleep(Duration::from_secs(5)));
+        assert!(futures::poll!(s.as_mut()).is_pending());
+        s
+    });
+    drop(rt);
+    s
+}
+
+#[test]
+fn dropping_a_sleep_that_outlived_its_runtime_is_harmless() {
+    drop(orphaned_sleep());
+}
+
+#[test]
+#[should_panic(expected = "polled after its runtime was dropped")]
+fn polling_a_sleep_that_outlived_its_runtime_panics_instead_of_completing_early() {
+    let mut s = orphaned_sleep();
+    let waker = futures::task::noop_waker();
+    let _ = s.as_mut().poll(&mut Context::from_waker(&waker));
+}
+
+#[test]
+fn real_clock_sleeps_are_never_early() {
+    looplet::run(async {
+        for ms in [1u64, 2, 5, 20] {
+            let d = Duration::from_millis(ms);
+            let start = Instant::now();
+            sleep(d).await;
+            let took = start.elapsed();
+            assert!(took >= d, "sleep({d:?}) took only {took:?}");
+            assert!(
+                took < d + Duration::from_secs(2),
+                "sleep({d:?}) took {took:?}"
+            );
+        }
+        // Several at once, from one task each.
+        let start = Instant::now();
+        let handles: Vec<_> = (1..=20u64)
+            .map(|ms| spawn(async move { sleep(Duration::from_millis(ms)).await }))
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        assert!(start.elapsed() >= Duration::from_millis(20));
+    });
+}
+
+#[test]
+fn real_clock_timeout_elapses_not_early() {
+    looplet::run(async {
+        let start = Instant::now();
+        let r = timeout(Duration::from_millis(30), std::future::pending::<()>()).await;
+        assert!(r.is_err());
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        assert!(start.elapsed() < Duration::from_secs(5));
+    });
+}
+
+#[test]
+fn now_on_the_real_clock_moves() {
+    looplet::run(async {
+        let a = now();
+        sleep(Duration::from_millis(2)).await;
+        assert!(now() - a >= Duration::from_millis(2));
+    });
+}

@@ -1,0 +1,193 @@
+//! The timing wheel against a slow, obviously correct model: a
+//! `BTreeMap<(deadline, seq), id>`. Random inserts, cancels and advances,
+//! with deadlines near and far (past the top level, up to `u64::MAX`) and
+//! several tick lengths; after every step the wheel must hand back exactly
+//! what the model says is due, in the model's order.
+
+use std::collections::{BTreeMap, HashMap};
+
+use looplet::time::wheel::{TimerKey, Wheel};
+use proptest::prelude::*;
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// Arm a timer `offset` units after now (may be in the past: negative
+    /// offsets are expressed as `Past`).
+    Insert(u64),
+    /// Arm a timer `back` units before now.
+    Past(u64),
+    /// Cancel the live timer at this position (modulo the count).
+    Cancel(usize),
+    /// Cancel a timer that already fired or was cancelled (must be a no-op).
+    CancelStale(usize),
+    /// Move time forward by this much.
+    Advance(u64),
+    /// Move time to the wheel's own next expiration (what a paused clock does).
+    Jump,
+}
+
+/// Offsets that hit every level, the overflow list, and the end of time.
+fn offset() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        4 => 0u64..130,
+        3 => 0u64..300_000,
+        2 => 0u64..(1 << 40),
+        1 => (1u64 << 36) - 5..(1u64 << 36) + 5,
+        1 => u64::MAX - 1000..=u64::MAX,
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        5 => offset().prop_map(Op::Insert),
+        1 => (0u64..5000).prop_map(Op::Past),
+        2 => any::<usize>().prop_map(Op::Cancel),
+        1 => any::<usize>().prop_map(Op::CancelStale),
+        3 => offset().prop_map(Op::Advance),
+        2 => Just(Op::Jump),
+    ]
+}
+
+/// Runs `ops` against a wheel with `tick` units per tick and the model.
+fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut wheel: Wheel<u32> = Wheel::with_tick(tick);
+    // (deadline, seq) -> id: BTreeMap order is the firing order.
+    let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
+    let mut live: Vec<(TimerKey, u64)> = Vec::new(); // key, deadline
+    let mut dead: Vec<TimerKey> = Vec::new();
+    let mut by_id: HashMap<u32, TimerKey> = HashMap::new();
+    let mut now = 0u64;
+    let mut next_id = 0u32;
+
+    for op in ops {
+        match op {
+            Op::Insert(offset) | Op::Past(offset) => {
+                let deadline = match op {
+                    Op::Insert(_) => now.saturating_add(offset),
+                    _ => now.saturating_sub(offset),
+                };
+                let id = next_id;
+                next_id += 1;
+                let key = wheel.insert(deadline, id);
+                model.insert((deadline, key.seq()), id);
+                live.push((key, deadline));
+                by_id.insert(id, key);
+            }
+            Op::Cancel(i) if !live.is_empty() => {
+                let (key, deadline) = live.swap_remove(i % live.len());
+                let id = model
+                    .remove(&(deadline, key.seq()))
+                    .expect("live timer is in the model");
+                prop_assert_eq!(wheel.cancel(key), Some(id));
+                dead.push(key);
+            }
+            Op::CancelStale(i) if !dead.is_empty() => {
+                let key = dead[i % dead.len()];
+                prop_assert_eq!(wheel.cancel(key), None);
+                prop_assert!(!wheel.contains(key));
+            }
+            Op::Cancel(_) | Op::CancelStale(_) => {}
+            Op::Advance(by) => now = now.saturating_add(by),
+            Op::Jump => {
+                if let Some(next) = wheel.next_expiration() {
+                    now = now.max(next);
+                }
+            }
+        }
+
+        // What is due now, in order, per the model...
+        let due: Vec<(u64, u32)> = model
+            .range(..=(now, u64::MAX))
+            .map(|(&(d, _), &id)| (d, id))
+            .collect();
+        // ...and per the wheel.
+        let fired: Vec<(u64, u32)> = std::iter::from_fn(|| wheel.poll(now))
+            .map(|f| (f.deadline, f.value))
+            .collect();
+        prop_assert_eq!(&fired, &due, "at now = {}", now);
+        for (deadline, id) in fired {
+            let key = by_id.remove(&id).unwrap();
+            model.remove(&(deadline, key.seq()));
+            live.retain(|(k, _)| *k != key);
+            dead.push(key);
+            prop_assert!(!wheel.contains(key));
+        }
+        prop_assert_eq!(wheel.len(), model.len());
+
+        // The next expiration is never after the earliest deadline, and
+        // strictly after `now` (a paused clock jumping to it must move).
+        let next = wheel.next_expiration();
+        match model.keys().next() {
+            None => prop_assert_eq!(next, None),
+            Some(&(earliest, _)) => {
+                let next = next.expect("timers are armed");
+                prop_assert!(
+                    next <= earliest,
+                    "next {} after earliest {}",
+                    next,
+                    earliest
+                );
+                prop_assert!(next > now, "next {} not after now {}", next, now);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// 512 cases by default; `PROPTEST_CASES=N` runs more.
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok());
+    ProptestConfig::with_cases(cases.unwrap_or(512))
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn wheel_matches_model_one_unit_ticks(ops in prop::collection::vec(op(), 1..120)) {
+        check(1, ops)?;
+    }
+
+    #[test]
+    fn wheel_matches_model_sub_tick_deadlines(ops in prop::collection::vec(op(), 1..120)) {
+        check(1000, ops)?;
+    }
+
+    #[test]
+    fn wheel_matches_model_odd_ticks(ops in prop::collection::vec(op(), 1..120)) {
+        check(7, ops)?;
+    }
+}
+
+#[test]
+fn paused_clock_walk_reaches_every_deadline_in_order() {
+    // Jumping to `next_expiration` repeatedly (what a paused runtime does)
+    // fires every timer at exactly its deadline.
+    let mut wheel = Wheel::with_tick(1_000_000);
+    let deadlines = [
+        1,
+        999_999,
+        1_000_000,
+        64_000_000,
+        64_000_001,
+        4_096_000_000,
+        86_400_000_000_000,
+        u64::MAX - 1,
+    ];
+    for (i, &d) in deadlines.iter().enumerate().rev() {
+        wheel.insert(d, i);
+    }
+    let mut fired = Vec::new();
+    let mut now = 0;
+    while let Some(next) = wheel.next_expiration() {
+        assert!(next > now || next == 0);
+        now = next;
+        while let Some(f) = wheel.poll(now) {
+            assert_eq!(f.deadline, now, "fired at its exact deadline");
+            fired.push(f.value);
+        }
+    }
+    assert_eq!(fired, (0..deadlines.len()).collect::<Vec<_>>());
+}
