@@ -5,12 +5,16 @@
 //! tokio, async-executor and futures lives in `benches/compare.rs`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use looplet::{Builder, spawn, yield_now};
+use looplet::{Builder, Event, spawn, yield_now};
 
 /// Tasks per iteration of `spawn_join`.
 const TASKS: u64 = 10_000;
 /// Yields per iteration of `task_switch`.
 const SWITCHES: u64 = 10_000;
+/// Waiting tasks per iteration of `event_fanout`.
+const WAITERS: u64 = 10_000;
+/// Round trips per iteration of `ping_pong`.
+const ROUND_TRIPS: u64 = 10_000;
 
 fn spawn_join(c: &mut Criterion) {
     let mut group = c.benchmark_group("core");
@@ -51,5 +55,57 @@ fn spawn_join(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, spawn_join);
+fn event(c: &mut Criterion) {
+    let mut group = c.benchmark_group("event");
+    let rt = Builder::new().build();
+    group.throughput(Throughput::Elements(WAITERS));
+    group.bench_function("fanout", |b| {
+        // Many tasks block on one event; one `set` releases them all.
+        b.iter(|| {
+            rt.block_on(async {
+                let event = Event::new();
+                let handles: Vec<_> = (0..WAITERS)
+                    .map(|_| {
+                        let event = event.clone();
+                        spawn(async move { event.wait().await })
+                    })
+                    .collect();
+                yield_now().await;
+                event.set();
+                for handle in handles {
+                    handle.await.unwrap();
+                }
+            })
+        })
+    });
+    group.throughput(Throughput::Elements(ROUND_TRIPS));
+    group.bench_function("ping_pong", |b| {
+        // Two tasks hand a turn back and forth: set the other's event, wait
+        // on your own, clear it.
+        b.iter(|| {
+            rt.block_on(async {
+                let (ping, pong) = (Event::new(), Event::new());
+                let player = |mine: Event, theirs: Event, serve: bool| {
+                    spawn(async move {
+                        if serve {
+                            theirs.set();
+                        }
+                        for _ in 0..ROUND_TRIPS {
+                            mine.wait().await;
+                            mine.clear();
+                            theirs.set();
+                        }
+                    })
+                };
+                let a = player(ping.clone(), pong.clone(), true);
+                let b = player(pong, ping, false);
+                a.await.unwrap();
+                b.await.unwrap();
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, spawn_join, event);
 criterion_main!(benches);

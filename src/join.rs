@@ -137,6 +137,21 @@ impl<T> JoinHandle<T> {
         self.done || self.rt.scheduler().is_finished(self.key, self.id)
     }
 
+    /// Registers for the task's completion without taking its result:
+    /// `Ready(true)` if it panicked, `Ready(false)` if it completed or was
+    /// cancelled.
+    pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.done {
+            return Poll::Ready(false);
+        }
+        let (poll, leftovers) = self
+            .rt
+            .scheduler()
+            .poll_finished(self.key, self.id, cx.waker());
+        leftovers.finish();
+        poll
+    }
+
     /// Wraps the handle so that dropping it cancels the task.
     ///
     /// asyncio's `wait_for` cancels the task it gives up on; looplet's

@@ -6,9 +6,19 @@
 //! reason about.
 //!
 //! ```
+//! use looplet::Event;
+//!
 //! let answer = looplet::run(async {
-//!     let task = looplet::spawn(async { 21 });
-//!     looplet::yield_now().await;
+//!     let event = Event::new();
+//!     let task = looplet::spawn({
+//!         let event = event.clone();
+//!         async move {
+//!             event.wait().await; // asyncio: await event.wait()
+//!             21
+//!         }
+//!     });
+//!     looplet::yield_now().await; // asyncio: await asyncio.sleep(0)
+//!     event.set();
 //!     task.await.unwrap() * 2
 //! });
 //! assert_eq!(answer, 42);
@@ -39,6 +49,12 @@
 //! cancel. A timer fires at its exact deadline, so `sleep(1 ms)` takes
 //! about 1.05 ms, not 2.
 //!
+//! **An [`Event`] is a flag and a queue of wakers.** `wait` on an unset
+//! event puts the task's waker on the queue; `set` raises the flag and
+//! wakes every waiter, oldest first. It only uses wakers, so it works under
+//! any executor. [`wait`] and [`gather`] wait on many tasks at once, as
+//! asyncio's functions of the same names do.
+//!
 //! **When nothing is ready, the thread parks** until the next deadline or a
 //! cross-thread wake: no busy polling. With
 //! [`Builder::start_paused`] the clock is virtual and jumps straight to the
@@ -58,6 +74,8 @@
 //! | `waker.rs` | wakers, the cross-thread inbox, why no wakeup is lost |
 //! | `context.rs` | which runtime runs on this thread; nesting checks |
 //! | `join.rs` | [`JoinHandle`], [`JoinError`], [`CancelOnDrop`] |
+//! | `event.rs` | [`Event`]: asyncio's event, its waiter queue |
+//! | `wait.rs` | [`wait`], [`gather`], [`ReturnWhen`] |
 //! | `yield_now.rs` | [`yield_now`] |
 //! | `stats.rs` | [`Stats`]: the runtime's counters |
 //! | `list.rs` | doubly-linked lists threaded through a slab |
@@ -80,18 +98,22 @@
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
 mod context;
+mod event;
 mod join;
 mod list;
 mod runtime;
 mod stats;
 mod task;
 pub mod time;
+mod wait;
 mod waker;
 mod yield_now;
 
+pub use event::{Event, EventWait};
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
 pub use runtime::{Builder, Runtime, run, spawn, stats};
 pub use stats::Stats;
 pub use task::TaskId;
 pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeout_at};
+pub use wait::{Gather, ReturnWhen, Wait, gather, wait};
 pub use yield_now::{YieldNow, yield_now};

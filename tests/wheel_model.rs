@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 use looplet::time::wheel::{TimerKey, Wheel};
 use proptest::prelude::*;
 
+mod common;
+
 #[derive(Debug, Clone)]
 enum Op {
     /// Arm a timer `offset` units after now (may be in the past: negative
@@ -134,16 +136,8 @@ fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// 512 cases by default; `PROPTEST_CASES=N` runs more.
-fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|n| n.parse().ok());
-    ProptestConfig::with_cases(cases.unwrap_or(512))
-}
-
 proptest! {
-    #![proptest_config(config())]
+    #![proptest_config(common::proptest_config())]
 
     #[test]
     fn wheel_matches_model_one_unit_ticks(ops in prop::collection::vec(op(), 1..120)) {

@@ -1,0 +1,348 @@
+//! `Event`: asyncio's `asyncio.Event` for Rust.
+//!
+//! An event is a flag plus a queue of tasks waiting for the flag to be
+//! set. It is to asyncio's `Event` what `Rc<RefCell<…>>` is to a Python
+//! object: shared by cheap clones, usable from any task on one thread,
+//! deliberately not thread-safe (`!Send`, `!Sync`).
+//!
+//! # How it keeps its waiters
+//!
+//! Waiters live in a `Slab` (freed slots are reused) and are threaded, in
+//! the order they began waiting, on a [`List`] through it: a waiter that
+//! is dropped unlinks itself in O(1), and `set` wakes them oldest first.
+//!
+//! `set` does not mark waiters one by one. It bumps a *generation*
+//! counter, takes every waker from the list, and empties the slab. A
+//! waiter remembers the generation it began waiting in; it has been
+//! released exactly when the generation has moved on. That is why a
+//! released waiter completes even if `clear` runs before it is polled, and
+//! why `set(); clear(); set()` wakes a waiter once: the first `set` took
+//! it off the list, so the second finds nobody.
+//!
+//! # Invariants
+//!
+//! * Every waiter in the slab is on the list, and every one of them began
+//!   waiting in the current generation, while the flag was down.
+//! * No borrow of the event is held while a waker is woken or dropped:
+//!   `set` collects the wakers, lets go of the event, then wakes them. A
+//!   waker may call back into the event (even `set` it again) safely.
+//!
+//! Read next: `wait.rs` (`wait` and `gather` over task handles).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+use slab::Slab;
+
+use crate::list::{Links, List, Node};
+
+/// A flag that tasks can wait on; asyncio's `asyncio.Event`.
+///
+/// The flag starts down. [`set`](Event::set) raises it and wakes every
+/// task waiting in [`wait`](Event::wait), oldest first;
+/// [`clear`](Event::clear) lowers it; [`is_set`](Event::is_set) reads it.
+/// `Event` is a cheap handle: clones are the same event.
+///
+/// It only uses wakers, so it works under any executor, not just looplet.
+///
+/// # Examples
+///
+/// The asyncio tutorial's program: five tasks wait for one event.
+///
+/// ```
+/// use looplet::{Event, ReturnWhen};
+///
+/// looplet::run(async {
+///     let event = Event::new();
+///     let tasks: Vec<_> = (0..5)
+///         .map(|i| {
+///             let event = event.clone();
+///             looplet::spawn(async move {
+///                 event.wait().await;
+///                 i
+///             })
+///         })
+///         .collect();
+///     looplet::yield_now().await; // let them start waiting
+///     assert!(!tasks[0].is_finished());
+///     event.set();
+///     let (done, pending) = looplet::wait(tasks, ReturnWhen::AllCompleted).await;
+///     assert_eq!((done.len(), pending.len()), (5, 0));
+/// });
+/// ```
+///
+/// `Event` is not `Send`: it cannot leave its thread.
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<looplet::Event>();
+/// ```
+///
+/// Nor `Sync`: it cannot be shared between threads.
+///
+/// ```compile_fail
+/// fn assert_sync<T: Sync>() {}
+/// assert_sync::<looplet::Event>();
+/// ```
+#[derive(Clone, Default)]
+pub struct Event {
+    /// The flag and the waiters, shared by every clone.
+    state: Rc<RefCell<State>>,
+}
+
+/// An event's flag and waiters.
+#[derive(Default)]
+struct State {
+    /// The flag.
+    set: bool,
+    /// Bumped by every `set` that raises the flag: a waiter from an older
+    /// generation has been released.
+    generation: u64,
+    /// The waiters, each with its waker.
+    waiters: Slab<Waiter>,
+    /// The waiters in the order they began waiting.
+    order: List,
+    /// Memory for the wakers of one `set`, kept between calls.
+    spare: Vec<Waker>,
+}
+
+/// One task waiting for the event.
+struct Waiter {
+    /// Whom to wake.
+    waker: Waker,
+    /// Its place in the waiting order.
+    links: Links,
+}
+
+impl Node for Waiter {
+    fn links(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+impl Event {
+    /// A new event, not set; asyncio's `asyncio.Event()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = looplet::Event::new();
+    /// assert!(!event.is_set());
+    /// ```
+    pub fn new() -> Self {
+        Event::default()
+    }
+
+    /// Whether the flag is set; asyncio's `event.is_set()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = looplet::Event::new();
+    /// assert!(!event.is_set());
+    /// event.set();
+    /// assert!(event.is_set());
+    /// ```
+    pub fn is_set(&self) -> bool {
+        self.state.borrow().set
+    }
+
+    /// Sets the flag and wakes every task waiting on it, in the order they
+    /// began waiting; asyncio's `event.set()`. Does nothing if the flag is
+    /// already set.
+    ///
+    /// Every waiter woken here completes, even if the flag is cleared again
+    /// before it runs.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let event = looplet::Event::new();
+    ///     let waiter = looplet::spawn({
+    ///         let event = event.clone();
+    ///         async move { event.wait().await }
+    ///     });
+    ///     looplet::yield_now().await;
+    ///     event.set();
+    ///     event.clear(); // too late to stop the waiter: it was released
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
+    pub fn set(&self) {
+        let mut wakers = {
+            let mut guard = self.state.borrow_mut();
+            let state = &mut *guard;
+            if state.set {
+                return;
+            }
+            state.set = true;
+            state.generation += 1;
+            let mut wakers = std::mem::take(&mut state.spare);
+            while let Some(key) = state.order.pop_front(&mut state.waiters) {
+                let Waiter { waker, .. } = state.waiters.remove(key);
+                wakers.push(waker);
+            }
+            wakers
+        };
+        // The borrow has ended: a waker may use the event.
+        for waker in wakers.drain(..) {
+            waker.wake();
+        }
+        let mut state = self.state.borrow_mut();
+        if state.spare.capacity() < wakers.capacity() {
+            state.spare = wakers;
+        }
+    }
+
+    /// Lowers the flag; asyncio's `event.clear()`. Waiters already released
+    /// by a `set` still complete.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let event = looplet::Event::new();
+    /// event.set();
+    /// event.clear();
+    /// assert!(!event.is_set());
+    /// ```
+    pub fn clear(&self) {
+        self.state.borrow_mut().set = false;
+    }
+
+    /// Waits until the flag is set; asyncio's `await event.wait()`.
+    ///
+    /// If the flag is already set, the future is ready on its first poll,
+    /// without yielding. Otherwise it suspends until a `set`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let event = looplet::Event::new();
+    ///     event.set();
+    ///     event.wait().await; // ready at once
+    /// });
+    /// ```
+    pub fn wait(&self) -> EventWait<'_> {
+        EventWait {
+            event: self,
+            state: WaitState::Start,
+        }
+    }
+}
+
+impl fmt::Debug for Event {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.state.try_borrow() {
+            Ok(state) => f
+                .debug_struct("Event")
+                .field("set", &state.set)
+                .field("waiters", &state.waiters.len())
+                .finish(),
+            Err(_) => f.write_str("Event { <in use> }"),
+        }
+    }
+}
+
+/// The future returned by [`Event::wait`].
+///
+/// # Cancel safety
+///
+/// Cancel safe. Dropping it before the event is set removes its waiter at
+/// once (no leak, no stray wake later). Dropping it after a `set` released
+/// it loses nothing but the completion itself: the flag is unchanged.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct EventWait<'a> {
+    /// The event waited on.
+    event: &'a Event,
+    /// Where the wait is.
+    state: WaitState,
+}
+
+/// An `EventWait`'s progress.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum WaitState {
+    /// Not polled yet.
+    Start,
+    /// In the waiter list at `key`, since `generation`.
+    Waiting { key: usize, generation: u64 },
+    /// Completed.
+    Done,
+}
+
+impl Future for EventWait<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        let mut guard = this.event.state.borrow_mut();
+        let state = &mut *guard;
+        match this.state {
+            WaitState::Done => Poll::Ready(()),
+            WaitState::Start if state.set => {
+                this.state = WaitState::Done;
+                Poll::Ready(())
+            }
+            WaitState::Start => {
+                let key = state.waiters.insert(Waiter {
+                    waker: cx.waker().clone(),
+                    links: Links::default(),
+                });
+                state.order.push_back(&mut state.waiters, key);
+                this.state = WaitState::Waiting {
+                    key,
+                    generation: state.generation,
+                };
+                Poll::Pending
+            }
+            WaitState::Waiting { generation, .. } if generation != state.generation => {
+                this.state = WaitState::Done;
+                Poll::Ready(())
+            }
+            WaitState::Waiting { key, .. } => {
+                let waiter = &mut state.waiters[key];
+                if !waiter.waker.will_wake(cx.waker()) {
+                    // Keep only the latest waker; drop the old one after
+                    // letting go of the event.
+                    let old = std::mem::replace(&mut waiter.waker, cx.waker().clone());
+                    drop(guard);
+                    drop(old);
+                }
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Drop for EventWait<'_> {
+    fn drop(&mut self) {
+        let WaitState::Waiting { key, generation } = self.state else {
+            return;
+        };
+        let removed = {
+            let mut guard = self.event.state.borrow_mut();
+            let state = &mut *guard;
+            if state.generation != generation {
+                // Released by a `set`, which already emptied the list.
+                return;
+            }
+            state.order.remove(&mut state.waiters, key);
+            state.waiters.remove(key)
+        };
+        drop(removed);
+    }
+}
+
+impl fmt::Debug for EventWait<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventWait")
+            .field("state", &self.state)
+            .field("event", self.event)
+            .finish()
+    }
+}

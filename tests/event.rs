@@ -1,0 +1,454 @@
+//! `Event`: asyncio's semantics with exact orders, waiter hygiene,
+//! re-entrant wakers, and use under other executors.
+
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context, Poll, Waker};
+
+use common::Log;
+use futures::task::ArcWake;
+use looplet::{Event, JoinHandle, run, spawn, yield_now};
+
+/// A waker that counts its wakes.
+struct CountingWaker(AtomicUsize);
+
+impl CountingWaker {
+    fn new() -> (Arc<Self>, Waker) {
+        let arc = Arc::new(CountingWaker(AtomicUsize::new(0)));
+        let waker = futures::task::waker(arc.clone());
+        (arc, waker)
+    }
+
+    fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl ArcWake for CountingWaker {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Polls `fut` once with `waker`.
+fn poll_once<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(fut).poll(&mut Context::from_waker(waker))
+}
+
+/// Spawns a task that waits on `event`, then logs `name`.
+fn waiter(event: &Event, log: &Log, name: impl Into<String>) -> JoinHandle<()> {
+    let (event, log, name) = (event.clone(), log.clone(), name.into());
+    spawn(async move {
+        event.wait().await;
+        log.push(name);
+    })
+}
+
+#[test]
+fn cpython_test_wait_resumes_as_3_1_2() {
+    // CPython Lib/test/test_asyncio/test_locks.py, EventTests.test_wait.
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let t1 = waiter(&ev, &log, "1");
+            let t2 = waiter(&ev, &log, "2");
+            yield_now().await;
+            assert_eq!(log.snapshot(), Vec::<String>::new());
+            let t3 = waiter(&ev, &log, "3");
+            ev.set();
+            yield_now().await;
+            assert_eq!(log.snapshot(), ["3", "1", "2"]);
+            for t in [t1, t2, t3] {
+                t.await.unwrap();
+            }
+        }
+    });
+}
+
+#[test]
+fn waiters_resume_in_the_order_they_began_waiting() {
+    // Tasks 1, 3, 5, 9 are spawned in that order but begin waiting in the
+    // order 5, 3, 9, 1 (each yields a different number of times first).
+    // They resume in waiting order, behind a task queued before `set` and
+    // ahead of one queued after it.
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let delays = [(1, 3), (3, 1), (5, 0), (9, 2)];
+            let handles: Vec<_> = delays
+                .into_iter()
+                .map(|(n, yields)| {
+                    let (ev, log) = (ev.clone(), log.clone());
+                    spawn(async move {
+                        for _ in 0..yields {
+                            yield_now().await;
+                        }
+                        log.push(format!("waiting {n}"));
+                        ev.wait().await;
+                        log.push(format!("resumed {n}"));
+                    })
+                })
+                .collect();
+            for _ in 0..5 {
+                yield_now().await;
+            }
+            let before = {
+                let log = log.clone();
+                spawn(async move { log.push("queued before set") })
+            };
+            ev.set();
+            let after = {
+                let log = log.clone();
+                spawn(async move { log.push("queued after set") })
+            };
+            for h in handles.into_iter().chain([before, after]) {
+                h.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(
+        log.take(),
+        [
+            "waiting 5",
+            "waiting 3",
+            "waiting 9",
+            "waiting 1",
+            "queued before set",
+            "resumed 5",
+            "resumed 3",
+            "resumed 9",
+            "resumed 1",
+            "queued after set",
+        ]
+    );
+}
+
+#[test]
+fn set_then_clear_releases_every_blocked_waiter() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let handles: Vec<_> = (0..4).map(|i| waiter(&ev, &log, i.to_string())).collect();
+            yield_now().await;
+            ev.set();
+            ev.clear();
+            assert!(!ev.is_set());
+            for h in handles {
+                h.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(log.take(), ["0", "1", "2", "3"]);
+}
+
+#[test]
+fn set_clear_set_wakes_a_blocked_waiter_once() {
+    let ev = Event::new();
+    let (count, waker) = CountingWaker::new();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &waker).is_pending());
+    ev.set();
+    ev.clear();
+    ev.set();
+    assert_eq!(count.count(), 1);
+    assert!(poll_once(&mut wait, &waker).is_ready());
+}
+
+#[test]
+fn set_on_a_set_event_does_nothing() {
+    let ev = Event::new();
+    ev.set();
+    ev.set();
+    assert!(ev.is_set());
+    assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
+}
+
+#[test]
+fn clear_only_lowers_the_flag() {
+    let ev = Event::new();
+    let (count, waker) = CountingWaker::new();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &waker).is_pending());
+    ev.clear(); // on a flag that is already down: still waiting, not woken
+    assert_eq!(count.count(), 0);
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 1 }");
+    assert!(poll_once(&mut wait, &waker).is_pending());
+}
+
+#[test]
+fn wait_on_a_set_event_is_ready_on_first_poll_without_yielding() {
+    let ev = Event::new();
+    ev.set();
+    let (count, waker) = CountingWaker::new();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &waker).is_ready());
+    assert_eq!(count.count(), 0, "no self-wake: it did not yield");
+    // And inside looplet: no other task runs in between.
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            ev.set();
+            let other = {
+                let log = log.clone();
+                spawn(async move { log.push("other") })
+            };
+            ev.wait().await;
+            log.push("main after wait");
+            other.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["main after wait", "other"]);
+}
+
+#[test]
+fn wait_on_an_unset_event_suspends_at_least_once() {
+    let ev = Event::new();
+    let (_count, waker) = CountingWaker::new();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &waker).is_pending());
+    assert!(
+        poll_once(&mut wait, &waker).is_pending(),
+        "spurious polls stay pending"
+    );
+}
+
+#[test]
+fn dropping_a_pending_wait_removes_its_waiter_at_once() {
+    let ev = Event::new();
+    let (count, waker) = CountingWaker::new();
+    for _ in 0..10_000 {
+        let mut wait = Box::pin(ev.wait());
+        assert!(poll_once(&mut wait, &waker).is_pending());
+        drop(wait);
+    }
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 0 }");
+    ev.set();
+    assert_eq!(count.count(), 0, "no stray wake from dropped waiters");
+}
+
+#[test]
+fn dropping_waiters_in_the_middle_keeps_the_others_in_order() {
+    let ev = Event::new();
+    let wakers: Vec<_> = (0..5).map(|_| CountingWaker::new()).collect();
+    let mut waits: Vec<_> = (0..5).map(|_| Some(Box::pin(ev.wait()))).collect();
+    for (wait, (_, waker)) in waits.iter_mut().zip(&wakers) {
+        assert!(poll_once(wait.as_mut().unwrap(), waker).is_pending());
+    }
+    waits[1] = None;
+    waits[3] = None;
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 3 }");
+    ev.set();
+    let counts: Vec<_> = wakers.iter().map(|(c, _)| c.count()).collect();
+    assert_eq!(counts, [1, 0, 1, 0, 1]);
+}
+
+#[test]
+fn a_cancelled_waiter_leaves_no_waiter_behind_and_a_later_set_is_harmless() {
+    run(async {
+        let ev = Event::new();
+        let log = Log::new();
+        let task = waiter(&ev, &log, "never");
+        yield_now().await;
+        assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 1 }");
+        assert!(task.cancel());
+        assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 0 }");
+        ev.set();
+        yield_now().await;
+        assert!(task.await.unwrap_err().is_cancelled());
+        assert_eq!(log.take(), Vec::<String>::new());
+    });
+}
+
+#[test]
+fn a_released_waiter_dropped_before_its_poll_is_harmless() {
+    let ev = Event::new();
+    let (count, waker) = CountingWaker::new();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &waker).is_pending());
+    ev.set();
+    drop(wait);
+    assert_eq!(count.count(), 1);
+    // A new waiter reusing the slab slot is not confused with the old one.
+    ev.clear();
+    let (count2, waker2) = CountingWaker::new();
+    let mut wait2 = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait2, &waker2).is_pending());
+    ev.set();
+    assert_eq!(count2.count(), 1);
+}
+
+#[test]
+fn repolling_with_a_different_waker_keeps_only_the_latest() {
+    let ev = Event::new();
+    let (first, w1) = CountingWaker::new();
+    let (second, w2) = CountingWaker::new();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &w1).is_pending());
+    assert!(poll_once(&mut wait, &w2).is_pending());
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 1 }");
+    ev.set();
+    assert_eq!((first.count(), second.count()), (0, 1));
+}
+
+thread_local! {
+    /// The event a re-entrant waker touches (a waker must be `Send + Sync`,
+    /// so it cannot hold the `!Send` event itself).
+    static TOUCHED: RefCell<Option<Event>> = const { RefCell::new(None) };
+}
+
+/// A waker that, inside `wake`, reads, clears, sets and waits on the event.
+struct ReentrantWaker;
+
+impl ArcWake for ReentrantWaker {
+    fn wake_by_ref(_: &Arc<Self>) {
+        TOUCHED.with(|cell| {
+            let event = cell.borrow().clone().unwrap();
+            assert!(event.is_set());
+            let _ = format!("{event:?}");
+            event.clear();
+            event.set();
+            let (_, waker) = CountingWaker::new();
+            let mut wait = Box::pin(event.wait());
+            assert!(poll_once(&mut wait, &waker).is_ready());
+        });
+    }
+}
+
+#[test]
+fn a_waker_that_touches_the_event_from_inside_wake_does_not_panic() {
+    let ev = Event::new();
+    TOUCHED.with(|cell| *cell.borrow_mut() = Some(ev.clone()));
+    let waker = futures::task::waker(Arc::new(ReentrantWaker));
+    let mut waits: Vec<_> = (0..3).map(|_| Box::pin(ev.wait())).collect();
+    for wait in &mut waits {
+        assert!(poll_once(wait, &waker).is_pending());
+    }
+    ev.set();
+    for wait in &mut waits {
+        assert!(poll_once(wait, &waker).is_ready());
+    }
+    TOUCHED.with(|cell| cell.borrow_mut().take());
+}
+
+#[test]
+fn debug_reads_like_asyncio_repr() {
+    let ev = Event::new();
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 0 }");
+    let (_c, waker) = CountingWaker::new();
+    let mut a = Box::pin(ev.wait());
+    let mut b = Box::pin(ev.wait());
+    let _ = poll_once(&mut a, &waker);
+    let _ = poll_once(&mut b, &waker);
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 2 }");
+    ev.set();
+    assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
+}
+
+#[test]
+fn clones_are_the_same_event_and_default_is_unset() {
+    let ev = Event::default();
+    let clone = ev.clone();
+    assert!(!clone.is_set());
+    clone.set();
+    assert!(ev.is_set());
+    ev.clear();
+    assert!(!clone.is_set());
+}
+
+#[test]
+fn works_under_futures_local_pool() {
+    use futures::executor::LocalPool;
+    use futures::task::LocalSpawnExt;
+
+    let mut pool = LocalPool::new();
+    let ev = Event::new();
+    let log = Log::new();
+    for i in 0..3 {
+        let (ev, log) = (ev.clone(), log.clone());
+        pool.spawner()
+            .spawn_local(async move {
+                ev.wait().await;
+                log.push(format!("woke {i}"));
+            })
+            .unwrap();
+    }
+    pool.run_until_stalled();
+    assert_eq!(log.snapshot(), Vec::<String>::new());
+    ev.set();
+    pool.run();
+    assert_eq!(log.take(), ["woke 0", "woke 1", "woke 2"]);
+    // And plain `block_on` on a set event.
+    futures::executor::block_on(ev.wait());
+}
+
+#[test]
+fn works_under_tokio_local_set() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    let log = Log::new();
+    local.block_on(&rt, {
+        let log = log.clone();
+        async move {
+            let ev = Event::new();
+            let handles: Vec<_> = (0..3)
+                .map(|i| {
+                    let (ev, log) = (ev.clone(), log.clone());
+                    tokio::task::spawn_local(async move {
+                        ev.wait().await;
+                        log.push(format!("woke {i}"));
+                    })
+                })
+                .collect();
+            tokio::task::yield_now().await;
+            ev.set();
+            for h in handles {
+                h.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(log.take(), ["woke 0", "woke 1", "woke 2"]);
+}
+
+#[test]
+fn many_tasks_triggered_at_once() {
+    let woken = Rc::new(Cell::new(0));
+    run({
+        let woken = woken.clone();
+        async move {
+            let ev = Event::new();
+            let handles: Vec<_> = (0..10_000)
+                .map(|_| {
+                    let (ev, woken) = (ev.clone(), woken.clone());
+                    spawn(async move {
+                        ev.wait().await;
+                        woken.set(woken.get() + 1);
+                    })
+                })
+                .collect();
+            yield_now().await;
+            assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 10000 }");
+            ev.set();
+            for h in handles {
+                h.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(woken.get(), 10_000);
+}

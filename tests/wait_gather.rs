@@ -1,0 +1,199 @@
+//! `wait` and `gather`: asyncio's cases on the virtual clock.
+
+mod common;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Context;
+use std::time::Duration;
+
+use looplet::{
+    Builder, JoinHandle, ReturnWhen, Runtime, gather, now, sleep, spawn, stats, wait, yield_now,
+};
+
+fn paused() -> Runtime {
+    Builder::new().start_paused(true).build()
+}
+
+const MS: Duration = Duration::from_millis(1);
+
+/// A task that sleeps `ms` and returns `ms`.
+fn sleeper(ms: u64) -> JoinHandle<u64> {
+    spawn(async move {
+        sleep(MS * ms as u32).await;
+        ms
+    })
+}
+
+/// A task that sleeps `ms`, then panics.
+fn failer(ms: u64) -> JoinHandle<u64> {
+    spawn(async move {
+        sleep(MS * ms as u32).await;
+        panic!("failed after {ms} ms")
+    })
+}
+
+/// Whether awaiting `handle` completes at once (on its first poll).
+fn ready_at_once<T: 'static>(handle: &mut JoinHandle<T>) -> bool {
+    let waker = futures::task::noop_waker();
+    Pin::new(handle)
+        .poll(&mut Context::from_waker(&waker))
+        .is_ready()
+}
+
+#[test]
+fn all_completed_returns_when_the_last_finishes() {
+    paused().block_on(async {
+        let start = now();
+        let (done, pending) = wait([sleeper(100), sleeper(150)], ReturnWhen::AllCompleted).await;
+        assert_eq!(now() - start, MS * 150);
+        assert_eq!((done.len(), pending.len()), (2, 0));
+        let results: Vec<u64> = looplet::gather(done)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(results, [100, 150]);
+    });
+}
+
+#[test]
+fn first_completed_returns_at_the_first_with_the_other_still_pending() {
+    paused().block_on(async {
+        let start = now();
+        let (mut done, mut pending) =
+            wait([sleeper(150), sleeper(100)], ReturnWhen::FirstCompleted).await;
+        assert_eq!(now() - start, MS * 100);
+        assert_eq!((done.len(), pending.len()), (1, 1));
+        assert!(done[0].is_finished() && !pending[0].is_finished());
+        assert!(
+            ready_at_once(&mut done[0]),
+            "a done handle gives its result at once"
+        );
+        assert_eq!(pending.pop().unwrap().await.unwrap(), 150);
+        assert_eq!(now() - start, MS * 150);
+    });
+}
+
+#[test]
+fn first_exception_returns_when_a_task_panics() {
+    paused().block_on(async {
+        let start = now();
+        let (done, pending) = wait(
+            [sleeper(150), failer(50), sleeper(100)],
+            ReturnWhen::FirstException,
+        )
+        .await;
+        assert_eq!(now() - start, MS * 50);
+        assert_eq!((done.len(), pending.len()), (1, 2));
+        let err = done.into_iter().next().unwrap().await.unwrap_err();
+        assert!(err.is_panic());
+        // The others were not cancelled.
+        for h in pending {
+            assert!(h.await.is_ok());
+        }
+    });
+}
+
+#[test]
+fn first_exception_without_a_failure_behaves_as_all_completed() {
+    paused().block_on(async {
+        let start = now();
+        let (done, pending) = wait([sleeper(100), sleeper(150)], ReturnWhen::FirstException).await;
+        assert_eq!(now() - start, MS * 150);
+        assert_eq!((done.len(), pending.len()), (2, 0));
+    });
+}
+
+#[test]
+fn first_exception_does_not_count_a_cancelled_task() {
+    // `wait` owns the handles it is given, so a task in its set can only be
+    // one cancelled before: it counts as finished, not as a failure.
+    paused().block_on(async {
+        let start = now();
+        let victim = sleeper(500);
+        assert!(victim.cancel());
+        let (done, pending) = wait([victim, sleeper(100)], ReturnWhen::FirstException).await;
+        assert_eq!(
+            now() - start,
+            MS * 100,
+            "a cancellation is not an exception"
+        );
+        assert_eq!((done.len(), pending.len()), (2, 0));
+        assert!(
+            done.into_iter()
+                .next()
+                .unwrap()
+                .await
+                .unwrap_err()
+                .is_cancelled()
+        );
+    });
+}
+
+#[test]
+fn gather_keeps_input_order() {
+    paused().block_on(async {
+        let results = gather([sleeper(30), sleeper(10), failer(20), sleeper(0)]).await;
+        assert_eq!(results.len(), 4);
+        assert_eq!(results[0].as_ref().unwrap(), &30);
+        assert_eq!(results[1].as_ref().unwrap(), &10);
+        assert!(results[2].as_ref().unwrap_err().is_panic());
+        assert_eq!(results[3].as_ref().unwrap(), &0);
+    });
+}
+
+#[test]
+fn empty_inputs_return_at_once() {
+    paused().block_on(async {
+        let start = stats().turns;
+        for when in [
+            ReturnWhen::FirstCompleted,
+            ReturnWhen::FirstException,
+            ReturnWhen::AllCompleted,
+        ] {
+            let (done, pending) = wait(Vec::<JoinHandle<()>>::new(), when).await;
+            assert!(done.is_empty() && pending.is_empty());
+        }
+        assert!(gather(Vec::<JoinHandle<()>>::new()).await.is_empty());
+        assert_eq!(stats().turns, start, "no suspension");
+    });
+}
+
+#[test]
+fn a_completion_reaches_the_waiter_on_the_next_turn() {
+    // asyncio needs two turns (the task's done-callback, then the waiter);
+    // looplet wakes the waiter directly.
+    paused().block_on(async {
+        let task = spawn(async {
+            yield_now().await;
+            stats().turns
+        });
+        let (mut done, _) = wait([task], ReturnWhen::AllCompleted).await;
+        let resumed = stats().turns;
+        let finished = done.pop().unwrap().await.unwrap();
+        assert_eq!(resumed, finished + 1);
+    });
+}
+
+#[test]
+fn wait_returns_every_handle_and_detaches_nothing() {
+    paused().block_on(async {
+        let (done, pending) = wait(
+            [sleeper(10), sleeper(20), sleeper(30)],
+            ReturnWhen::FirstCompleted,
+        )
+        .await;
+        assert_eq!(done.len() + pending.len(), 3);
+        let ids: Vec<_> = done
+            .iter()
+            .chain(&pending)
+            .map(|h| h.id().as_u64())
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort();
+        assert_eq!(ids, sorted, "both halves keep input order");
+        let (done, pending) = wait(pending, ReturnWhen::AllCompleted).await;
+        assert_eq!((done.len(), pending.len()), (2, 0));
+    });
+}
