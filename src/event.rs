@@ -174,28 +174,41 @@ impl Event {
     /// });
     /// ```
     pub fn set(&self) {
-        let mut wakers = {
-            let mut guard = self.state.borrow_mut();
-            let state = &mut *guard;
-            if state.set {
-                return;
-            }
-            state.set = true;
-            state.generation += 1;
-            let mut wakers = std::mem::take(&mut state.spare);
-            while let Some(key) = state.order.pop_front(&mut state.waiters) {
-                let Waiter { waker, .. } = state.waiters.remove(key);
-                wakers.push(waker);
-            }
-            wakers
-        };
-        // The borrow has ended: a waker may use the event.
-        for waker in wakers.drain(..) {
-            waker.wake();
+        let mut guard = self.state.borrow_mut();
+        let state = &mut *guard;
+        if state.set {
+            return;
         }
-        let mut state = self.state.borrow_mut();
-        if state.spare.capacity() < wakers.capacity() {
-            state.spare = wakers;
+        state.set = true;
+        state.generation += 1;
+        match state.waiters.len() {
+            0 => {}
+            1 => {
+                // The hand-off case (one task waiting): no buffer needed.
+                let key = state
+                    .order
+                    .pop_front(&mut state.waiters)
+                    .expect("one waiter");
+                let Waiter { waker, .. } = state.waiters.remove(key);
+                drop(guard); // a waker may use the event
+                waker.wake();
+            }
+            _ => {
+                let mut wakers = std::mem::take(&mut state.spare);
+                while let Some(key) = state.order.pop_front(&mut state.waiters) {
+                    let Waiter { waker, .. } = state.waiters.remove(key);
+                    wakers.push(waker);
+                }
+                drop(guard); // a waker may use the event
+                for waker in &wakers {
+                    waker.wake_by_ref();
+                }
+                wakers.clear();
+                let mut state = self.state.borrow_mut();
+                if state.spare.capacity() < wakers.capacity() {
+                    state.spare = wakers;
+                }
+            }
         }
     }
 

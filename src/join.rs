@@ -18,7 +18,7 @@ use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use crate::runtime::Inner;
-use crate::task::{Cancel, JoinPoll, Outcome, TaskId};
+use crate::task::{Cancel, JoinPoll, Outcome, Payload, TaskId};
 
 /// An owned permission to await, cancel or check a spawned task; asyncio's
 /// `Task` object.
@@ -45,11 +45,10 @@ use crate::task::{Cancel, JoinPoll, Outcome, TaskId};
 pub struct JoinHandle<T> {
     /// The runtime the task lives in.
     rt: Rc<Inner>,
-    /// The task's slot.
-    key: usize,
-    /// The task's id.
-    id: TaskId,
-    /// Set once the result was taken: the slot is no longer ours.
+    /// The task's slot, which stays the handle's until it is dropped (so
+    /// the key alone names the task: 16 bytes a handle).
+    key: u32,
+    /// Set once the result was taken.
     done: bool,
     /// The task's output type (`fn() -> T` keeps the handle `Unpin` for
     /// every `T`).
@@ -57,15 +56,19 @@ pub struct JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    /// A handle to task `(key, id)` of `rt`.
-    pub(crate) fn new(rt: Rc<Inner>, key: usize, id: TaskId) -> Self {
+    /// A handle to the task in slot `key` of `rt`.
+    pub(crate) fn new(rt: Rc<Inner>, key: usize) -> Self {
         JoinHandle {
             rt,
-            key,
-            id,
+            key: u32::try_from(key).expect("looplet: more than 4 billion tasks alive"),
             done: false,
             _output: PhantomData,
         }
+    }
+
+    /// The task's slot key.
+    fn key(&self) -> usize {
+        self.key as usize
     }
 
     /// The task's id.
@@ -79,8 +82,8 @@ impl<T> JoinHandle<T> {
     ///     assert!(a.id() < b.id());
     /// });
     /// ```
-    pub fn id(&self) -> crate::TaskId {
-        self.id
+    pub fn id(&self) -> TaskId {
+        self.rt.scheduler().id(self.key())
     }
 
     /// Cancels the task: its future is dropped at once (its destructors
@@ -113,8 +116,8 @@ impl<T> JoinHandle<T> {
         if self.done {
             return false;
         }
-        let (cancel, leftovers) = self.rt.scheduler().cancel(self.key, self.id);
-        self.rt.note_cancel(self.id, cancel);
+        let (cancel, leftovers) = self.rt.scheduler().cancel(self.key());
+        self.rt.note_cancel(self.key(), cancel);
         leftovers.finish();
         cancel != Cancel::Finished
     }
@@ -134,7 +137,7 @@ impl<T> JoinHandle<T> {
     /// ```
     #[doc(alias = "done")]
     pub fn is_finished(&self) -> bool {
-        self.done || self.rt.scheduler().is_finished(self.key, self.id)
+        self.done || self.rt.scheduler().is_finished(self.key())
     }
 
     /// Registers for the task's completion without taking its result:
@@ -144,12 +147,11 @@ impl<T> JoinHandle<T> {
         if self.done {
             return Poll::Ready(false);
         }
-        let (poll, leftovers) = self
-            .rt
-            .scheduler()
-            .poll_finished(self.key, self.id, cx.waker());
-        leftovers.finish();
-        poll
+        let (poll, leftovers) = self.rt.scheduler().poll_finished(self.key(), cx.waker());
+        if let Some(leftovers) = leftovers {
+            leftovers.finish();
+        }
+        poll.map(|outcome| outcome == Outcome::Panicked)
     }
 
     /// Wraps the handle so that dropping it cancels the task.
@@ -190,51 +192,48 @@ impl<T: 'static> Future for JoinHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.done, "`JoinHandle` polled after it completed");
-        let poll = self
-            .rt
-            .scheduler()
-            .take_result(self.key, self.id, cx.waker());
-        match poll {
+        let poll = self.rt.scheduler().take_result(self.key(), cx.waker());
+        let (id, outcome, cell) = match poll {
             JoinPoll::Pending(leftovers) => {
-                leftovers.finish();
-                Poll::Pending
+                if let Some(leftovers) = leftovers {
+                    leftovers.finish();
+                }
+                return Poll::Pending;
             }
-            JoinPoll::Ready {
-                outcome,
-                cell,
-                leftovers,
-            } => {
-                self.done = true;
-                let result = match outcome {
-                    Outcome::Completed => {
-                        let mut output: Option<T> = None;
-                        let mut cell = cell.expect("a completed task keeps its output");
-                        cell.as_mut().take_output(&mut output as &mut dyn Any);
-                        Ok(output.expect("a completed task's output is taken once"))
-                    }
-                    Outcome::Cancelled => Err(JoinError::cancelled(self.id)),
-                    Outcome::Panicked(payload) => Err(JoinError::panic(self.id, payload)),
-                };
-                leftovers.finish();
-                Poll::Ready(result)
+            JoinPoll::Ready { id, outcome, cell } => (id, outcome, cell),
+        };
+        self.done = true;
+        let result = match (outcome, cell) {
+            (Outcome::Completed, Some(mut cell)) => {
+                let mut output: Option<T> = None;
+                cell.as_mut().take_output(&mut output as &mut dyn Any);
+                Ok(output.expect("a completed task's output is taken once"))
             }
-        }
+            (Outcome::Panicked, Some(mut cell)) => {
+                let payload = cell
+                    .as_mut()
+                    .take_panic()
+                    .expect("a panicked task keeps its payload");
+                Err(JoinError::panic(id, payload))
+            }
+            (Outcome::Cancelled, _) => Err(JoinError::cancelled(id)),
+            (_, None) => unreachable!("{id} finished without its cell"),
+        };
+        Poll::Ready(result)
     }
 }
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
-        if !self.done {
-            let leftovers = self.rt.scheduler().detach(self.key, self.id);
-            leftovers.finish();
-        }
+        let leftovers = self.rt.scheduler().detach(self.key());
+        leftovers.finish();
     }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
-            .field("id", &self.id)
+            .field("id", &self.id())
             .field("finished", &self.is_finished())
             .finish()
     }
@@ -348,7 +347,7 @@ impl JoinError {
     }
 
     /// A panicked task's error.
-    pub(crate) fn panic(id: TaskId, payload: Box<dyn Any + Send + 'static>) -> Self {
+    pub(crate) fn panic(id: TaskId, payload: Payload) -> Self {
         JoinError {
             id,
             repr: Repr::Panic(Mutex::new(payload)),

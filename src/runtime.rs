@@ -306,9 +306,10 @@ pub(crate) struct Inner {
 impl Inner {
     /// A runtime with no tasks, for the calling thread.
     fn new(builder: &Builder) -> Self {
+        let shared = Arc::new(Shared::new());
         Inner {
-            shared: Arc::new(Shared::new()),
-            sched: RefCell::new(Scheduler::default()),
+            shared: shared.clone(),
+            sched: RefCell::new(Scheduler::new(shared.clone())),
             timers: Driver::new(builder.start_paused),
             counters: Counters::default(),
             next_id: Cell::new(1),
@@ -359,7 +360,7 @@ impl Inner {
     }
 
     /// Records what a handle's `cancel` did.
-    pub(crate) fn note_cancel(&self, _id: TaskId, cancel: Cancel) {
+    pub(crate) fn note_cancel(&self, _key: usize, cancel: Cancel) {
         if cancel == Cancel::Now {
             stats::bump(&self.counters.tasks_cancelled);
         }
@@ -394,11 +395,11 @@ impl Inner {
             stats::bump(&self.counters.tasks_cancelled);
             let key = self.sched.borrow_mut().spawn_cancelled(id);
             drop(future);
-            return JoinHandle::new(self.clone(), key, id);
+            return JoinHandle::new(self.clone(), key);
         }
         let task = Box::pin(TaskCell::Running { future });
-        let key = self.sched.borrow_mut().spawn(id, &self.shared, Some(task));
-        JoinHandle::new(self.clone(), key, id)
+        let key = self.sched.borrow_mut().spawn(id, Some(task));
+        JoinHandle::new(self.clone(), key)
     }
 
     /// Runs `future` to completion, driving the tasks meanwhile.
@@ -453,7 +454,7 @@ impl Inner {
                         .sched
                         .borrow_mut()
                         .end_poll(polling, PollResult::Pending);
-                    leftovers.finish();
+                    debug_assert!(leftovers.is_none(), "a pending main leaves nothing");
                 }
             }
         }
@@ -469,7 +470,14 @@ impl Inner {
             match panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx))) {
                 Ok(Poll::Pending) => PollResult::Pending,
                 Ok(Poll::Ready(())) => PollResult::Ready,
-                Err(payload) => PollResult::Panicked(payload),
+                Err(payload) => {
+                    // Drop the future now and keep the payload for the
+                    // handle. If the future's destructor panics too, that
+                    // second panic is reported by the hook and dropped: the
+                    // first one is the task's result.
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().fail(payload)));
+                    PollResult::Panicked
+                }
             }
         };
         let (after, leftovers) = self.sched.borrow_mut().end_poll(polling, result);
@@ -479,14 +487,26 @@ impl Inner {
             AfterPoll::Cancelled => stats::bump(&self.counters.tasks_cancelled),
             AfterPoll::Idle | AfterPoll::Requeued => {}
         }
-        // The executor drops what the task leaves (a panicked future, an
-        // unwanted output). A panic from those destructors has already been
-        // reported by the panic hook; it must not take the executor down.
-        leftovers.finish_catching();
+        // The executor drops what a finished task leaves (an unwanted
+        // output, a future cancelled during its own poll). A panic from those
+        // destructors has already been reported by the panic hook; it must
+        // not take the executor down.
+        if let Some(leftovers) = leftovers {
+            leftovers.finish_catching();
+        }
     }
 
     /// Step 2 of a turn: moves cross-thread wakes into the run queue.
+    #[inline]
     fn drain_inbox(&self) {
+        if self.shared.is_notified() {
+            self.drain_inbox_now();
+        }
+    }
+
+    /// The inbox has something: move it into the run queue.
+    #[cold]
+    fn drain_inbox_now(&self) {
         let mut wakes = self.inbox.take();
         self.shared.drain_into(&mut wakes);
         if !wakes.is_empty() {
@@ -573,22 +593,20 @@ struct MainSlot<'rt> {
     rt: &'rt Inner,
     /// Main's slot key.
     key: usize,
-    /// Main's id.
-    id: TaskId,
 }
 
 impl<'rt> MainSlot<'rt> {
     /// Gives the main future a slot and queues it.
     fn new(rt: &'rt Inner) -> Self {
         let id = rt.next_id();
-        let key = rt.sched.borrow_mut().spawn(id, &rt.shared, None);
-        MainSlot { rt, key, id }
+        let key = rt.sched.borrow_mut().spawn(id, None);
+        MainSlot { rt, key }
     }
 }
 
 impl Drop for MainSlot<'_> {
     fn drop(&mut self) {
-        let leftovers = self.rt.sched.borrow_mut().remove_main(self.key, self.id);
+        let leftovers = self.rt.sched.borrow_mut().remove_main(self.key);
         leftovers.finish_catching();
     }
 }

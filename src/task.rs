@@ -98,23 +98,34 @@ impl fmt::Display for TaskId {
     }
 }
 
+/// What a panic carries.
+pub(crate) type Payload = Box<dyn Any + Send + 'static>;
+
 /// A spawned future with its output type erased, so tasks of every type
 /// can share one slab.
 pub(crate) trait Task {
     /// Polls the future; on `Ready` its output is kept inside.
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()>;
 
+    /// Drops the future (it panicked) and keeps the panic's payload.
+    fn fail(self: Pin<&mut Self>, payload: Payload);
+
     /// Moves the output into `out`, which must be an `&mut Option<Output>`.
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
+
+    /// Moves the panic's payload out.
+    fn take_panic(self: Pin<&mut Self>) -> Option<Payload>;
 }
 
 pin_project! {
-    /// The one allocation of a task: first its future, then its output.
+    /// The one allocation of a task: first its future, then its output (or
+    /// the payload of its panic), in the same memory.
     #[project = CellProj]
     #[project_replace = CellReplace]
     pub(crate) enum TaskCell<F: Future> {
         Running { #[pin] future: F },
         Finished { output: F::Output },
+        Panicked { payload: Payload },
         Taken,
     }
 }
@@ -134,6 +145,12 @@ where
         Poll::Ready(())
     }
 
+    fn fail(mut self: Pin<&mut Self>, payload: Payload) {
+        // Even if the future's destructor panics, `set` still stores the
+        // payload: an assignment replaces the value whatever the drop does.
+        self.set(TaskCell::Panicked { payload });
+    }
+
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any) {
         let out = out
             .downcast_mut::<Option<F::Output>>()
@@ -142,22 +159,31 @@ where
             *out = Some(output);
         }
     }
+
+    fn take_panic(self: Pin<&mut Self>) -> Option<Payload> {
+        match self.project_replace(TaskCell::Taken) {
+            CellReplace::Panicked { payload } => Some(payload),
+            _ => None,
+        }
+    }
 }
 
 /// A boxed, pinned, type-erased task.
 pub(crate) type BoxTask = Pin<Box<dyn Task>>;
 
 /// How a task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Outcome {
     /// Its future returned; the output waits in the task cell.
     Completed,
     /// It was cancelled (or the runtime shut down) before it finished.
     Cancelled,
-    /// Its future panicked with this payload.
-    Panicked(Box<dyn Any + Send + 'static>),
+    /// Its future panicked; the payload waits in the task cell.
+    Panicked,
 }
 
 /// Where a task is in its life (see the diagram in the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// In the run queue, waiting for its turn.
     Scheduled,
@@ -174,23 +200,24 @@ enum State {
     Done(Outcome),
 }
 
-/// One task's entry in the runtime's slab.
+/// One task's entry in the runtime's slab (56 bytes).
 struct Slot {
+    /// The task cell: the future, then its output or panic payload. `None`
+    /// while the future is being polled, once it was dropped or its result
+    /// taken, and always for a `block_on`'s main future, which lives on the
+    /// caller's stack.
+    task: Option<BoxTask>,
+    /// Who to wake when it finishes: whoever polled its handle last.
+    join_waker: Option<Waker>,
+    /// The data behind its `Waker`; lent out while it is being polled.
+    waker: Option<Arc<TaskWaker>>,
     /// Tells this task from earlier and later ones in the same slot.
     id: TaskId,
     /// Where it is in its life.
     state: State,
-    /// The future (or its output); `None` while it is being polled, after it
-    /// was dropped, and always for a `block_on`'s main future, which lives on
-    /// the caller's stack.
-    task: Option<BoxTask>,
-    /// The data behind its `Waker`; lent out while it is being polled.
-    waker: Option<Arc<TaskWaker>>,
-    /// Who to wake when it finishes: whoever polled its handle last.
-    join_waker: Option<Waker>,
     /// Whether its key is in the run queue.
     in_queue: bool,
-    /// Whether its handle (or `block_on`, for main) still wants the result.
+    /// Whether its handle (or `block_on`, for main) still holds the slot.
     has_handle: bool,
 }
 
@@ -213,31 +240,21 @@ pub(crate) struct Polling {
     pub(crate) key: usize,
     /// The task's id.
     pub(crate) id: TaskId,
-    /// Its future; `None` for a `block_on`'s main future.
+    /// Its cell; `None` for a `block_on`'s main future.
     pub(crate) task: Option<BoxTask>,
     /// Its waker data, lent for the poll.
     pub(crate) waker: Arc<TaskWaker>,
 }
 
 /// How a poll went, as seen by the executor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PollResult {
     /// The future returned `Pending`.
     Pending,
     /// The future returned `Ready`.
     Ready,
-    /// The future panicked.
-    Panicked(Box<dyn Any + Send + 'static>),
-}
-
-/// What [`Scheduler::cancel`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Cancel {
-    /// The task had already finished: nothing to do.
-    Finished,
-    /// The task is running (it cancelled itself): it ends after this poll.
-    AfterPoll,
-    /// The task is cancelled now; its future is in the leftovers.
-    Now,
+    /// The future panicked (the payload is already in its cell).
+    Panicked,
 }
 
 /// What the scheduler's bookkeeping decided after a poll, for the trace.
@@ -255,6 +272,17 @@ pub(crate) enum AfterPoll {
     Cancelled,
 }
 
+/// What [`Scheduler::cancel`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cancel {
+    /// The task had already finished: nothing to do.
+    Finished,
+    /// The task is running (it cancelled itself): it ends after this poll.
+    AfterPoll,
+    /// The task is cancelled now; its future is in the leftovers.
+    Now,
+}
+
 /// Things the scheduler hands back to be woken or dropped once its borrow
 /// has ended, because waking and dropping can run user code.
 #[must_use = "leftovers must be finished after the scheduler borrow ends"]
@@ -262,22 +290,25 @@ pub(crate) enum AfterPoll {
 pub(crate) struct Leftovers {
     /// A handle's waker to wake: the task finished.
     wake: Option<Waker>,
-    /// A future (or output) to drop.
+    /// A task cell (future or output) to drop.
     task: Option<BoxTask>,
-    /// A freed slot, with whatever it still held.
-    slot: Option<Slot>,
-    /// An old waker replaced by a newer one.
+    /// An old waker replaced by a newer one, to drop.
     old_waker: Option<Waker>,
 }
 
 impl Leftovers {
+    /// Whether there is nothing to do.
+    #[inline]
+    fn is_empty(&self) -> bool {
+        self.wake.is_none() && self.task.is_none() && self.old_waker.is_none()
+    }
+
     /// Wakes the handle, then drops the rest. Must be called with no
     /// scheduler borrow held. A panic from a destructor propagates.
     pub(crate) fn finish(self) {
         let Leftovers {
             wake,
             task,
-            slot,
             old_waker,
         } = self;
         // Wake first: if a destructor below panics, the handle's owner
@@ -287,14 +318,28 @@ impl Leftovers {
         }
         drop(old_waker);
         drop(task);
-        drop(slot);
     }
 
     /// Like [`finish`](Leftovers::finish), but a panicking destructor is
     /// caught and its payload returned (used where the caller is not the
-    /// task's owner: after a task's own panic, and at shutdown).
-    pub(crate) fn finish_catching(self) -> Option<Box<dyn Any + Send + 'static>> {
+    /// task's owner: the executor, and shutdown).
+    pub(crate) fn finish_catching(self) -> Option<Payload> {
+        if self.is_empty() {
+            return None;
+        }
         panic::catch_unwind(AssertUnwindSafe(|| self.finish())).err()
+    }
+}
+
+/// Stores `waker` in `slot` unless it is already there; returns the waker
+/// it replaces, for the caller to drop after the borrow.
+fn register(slot: &mut Option<Waker>, waker: &Waker) -> Option<Leftovers> {
+    match slot {
+        Some(old) if old.will_wake(waker) => None,
+        _ => slot.replace(waker.clone()).map(|old| Leftovers {
+            old_waker: Some(old),
+            ..Leftovers::default()
+        }),
     }
 }
 
@@ -310,28 +355,43 @@ pub(crate) enum Begin {
 
 /// What a handle found when it asked for its task's result.
 pub(crate) enum JoinPoll {
-    /// Not finished; the handle's waker is registered.
-    Pending(Leftovers),
-    /// Finished: the outcome, and the cell holding the output if it
-    /// completed.
+    /// Not finished; the handle's waker is registered (replacing an older
+    /// one, to drop).
+    Pending(Option<Leftovers>),
+    /// Finished: how, and the cell holding the output or panic payload.
     Ready {
+        id: TaskId,
         outcome: Outcome,
         cell: Option<BoxTask>,
-        leftovers: Leftovers,
     },
 }
 
 /// The runtime's tasks and run queue: pure bookkeeping, no user code.
-#[derive(Default)]
 pub(crate) struct Scheduler {
     /// Every task that has a slot (including each running `block_on`'s main).
     tasks: Slab<Slot>,
     /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
     /// tasks cancelled while scheduled).
     queue: VecDeque<usize>,
+    /// Wakers of freed slots that nobody else holds, kept for reuse: a
+    /// spawn takes one instead of allocating. Never longer than the most
+    /// tasks that were ever alive at once.
+    spare_wakers: Vec<Arc<TaskWaker>>,
+    /// The runtime's shared part, which every new waker points to.
+    shared: Arc<Shared>,
 }
 
 impl Scheduler {
+    /// An empty scheduler whose wakers point at `shared`.
+    pub(crate) fn new(shared: Arc<Shared>) -> Self {
+        Scheduler {
+            tasks: Slab::new(),
+            queue: VecDeque::new(),
+            spare_wakers: Vec::new(),
+            shared,
+        }
+    }
+
     /// The number of entries in the run queue.
     pub(crate) fn queued(&self) -> usize {
         self.queue.len()
@@ -342,27 +402,27 @@ impl Scheduler {
         self.tasks.len()
     }
 
-    /// The live slot for `(key, id)`.
-    fn slot(&mut self, key: usize, id: TaskId) -> Option<&mut Slot> {
-        self.tasks.get_mut(key).filter(|slot| slot.id == id)
-    }
-
     /// Adds a task and queues it (edge 1). `task` is `None` for a
     /// `block_on`'s main future.
-    pub(crate) fn spawn(
-        &mut self,
-        id: TaskId,
-        shared: &Arc<Shared>,
-        task: Option<BoxTask>,
-    ) -> usize {
+    pub(crate) fn spawn(&mut self, id: TaskId, task: Option<BoxTask>) -> usize {
         let entry = self.tasks.vacant_entry();
         let key = entry.key();
+        let waker = match self.spare_wakers.pop() {
+            Some(mut waker) => {
+                // Only unshared wakers are kept, so this never allocates.
+                Arc::get_mut(&mut waker)
+                    .expect("spare wakers are unshared")
+                    .reuse(key, id);
+                waker
+            }
+            None => Arc::new(TaskWaker::new(self.shared.clone(), key, id)),
+        };
         entry.insert(Slot {
+            task,
+            join_waker: None,
+            waker: Some(waker),
             id,
             state: State::Scheduled,
-            task,
-            waker: Some(Arc::new(TaskWaker::new(shared.clone(), key, id))),
-            join_waker: None,
             in_queue: true,
             has_handle: true,
         });
@@ -374,11 +434,11 @@ impl Scheduler {
     /// runtime shuts down. Its future is never stored.
     pub(crate) fn spawn_cancelled(&mut self, id: TaskId) -> usize {
         self.tasks.insert(Slot {
+            task: None,
+            join_waker: None,
+            waker: None,
             id,
             state: State::Done(Outcome::Cancelled),
-            task: None,
-            waker: None,
-            join_waker: None,
             in_queue: false,
             has_handle: true,
         })
@@ -406,7 +466,7 @@ impl Scheduler {
     }
 
     /// Pops the front of the run queue and, if it is a task to poll, takes
-    /// its future and waker out of the slot (edge 2).
+    /// its cell and waker out of the slot (edge 2).
     pub(crate) fn begin_poll(&mut self) -> Begin {
         let Some(key) = self.queue.pop_front() else {
             return Begin::Empty;
@@ -414,7 +474,7 @@ impl Scheduler {
         let slot = &mut self.tasks[key];
         debug_assert!(slot.in_queue, "{} popped but not marked queued", slot.id);
         slot.in_queue = false;
-        if !matches!(slot.state, State::Scheduled) {
+        if slot.state != State::Scheduled {
             // Cancelled while it waited in the queue.
             return Begin::Skip(self.release(key));
         }
@@ -430,12 +490,13 @@ impl Scheduler {
         })
     }
 
-    /// Puts a polled task back and moves it on (edges 3, 5, 6, 7, 8).
+    /// Puts a polled task back and moves it on (edges 3, 5, 6, 7, 8). The
+    /// leftovers are `None` while the task lives on (the common case).
     pub(crate) fn end_poll(
         &mut self,
         polling: Polling,
         result: PollResult,
-    ) -> (AfterPoll, Leftovers) {
+    ) -> (AfterPoll, Option<Leftovers>) {
         let Polling {
             key,
             id,
@@ -448,13 +509,13 @@ impl Scheduler {
         let State::Running { woken, cancelled } = slot.state else {
             unreachable!("{} was not running at the end of its poll", slot.id);
         };
-        let mut leftovers = Leftovers::default();
+        let mut dropped = None;
         let after = match result {
             // asyncio: a task cancelled during its last step ends cancelled,
             // even if the step finished the coroutine.
             PollResult::Pending | PollResult::Ready if cancelled => {
                 slot.state = State::Done(Outcome::Cancelled);
-                leftovers.task = task;
+                dropped = task;
                 AfterPoll::Cancelled
             }
             PollResult::Pending if woken => {
@@ -462,40 +523,38 @@ impl Scheduler {
                 slot.task = task;
                 slot.in_queue = true;
                 self.queue.push_back(key);
-                AfterPoll::Requeued
+                return (AfterPoll::Requeued, None);
             }
             PollResult::Pending => {
                 slot.state = State::Idle;
                 slot.task = task;
-                AfterPoll::Idle
+                return (AfterPoll::Idle, None);
             }
             PollResult::Ready => {
                 slot.state = State::Done(Outcome::Completed);
                 slot.task = task;
                 AfterPoll::Completed
             }
-            PollResult::Panicked(payload) => {
-                slot.state = State::Done(Outcome::Panicked(payload));
-                leftovers.task = task;
+            PollResult::Panicked => {
+                slot.state = State::Done(Outcome::Panicked);
+                slot.task = task;
                 AfterPoll::Panicked
             }
         };
-        if matches!(slot.state, State::Done(_)) {
-            leftovers.wake = slot.join_waker.take();
-            let freed = self.release(key);
-            leftovers.slot = freed.slot;
-        }
-        (after, leftovers)
+        // Done: tell the handle, and free the slot if nobody wants it.
+        let wake = slot.join_waker.take();
+        let mut leftovers = self.release(key);
+        leftovers.wake = wake;
+        leftovers.task = leftovers.task.or(dropped);
+        (after, (!leftovers.is_empty()).then_some(leftovers))
     }
 
-    /// Cancels task `(key, id)` (edge 8). A running task (cancelling
+    /// Cancels the task in slot `key` (edge 8). A running task (cancelling
     /// itself) is dropped at the end of its poll; any other is dropped when
     /// the leftovers are finished.
-    pub(crate) fn cancel(&mut self, key: usize, id: TaskId) -> (Cancel, Leftovers) {
+    pub(crate) fn cancel(&mut self, key: usize) -> (Cancel, Leftovers) {
         let mut leftovers = Leftovers::default();
-        let Some(slot) = self.slot(key, id) else {
-            return (Cancel::Finished, leftovers);
-        };
+        let slot = &mut self.tasks[key];
         let cancel = match &mut slot.state {
             State::Done(_) => Cancel::Finished,
             State::Running { cancelled, .. } => {
@@ -526,7 +585,7 @@ impl Scheduler {
                 leftovers.push(Leftovers {
                     task: slot.task.take(),
                     wake: slot.join_waker.take(),
-                    ..Leftovers::default()
+                    old_waker: None,
                 });
             }
         }
@@ -540,100 +599,98 @@ impl Scheduler {
         for key in unwanted {
             leftovers.push(self.release(key));
         }
+        self.spare_wakers = Vec::new();
         (cancelled, leftovers)
     }
 
-    /// Whether task `(key, id)` has finished (or is gone).
-    pub(crate) fn is_finished(&self, key: usize, id: TaskId) -> bool {
-        self.tasks
-            .get(key)
-            .filter(|slot| slot.id == id)
-            .is_none_or(|slot| matches!(slot.state, State::Done(_)))
+    /// The id of the task in slot `key`.
+    pub(crate) fn id(&self, key: usize) -> TaskId {
+        self.tasks[key].id
     }
 
-    /// Registers `waker` to be woken when task `(key, id)` finishes, unless
-    /// it has. Returns whether it has finished, and whether by a panic.
+    /// Whether the task in slot `key` has finished.
+    pub(crate) fn is_finished(&self, key: usize) -> bool {
+        matches!(self.tasks[key].state, State::Done(_))
+    }
+
+    /// Registers `waker` to be woken when the task in slot `key` finishes,
+    /// unless it has. Returns how it ended, if it has.
     pub(crate) fn poll_finished(
         &mut self,
         key: usize,
-        id: TaskId,
         waker: &Waker,
-    ) -> (Poll<bool>, Leftovers) {
-        let mut leftovers = Leftovers::default();
-        let Some(slot) = self.slot(key, id) else {
-            return (Poll::Ready(false), leftovers);
-        };
-        if let State::Done(outcome) = &slot.state {
-            return (
-                Poll::Ready(matches!(outcome, Outcome::Panicked(_))),
-                leftovers,
-            );
+    ) -> (Poll<Outcome>, Option<Leftovers>) {
+        let slot = &mut self.tasks[key];
+        if let State::Done(outcome) = slot.state {
+            return (Poll::Ready(outcome), None);
         }
-        match &mut slot.join_waker {
-            Some(old) if old.will_wake(waker) => {}
-            other => leftovers.old_waker = other.replace(waker.clone()),
-        }
-        (Poll::Pending, leftovers)
+        (Poll::Pending, register(&mut slot.join_waker, waker))
     }
 
     /// A handle takes its task's result, or registers `waker` if it is not
-    /// finished yet (edge 9).
-    pub(crate) fn take_result(&mut self, key: usize, id: TaskId, waker: &Waker) -> JoinPoll {
-        match self.poll_finished(key, id, waker) {
-            (Poll::Pending, leftovers) => JoinPoll::Pending(leftovers),
-            (Poll::Ready(_), _) => {
-                let slot = self.slot(key, id).expect("a handle's task keeps its slot");
-                slot.has_handle = false;
-                // The handle is the only reader of the outcome, so a
-                // placeholder is left behind (the slot is freed below, or
-                // when the queue drops a stale entry for it).
-                let State::Done(outcome) =
-                    std::mem::replace(&mut slot.state, State::Done(Outcome::Cancelled))
-                else {
-                    unreachable!()
-                };
-                let cell = slot.task.take();
-                JoinPoll::Ready {
-                    outcome,
-                    cell,
-                    leftovers: self.release(key),
-                }
-            }
+    /// finished yet. The slot stays until the handle is dropped.
+    pub(crate) fn take_result(&mut self, key: usize, waker: &Waker) -> JoinPoll {
+        let slot = &mut self.tasks[key];
+        match slot.state {
+            State::Done(outcome) => JoinPoll::Ready {
+                id: slot.id,
+                outcome,
+                cell: slot.task.take(),
+            },
+            _ => JoinPoll::Pending(register(&mut slot.join_waker, waker)),
         }
     }
 
-    /// The handle of task `(key, id)` is dropped without taking the result
-    /// (edge 9, or detach).
-    pub(crate) fn detach(&mut self, key: usize, id: TaskId) -> Leftovers {
-        match self.slot(key, id) {
-            Some(slot) => {
-                slot.has_handle = false;
-                self.release(key)
-            }
-            None => Leftovers::default(),
-        }
+    /// The handle of the task in slot `key` is dropped (edge 9, or detach).
+    pub(crate) fn detach(&mut self, key: usize) -> Leftovers {
+        self.tasks[key].has_handle = false;
+        self.release(key)
     }
 
-    /// Frees slot `key` if nobody can name it any more.
+    /// Frees slot `key` if nobody can name it any more: the task is done,
+    /// no handle holds it, and it is not in the run queue. Its waker is
+    /// kept for reuse if nobody else holds it.
     fn release(&mut self, key: usize) -> Leftovers {
         let slot = &self.tasks[key];
-        if matches!(slot.state, State::Done(_)) && !slot.has_handle && !slot.in_queue {
-            Leftovers {
-                slot: Some(self.tasks.remove(key)),
-                ..Leftovers::default()
+        if !matches!(slot.state, State::Done(_)) || slot.has_handle || slot.in_queue {
+            return Leftovers::default();
+        }
+        let slot = self.tasks.remove(key);
+        if let Some(waker) = slot.waker {
+            // looplet never makes `Weak` wakers, so a strong count of one
+            // means nobody else holds it (a plain load, unlike `get_mut`).
+            if Arc::strong_count(&waker) == 1 {
+                self.spare_wakers.push(waker);
             }
-        } else {
-            Leftovers::default()
+        }
+        Leftovers {
+            task: slot.task,
+            wake: None,
+            old_waker: slot.join_waker,
         }
     }
 
-    /// Removes a finished `block_on` main slot (or one abandoned by a panic).
-    pub(crate) fn remove_main(&mut self, key: usize, id: TaskId) -> Leftovers {
-        if let Some(slot) = self.slot(key, id) {
-            slot.has_handle = false;
-            slot.state = State::Done(Outcome::Completed);
-            return self.release(key);
-        }
-        Leftovers::default()
+    /// Removes a `block_on`'s main slot: main returned, or panicked.
+    pub(crate) fn remove_main(&mut self, key: usize) -> Leftovers {
+        let slot = &mut self.tasks[key];
+        slot.has_handle = false;
+        slot.state = State::Done(Outcome::Completed);
+        self.release(key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slots_and_leftovers_stay_small() {
+        // Per-task memory: keep an eye on these when adding fields.
+        assert!(
+            std::mem::size_of::<Slot>() <= 56,
+            "Slot is {} bytes",
+            std::mem::size_of::<Slot>()
+        );
+        assert!(std::mem::size_of::<Leftovers>() <= 48);
     }
 }

@@ -88,6 +88,7 @@ impl Shared {
     }
 
     /// Whether a remote wake is waiting in the inbox.
+    #[inline]
     pub(crate) fn is_notified(&self) -> bool {
         self.notified.load(Ordering::Acquire)
     }
@@ -130,6 +131,13 @@ impl TaskWaker {
     /// The waker data for task `id` in slot `key`.
     pub(crate) fn new(shared: Arc<Shared>, key: usize, id: TaskId) -> Self {
         TaskWaker { shared, key, id }
+    }
+
+    /// Points an unshared waker at a new task (the caller holds the only
+    /// reference, so no other thread can be reading it).
+    pub(crate) fn reuse(&mut self, key: usize, id: TaskId) {
+        self.key = key;
+        self.id = id;
     }
 }
 

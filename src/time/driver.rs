@@ -70,10 +70,17 @@ impl Driver {
 
     /// Wakes every timer whose deadline has passed, earliest first, and
     /// returns how many. Reads the clock only if a timer is armed.
+    #[inline]
     pub(crate) fn fire(&self) -> u64 {
         if self.wheel.borrow().is_empty() {
-            return 0;
+            0
+        } else {
+            self.fire_due()
         }
+    }
+
+    /// Timers are armed: read the clock and fire what is due.
+    fn fire_due(&self) -> u64 {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
         {
