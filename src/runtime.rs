@@ -52,7 +52,7 @@ use crate::stats::{self, Counters, Stats};
 use crate::task::{
     AfterPoll, Begin, Cancel, PollResult, Polling, Scheduler, TaskCell, TaskId, WakeResult,
 };
-use crate::time::driver::Driver;
+use crate::time::driver::{Armed, Driver};
 use crate::time::wheel::TimerKey;
 use crate::waker::Shared;
 
@@ -367,22 +367,28 @@ impl Inner {
     }
 
     /// Arms a timer for `deadline` that wakes `waker`.
-    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> TimerKey {
+    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> Armed {
         stats::bump(&self.counters.timers_armed);
         self.timers.arm(deadline, waker.clone())
     }
 
     /// Disarms the timer `key`, if it is still armed.
     pub(crate) fn cancel_timer(&self, key: TimerKey) {
-        let waker = self.timers.cancel(key);
-        if waker.is_some() {
+        let wake = self.timers.cancel(key);
+        if wake.is_some() {
             stats::bump(&self.counters.timers_cancelled);
         }
-        drop(waker);
+        drop(wake);
+    }
+
+    /// Step 3 of a turn: wakes whoever waits on a timer that is due.
+    fn fire_timers(&self) {
+        let fired = self.timers.fire();
+        stats::add(&self.counters.timers_fired, fired);
     }
 
     /// Spawns `future` (see [`spawn`]).
-    pub(crate) fn spawn<F>(self: &Rc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(self: Rc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
         F::Output: 'static,
@@ -394,12 +400,15 @@ impl Inner {
             // destructor that spawns cannot keep the runtime alive forever.
             stats::bump(&self.counters.tasks_cancelled);
             let key = self.sched.borrow_mut().spawn_cancelled(id);
+            // The handle exists before the future's destructor runs, so the
+            // slot is freed even if that destructor panics.
+            let handle = JoinHandle::new(self, key);
             drop(future);
-            return JoinHandle::new(self.clone(), key);
+            return handle;
         }
         let task = Box::pin(TaskCell::Running { future });
         let key = self.sched.borrow_mut().spawn(id, Some(task));
-        JoinHandle::new(self.clone(), key)
+        JoinHandle::new(self, key)
     }
 
     /// Runs `future` to completion, driving the tasks meanwhile.
@@ -412,7 +421,7 @@ impl Inner {
                 return output;
             }
             self.drain_inbox();
-            stats::add(&self.counters.timers_fired, self.timers.fire());
+            self.fire_timers();
             if self.sched.borrow().queued() == 0 {
                 self.park();
             }
@@ -464,9 +473,9 @@ impl Inner {
     /// Polls one spawned task, catching a panic as its result.
     fn poll_task(&self, mut polling: Polling) {
         let result = {
-            let task = polling.task.as_mut().expect("a spawned task has a future");
             let waker = waker_ref(&polling.waker);
             let mut cx = Context::from_waker(&waker);
+            let task = polling.task.as_mut().expect("a spawned task has a future");
             match panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx))) {
                 Ok(Poll::Pending) => PollResult::Pending,
                 Ok(Poll::Ready(())) => PollResult::Ready,

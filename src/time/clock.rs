@@ -21,6 +21,9 @@ pub(crate) struct Clock {
     origin: Instant,
     /// The virtual time in nanoseconds since `origin`, when paused.
     paused: Option<Cell<u64>>,
+    /// The latest reading of the real clock, in nanoseconds since `origin`:
+    /// a time that has certainly passed, known without reading the clock.
+    latest: Cell<u64>,
 }
 
 impl Clock {
@@ -29,6 +32,7 @@ impl Clock {
         Clock {
             origin: Instant::now(),
             paused: paused.then(|| Cell::new(0)),
+            latest: Cell::new(0),
         }
     }
 
@@ -49,8 +53,28 @@ impl Clock {
     pub(crate) fn now_nanos(&self) -> u64 {
         match &self.paused {
             Some(virtual_now) => virtual_now.get(),
-            None => self.nanos_of(Instant::now()).unwrap_or(u64::MAX),
+            None => {
+                let now = self.nanos_of(Instant::now()).unwrap_or(u64::MAX);
+                self.latest.set(now);
+                now
+            }
         }
+    }
+
+    /// A time that has certainly passed: the latest reading of the clock
+    /// (the virtual time itself when paused). Reads no clock.
+    pub(crate) fn latest_nanos(&self) -> u64 {
+        match &self.paused {
+            Some(virtual_now) => virtual_now.get(),
+            None => self.latest.get(),
+        }
+    }
+
+    /// The deadline `duration` from now, in nanoseconds since the origin;
+    /// `None` if it is too far away to count.
+    pub(crate) fn deadline_after(&self, duration: Duration) -> Option<u64> {
+        let duration = u64::try_from(duration.as_nanos()).ok()?;
+        self.now_nanos().checked_add(duration)
     }
 
     /// `instant` in nanoseconds since the origin: 0 for instants before it,
@@ -81,6 +105,28 @@ mod tests {
         clock.advance_to(10);
         assert_eq!(clock.now_nanos(), 5_000);
         assert_eq!(clock.now(), clock.origin + Duration::from_nanos(5_000));
+        assert_eq!(clock.latest_nanos(), 5_000);
+    }
+
+    #[test]
+    fn latest_reading_trails_the_real_clock() {
+        let clock = Clock::new(false);
+        assert_eq!(clock.latest_nanos(), 0);
+        let now = clock.now_nanos();
+        assert_eq!(clock.latest_nanos(), now);
+        assert!(clock.now_nanos() >= now);
+    }
+
+    #[test]
+    fn deadline_after_overflows_to_never() {
+        let clock = Clock::new(true);
+        clock.advance_to(10);
+        assert_eq!(clock.deadline_after(Duration::from_nanos(5)), Some(15));
+        assert_eq!(clock.deadline_after(Duration::MAX), None);
+        assert_eq!(
+            clock.deadline_after(Duration::from_secs(600 * 365 * 86_400)),
+            None
+        );
     }
 
     #[test]

@@ -1,21 +1,28 @@
 //! The timer driver: the wheel, fed by the clock, waking tasks.
 //!
 //! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
-//! where they meet. Timers are armed with a deadline in nanoseconds since
+//! where they meet. A timer is armed with a deadline in nanoseconds since
 //! the clock's origin and a [`Waker`]; once per turn the executor calls
-//! [`Driver::fire`], which reads the clock once and wakes every timer whose
-//! deadline has passed, earliest first. When the executor has nothing to
+//! [`Driver::fire`], which reads the clock once and wakes, earliest first,
+//! every timer whose deadline has passed. When the executor has nothing to
 //! do, [`Driver::next_deadline`] says how long it may park (or, on a
 //! virtual clock, where to jump).
 //!
+//! # Knowing a timer fired without looking
+//!
+//! The driver counts its drains of the wheel and remembers the time the
+//! last one reached. A timer armed before some drain whose time was at or
+//! past its deadline has certainly been handed out (a drain hands out
+//! everything due), so a sleep can complete without touching the wheel.
+//!
 //! # Invariants
 //!
-//! No wheel borrow is held while a waker is woken or dropped: fired wakers
+//! No wheel borrow is held while a waker is woken or dropped: fired timers
 //! are collected into a buffer first.
 //!
 //! Read next: `sleep.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::task::Waker;
 
 use super::clock::Clock;
@@ -23,6 +30,15 @@ use super::wheel::{TimerKey, Wheel};
 
 /// Nanoseconds per tick of the wheel: ticks are 1 ms.
 pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
+
+/// An armed timer, as its owner remembers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Armed {
+    /// The timer in the wheel.
+    pub(crate) key: TimerKey,
+    /// How many drains had happened when it was armed.
+    drains: u64,
+}
 
 /// A runtime's clock and timers.
 #[derive(Debug)]
@@ -33,6 +49,11 @@ pub(crate) struct Driver {
     wheel: RefCell<Wheel<Waker>>,
     /// Reused buffer for the wakers of one `fire`.
     fired: RefCell<Vec<Waker>>,
+    /// How many times `fire` has drained the wheel.
+    drains: Cell<u64>,
+    /// The time the last drain reached: every timer armed before it with a
+    /// deadline at or before this has fired.
+    drained_through: Cell<u64>,
 }
 
 impl Driver {
@@ -42,12 +63,23 @@ impl Driver {
             clock: Clock::new(paused),
             wheel: RefCell::new(Wheel::with_tick(NANOS_PER_TICK)),
             fired: RefCell::new(Vec::new()),
+            drains: Cell::new(0),
+            drained_through: Cell::new(0),
         }
     }
 
     /// Arms a timer for `deadline` (nanoseconds since the origin).
-    pub(crate) fn arm(&self, deadline: u64, waker: Waker) -> TimerKey {
-        self.wheel.borrow_mut().insert(deadline, waker)
+    pub(crate) fn arm(&self, deadline: u64, waker: Waker) -> Armed {
+        Armed {
+            key: self.wheel.borrow_mut().insert(deadline, waker),
+            drains: self.drains.get(),
+        }
+    }
+
+    /// Whether the timer `armed`, due at `deadline`, has certainly fired,
+    /// known without looking in the wheel.
+    pub(crate) fn has_fired(&self, armed: Armed, deadline: u64) -> bool {
+        self.drains.get() > armed.drains && self.drained_through.get() >= deadline
     }
 
     /// Points the armed timer `key` at `waker`. Returns `None` if the timer
@@ -79,7 +111,7 @@ impl Driver {
         }
     }
 
-    /// Timers are armed: read the clock and fire what is due.
+    /// Timers are armed: read the clock and wake what is due.
     fn fire_due(&self) -> u64 {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
@@ -89,7 +121,10 @@ impl Driver {
                 fired.push(timer.value);
             }
         }
+        self.drains.set(self.drains.get() + 1);
+        self.drained_through.set(now);
         let count = fired.len() as u64;
+        // The wheel borrow has ended: a waker may do anything.
         for waker in fired.drain(..) {
             waker.wake();
         }

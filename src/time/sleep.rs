@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::runtime::Inner;
-use crate::time::wheel::TimerKey;
+use crate::time::driver::Armed;
 
 /// Waits until `duration` has passed on the runtime's clock; asyncio's
 /// `await asyncio.sleep(seconds)`.
@@ -94,8 +94,8 @@ pub struct Sleep {
 enum State {
     /// Not polled yet: no timer.
     Unarmed,
-    /// Its timer is in the wheel.
-    Armed(TimerKey),
+    /// Its timer is in the wheel (or has just fired).
+    Armed(Armed),
     /// The deadline has passed.
     Elapsed,
 }
@@ -105,18 +105,20 @@ impl Sleep {
     /// `api` names the caller in the panic outside a runtime.
     pub(crate) fn after(api: &str, duration: Duration) -> Self {
         let rt = context::current(api);
-        let deadline = rt.timers().clock.now().checked_add(duration);
-        Sleep::new(rt, deadline)
+        let deadline = rt.timers().clock.deadline_after(duration);
+        Sleep::at(rt, deadline)
     }
 
     /// A sleep until `deadline` on the current runtime's clock.
     pub(crate) fn until(api: &str, deadline: Instant) -> Self {
-        Sleep::new(context::current(api), Some(deadline))
+        let rt = context::current(api);
+        let deadline = rt.timers().clock.nanos_of(deadline);
+        Sleep::at(rt, deadline)
     }
 
-    /// A sleep until `deadline` (`None`: never) on `rt`'s clock.
-    fn new(rt: Rc<Inner>, deadline: Option<Instant>) -> Self {
-        let deadline = deadline.and_then(|deadline| rt.timers().clock.nanos_of(deadline));
+    /// A sleep until `deadline` (nanoseconds since the clock's origin;
+    /// `None`: never) on `rt`'s clock.
+    fn at(rt: Rc<Inner>, deadline: Option<u64>) -> Self {
         Sleep {
             rt,
             deadline,
@@ -127,29 +129,33 @@ impl Sleep {
     /// Whether the deadline has been reached, arming the timer on the first
     /// call. With `past_is_elapsed`, a deadline already past on the first
     /// call counts as reached at once instead of on the next turn (what a
-    /// timeout wants).
+    /// timeout wants). "Past" means past the clock's latest reading: no
+    /// clock is read here, and a deadline that passed since that reading
+    /// fires on the next turn instead.
     ///
     /// # Panics
     ///
     /// If the sleep's runtime has been dropped and the deadline had not
     /// been reached: nothing can fire its timer any more.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>, past_is_elapsed: bool) -> Poll<()> {
-        if self.state != State::Elapsed && self.rt.is_closed() {
-            panic!(
+        let timers = self.rt.timers();
+        match self.state {
+            State::Elapsed => return Poll::Ready(()),
+            // The common case: woken because the timer fired, known without
+            // touching the wheel.
+            State::Armed(armed) if timers.has_fired(armed, self.deadline.unwrap_or(u64::MAX)) => {
+                self.state = State::Elapsed;
+                return Poll::Ready(());
+            }
+            _ if self.rt.is_closed() => panic!(
                 "a `looplet::sleep` (or timeout) was polled after its runtime was dropped; a timer \
                  belongs to the runtime it was created in"
-            );
-        }
-        match self.state {
-            State::Elapsed => Poll::Ready(()),
-            State::Armed(key) => match self.rt.timers().update(key, cx.waker()) {
-                Some(old_waker) => {
-                    drop(old_waker);
-                    Poll::Pending
-                }
+            ),
+            State::Armed(armed) => match timers.update(armed.key, cx.waker()) {
+                Some(replaced) => drop(replaced),
                 None => {
                     self.state = State::Elapsed;
-                    Poll::Ready(())
+                    return Poll::Ready(());
                 }
             },
             State::Unarmed => {
@@ -157,14 +163,14 @@ impl Sleep {
                     // Never: no timer, and nothing will wake us for it.
                     return Poll::Pending;
                 };
-                if past_is_elapsed && deadline <= self.rt.timers().clock.now_nanos() {
+                if past_is_elapsed && deadline <= timers.clock.latest_nanos() {
                     self.state = State::Elapsed;
                     return Poll::Ready(());
                 }
                 self.state = State::Armed(self.rt.arm_timer(deadline, cx.waker()));
-                Poll::Pending
             }
         }
+        Poll::Pending
     }
 }
 
@@ -187,8 +193,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Armed(key) = self.state {
-            self.rt.cancel_timer(key);
+        if let State::Armed(armed) = self.state {
+            self.rt.cancel_timer(armed.key);
         }
     }
 }

@@ -139,6 +139,41 @@ pub enum Placement {
     Due,
 }
 
+/// Where an entry waits, in two bytes (a [`Placement`] takes 24): its
+/// level (or `OVERFLOW` / `DUE`) and its slot on that level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spot {
+    /// 0 to 5 for a level of the wheel, else `OVERFLOW` or `DUE`.
+    level: u8,
+    /// The slot on that level.
+    slot: u8,
+}
+
+impl Spot {
+    /// In the overflow list.
+    const OVERFLOW: Spot = Spot {
+        level: LEVELS as u8,
+        slot: 0,
+    };
+    /// In the due heap.
+    const DUE: Spot = Spot {
+        level: LEVELS as u8 + 1,
+        slot: 0,
+    };
+
+    /// The public description of this spot.
+    fn placement(self) -> Placement {
+        match self {
+            Spot::OVERFLOW => Placement::Overflow,
+            Spot::DUE => Placement::Due,
+            Spot { level, slot } => Placement::Slot {
+                level: level as usize,
+                slot: slot as usize,
+            },
+        }
+    }
+}
+
 /// A timer handed back by [`Wheel::poll`].
 #[derive(Debug, PartialEq, Eq)]
 pub struct Fired<T> {
@@ -157,7 +192,7 @@ struct Entry<T> {
     /// Insertion number, for FIFO order among equal deadlines.
     seq: u64,
     /// Where it waits.
-    place: Placement,
+    spot: Spot,
     /// Its links in a slot's or the overflow's list (unused when due).
     links: Links,
     /// The caller's value.
@@ -386,7 +421,7 @@ impl<T> Wheel<T> {
         let index = self.entries.insert(Entry {
             deadline,
             seq,
-            place: Placement::Due,
+            spot: Spot::DUE,
             links: Links::default(),
             value,
         });
@@ -404,20 +439,23 @@ impl<T> Wheel<T> {
                 seq: entry.seq,
                 index,
             }));
-            self.entries[index].place = Placement::Due;
+            self.entries[index].spot = Spot::DUE;
             return;
         }
         let level = level_for(self.elapsed, when);
         if level == LEVELS {
             self.overflow.push_back(&mut self.entries, index);
             self.overflow_min = self.overflow_min.min(when);
-            self.entries[index].place = Placement::Overflow;
+            self.entries[index].spot = Spot::OVERFLOW;
         } else {
             let slot = slot_for(when, level);
             let lvl = &mut self.levels[level];
             lvl.slots[slot].push_back(&mut self.entries, index);
             lvl.occupied |= 1 << slot;
-            self.entries[index].place = Placement::Slot { level, slot };
+            self.entries[index].spot = Spot {
+                level: level as u8,
+                slot: slot as u8,
+            };
         }
     }
 
@@ -453,7 +491,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.placement(key), Some(Placement::Slot { level: 1, slot: 1 }));
     /// ```
     pub fn placement(&self, key: TimerKey) -> Option<Placement> {
-        self.live(key).map(|e| e.place)
+        self.live(key).map(|e| e.spot.placement())
     }
 
     /// The value of the armed timer `key`, to update it in place.
@@ -485,16 +523,12 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.cancel(key), None);
     /// ```
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
-        let place = self.live(key)?.place;
-        match place {
-            Placement::Slot { level, slot } => {
-                let lvl = &mut self.levels[level];
-                lvl.slots[slot].remove(&mut self.entries, key.index);
-                if lvl.slots[slot].is_empty() {
-                    lvl.occupied &= !(1 << slot);
-                }
+        let spot = self.live(key)?.spot;
+        match spot {
+            Spot::DUE => {
+                // Its heap item goes stale and is skipped when it surfaces.
             }
-            Placement::Overflow => {
+            Spot::OVERFLOW => {
                 self.overflow.remove(&mut self.entries, key.index);
                 // A too-early `overflow_min` is a valid lower bound while
                 // the list has timers (the wheel visits it, then recomputes
@@ -503,8 +537,14 @@ impl<T> Wheel<T> {
                     self.overflow_min = Tick(u64::MAX);
                 }
             }
-            // Its heap item goes stale and is skipped when it surfaces.
-            Placement::Due => {}
+            Spot { level, slot } => {
+                let (level, slot) = (level as usize, slot as usize);
+                let lvl = &mut self.levels[level];
+                lvl.slots[slot].remove(&mut self.entries, key.index);
+                if lvl.slots[slot].is_empty() {
+                    lvl.occupied &= !(1 << slot);
+                }
+            }
         }
         let entry = self.entries.remove(key.index);
         if self.entries.is_empty() {
