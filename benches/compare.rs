@@ -1,0 +1,266 @@
+//! The same workloads on four single-threaded runtimes: looplet, tokio
+//! (`current_thread` + `LocalSet`), async-executor (`LocalExecutor` on
+//! `async_io::block_on`) and futures (`LocalPool`).
+//!
+//! ```sh
+//! cargo bench --bench compare                 # everything, about 3 minutes
+//! cargo bench --bench compare -- ping_pong    # one workload, all runtimes
+//! cargo bench --bench compare -- /tokio       # one runtime, all workloads
+//! ```
+//!
+//! Each workload is written once, generic over the [`Rt`] trait (spawn, join,
+//! yield, sleep, timeout) and its [`BenchEvent`] (set, clear, wait); every
+//! future may be `!Send`. Results read `workload/runtime` and are reported
+//! per element (`Throughput::Elements`): divide criterion's time by `N` for
+//! the cost of one task, round trip or timer.
+//!
+//! | workload | what one iteration does | element |
+//! |---|---|---|
+//! | `spawn_join` | spawn `N` tasks that each return a number, then await every handle | task |
+//! | `event_fanout` | `N` tasks wait on one event; main yields until all are blocked, sets it, awaits every handle | task |
+//! | `ping_pong` | two tasks pass a turn back and forth through two events (set the other's, wait on own, clear it) `N` times | round trip |
+//! | `timers_fire` | `N` tasks each sleep 1..=100 ms, drawn from one seeded xorshift sequence shared by all runtimes; main awaits them all | timer |
+//! | `timers_cancel` | `N` tasks each run `timeout(10 s, event.wait())` on one event; main yields until all are armed, then sets the event, so every timer is armed and cancelled | timer |
+//!
+//! `timers_fire` spends most of its wall time asleep, so it measures the CPU
+//! time of the whole process instead (`iter_custom`, summing the on-CPU
+//! nanoseconds of every thread in `/proc/self/task/*/schedstat`): that
+//! includes helper threads such as async-io's reactor thread and
+//! futures-timer's timer thread. It is Linux-only.
+//!
+//! "Main yields until all are blocked": each task bumps a thread-local
+//! counter on its first poll, and main yields until the counter reaches
+//! `N`. looplet's FIFO batches need exactly one yield; tokio's `LocalSet`
+//! and async-executor poll spawned tasks in bounded ticks and need several.
+//!
+//! Runtimes are built once per benchmark and reused across iterations.
+//! Absolute numbers drift with the machine's load, so take ratios between
+//! runtimes from one run, never across runs.
+//!
+//! `cargo test --benches` runs each benchmark once in a debug build; there
+//! `N` is 2,000 instead of 100,000 (see [`N`]) so that it stays quick.
+
+use std::future::Future;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use criterion::{
+    BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+    measurement::WallTime,
+};
+
+/// Elements per iteration. Debug builds (`cargo test --benches`, which runs
+/// every benchmark once) use 2,000 so the whole file finishes in seconds;
+/// release builds (`cargo bench`) use 100,000.
+const N: usize = if cfg!(debug_assertions) {
+    2_000
+} else {
+    100_000
+};
+
+#[path = "support/peers.rs"]
+mod peers;
+
+use peers::{
+    AsyncExecutor, BenchEvent, FuturesPool, Looplet, Rt, STARTED, Tokio, mark_started,
+    until_started,
+};
+
+// ---------------------------------------------------------------------------
+// The workloads, each written once.
+// ---------------------------------------------------------------------------
+
+trait Workload {
+    const NAME: &'static str;
+    /// Measure the process's CPU time instead of wall time.
+    const CPU_TIME: bool = false;
+    async fn run<R: Rt>();
+}
+
+struct SpawnJoin;
+
+impl Workload for SpawnJoin {
+    const NAME: &'static str = "spawn_join";
+    async fn run<R: Rt>() {
+        let handles: Vec<_> = (0..N).map(|i| R::spawn(async move { i })).collect();
+        let mut sum = 0;
+        for handle in handles {
+            sum += R::join(handle).await;
+        }
+        assert_eq!(sum, N * (N - 1) / 2);
+    }
+}
+
+/// Spawns `N` tasks that each run `wait(event)` on one shared event,
+/// yields until every task has started (and so is blocked), sets the event
+/// and awaits every task.
+async fn release_waiters<R: Rt, F>(wait: impl Fn(R::Event) -> F)
+where
+    F: Future<Output = ()> + 'static,
+{
+    let event = R::Event::new();
+    STARTED.set(0);
+    let handles: Vec<_> = (0..N)
+        .map(|_| {
+            let blocked = wait(event.clone());
+            R::spawn(async move {
+                mark_started();
+                blocked.await;
+            })
+        })
+        .collect();
+    until_started::<R>(N).await;
+    event.set();
+    for handle in handles {
+        R::join(handle).await;
+    }
+}
+
+struct EventFanout;
+
+impl Workload for EventFanout {
+    const NAME: &'static str = "event_fanout";
+    async fn run<R: Rt>() {
+        release_waiters::<R, _>(|event| async move { event.wait().await }).await;
+    }
+}
+
+struct PingPong;
+
+impl Workload for PingPong {
+    const NAME: &'static str = "ping_pong";
+    async fn run<R: Rt>() {
+        let ping_turn = R::Event::new();
+        let pong_turn = R::Event::new();
+        let ping = R::spawn({
+            let (mine, theirs) = (ping_turn.clone(), pong_turn.clone());
+            async move {
+                for _ in 0..N {
+                    theirs.set();
+                    mine.wait().await;
+                    mine.clear();
+                }
+            }
+        });
+        let pong = R::spawn(async move {
+            for _ in 0..N {
+                pong_turn.wait().await;
+                pong_turn.clear();
+                ping_turn.set();
+            }
+        });
+        R::join(ping).await;
+        R::join(pong).await;
+    }
+}
+
+/// The sleeps of `timers_fire`: 1..=100 ms from a fixed-seed xorshift64, the
+/// same sequence for every runtime and every iteration.
+static DELAYS: LazyLock<Vec<Duration>> = LazyLock::new(|| {
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    (0..N)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            Duration::from_millis(1 + x % 100)
+        })
+        .collect()
+});
+
+struct TimersFire;
+
+impl Workload for TimersFire {
+    const NAME: &'static str = "timers_fire";
+    const CPU_TIME: bool = true;
+    async fn run<R: Rt>() {
+        let handles: Vec<_> = DELAYS.iter().map(|&d| R::spawn(R::sleep(d))).collect();
+        for handle in handles {
+            R::join(handle).await;
+        }
+    }
+}
+
+struct TimersCancel;
+
+impl Workload for TimersCancel {
+    const NAME: &'static str = "timers_cancel";
+    async fn run<R: Rt>() {
+        release_waiters::<R, _>(|event| async move {
+            let woke = R::timeout(Duration::from_secs(10), event.wait()).await;
+            assert!(woke.is_some(), "a 10 s timeout fired");
+        })
+        .await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Criterion plumbing
+// ---------------------------------------------------------------------------
+
+/// On-CPU time of every thread of this process, from the scheduler's
+/// per-thread statistics (first field of `schedstat`, in nanoseconds).
+fn process_cpu_time() -> Duration {
+    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux only)");
+    let nanos: u64 = tasks
+        .filter_map(|task| {
+            // A thread may exit between listing and reading: skip it.
+            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+            stat.split_whitespace().next()?.parse::<u64>().ok()
+        })
+        .sum();
+    Duration::from_nanos(nanos)
+}
+
+fn bench_on<W: Workload, R: Rt>(group: &mut BenchmarkGroup<'_, WallTime>) {
+    let mut rt = R::new();
+    group.bench_function(R::NAME, |b| {
+        if W::CPU_TIME {
+            b.iter_custom(|iters| {
+                let start = process_cpu_time();
+                for _ in 0..iters {
+                    rt.block_on(W::run::<R>());
+                }
+                process_cpu_time() - start
+            })
+        } else {
+            b.iter(|| rt.block_on(W::run::<R>()))
+        }
+    });
+}
+
+fn bench_workload<W: Workload>(c: &mut Criterion) {
+    let mut group = c.benchmark_group(W::NAME);
+    group.throughput(Throughput::Elements(N as u64));
+    if W::CPU_TIME {
+        // An iteration sleeps 100 ms of wall time whatever its CPU cost:
+        // keep the sample count fixed and the target short.
+        group
+            .sampling_mode(SamplingMode::Flat)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(3));
+    }
+    bench_on::<W, Looplet>(&mut group);
+    bench_on::<W, Tokio>(&mut group);
+    bench_on::<W, AsyncExecutor>(&mut group);
+    bench_on::<W, FuturesPool>(&mut group);
+    group.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    bench_workload::<SpawnJoin>(c);
+    bench_workload::<EventFanout>(c);
+    bench_workload::<PingPong>(c);
+    bench_workload::<TimersFire>(c);
+    bench_workload::<TimersCancel>(c);
+}
+
+criterion_group! {
+    name = compare;
+    config = Criterion::default()
+        .sample_size(15)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(6));
+    targets = benches
+}
+criterion_main!(compare);
