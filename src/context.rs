@@ -52,6 +52,7 @@ pub(crate) fn try_current() -> Option<Rc<Inner>> {
 /// Wakes task `(key, id)` of the runtime owning `shared` directly, if that
 /// runtime is the one running on this thread. Returns `false` otherwise, and
 /// the caller falls back to the cross-thread inbox.
+#[inline]
 pub(crate) fn schedule_local(shared: &Arc<Shared>, key: usize, id: TaskId) -> bool {
     CURRENT
         .try_with(|current| match current.try_borrow() {
@@ -93,12 +94,14 @@ pub(crate) fn try_enter(rt: &Rc<Inner>) -> Option<Enter> {
             return None;
         }
         *current = Some(rt.clone());
+        crate::trace::set_tracing(rt.tracer().is_some());
         Some(Enter(()))
     })
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
+        crate::trace::set_tracing(false);
         // Take the `Rc` out first and drop it after the borrow ends.
         let _previous = CURRENT.with(|current| current.borrow_mut().take());
     }

@@ -39,6 +39,7 @@ use std::task::{Context, Poll, Waker};
 use slab::Slab;
 
 use crate::list::{Links, List, Node};
+use crate::trace;
 
 /// A flag that tasks can wait on; asyncio's `asyncio.Event`.
 ///
@@ -177,38 +178,45 @@ impl Event {
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
         if state.set {
+            drop(guard);
+            if trace::tracing() {
+                trace::event_set(None);
+            }
             return;
         }
         state.set = true;
         state.generation += 1;
-        match state.waiters.len() {
-            0 => {}
-            1 => {
-                // The hand-off case (one task waiting): no buffer needed.
-                let key = state
-                    .order
-                    .pop_front(&mut state.waiters)
-                    .expect("one waiter");
-                let Waiter { waker, .. } = state.waiters.remove(key);
-                drop(guard); // a waker may use the event
-                waker.wake();
+        let waiters = state.waiters.len();
+        if waiters == 1 {
+            // The hand-off case (one task waiting): no buffer needed.
+            let key = state
+                .order
+                .pop_front(&mut state.waiters)
+                .expect("one waiter");
+            let Waiter { waker, .. } = state.waiters.remove(key);
+            drop(guard); // a waker may use the event
+            if trace::tracing() {
+                trace::event_set(Some(1));
             }
-            _ => {
-                let mut wakers = std::mem::take(&mut state.spare);
-                while let Some(key) = state.order.pop_front(&mut state.waiters) {
-                    let Waiter { waker, .. } = state.waiters.remove(key);
-                    wakers.push(waker);
-                }
-                drop(guard); // a waker may use the event
-                for waker in &wakers {
-                    waker.wake_by_ref();
-                }
-                wakers.clear();
-                let mut state = self.state.borrow_mut();
-                if state.spare.capacity() < wakers.capacity() {
-                    state.spare = wakers;
-                }
-            }
+            waker.wake();
+            return;
+        }
+        let mut wakers = std::mem::take(&mut state.spare);
+        while let Some(key) = state.order.pop_front(&mut state.waiters) {
+            let Waiter { waker, .. } = state.waiters.remove(key);
+            wakers.push(waker);
+        }
+        drop(guard); // a waker may use the event
+        if trace::tracing() {
+            trace::event_set(Some(waiters));
+        }
+        for waker in &wakers {
+            waker.wake_by_ref();
+        }
+        wakers.clear();
+        let mut state = self.state.borrow_mut();
+        if state.spare.capacity() < wakers.capacity() {
+            state.spare = wakers;
         }
     }
 
@@ -223,8 +231,12 @@ impl Event {
     /// event.clear();
     /// assert!(!event.is_set());
     /// ```
+    #[inline]
     pub fn clear(&self) {
         self.state.borrow_mut().set = false;
+        if trace::tracing() {
+            trace::event_cleared();
+        }
     }
 
     /// Waits until the flag is set; asyncio's `await event.wait()`.
@@ -299,6 +311,10 @@ impl Future for EventWait<'_> {
             WaitState::Done => Poll::Ready(()),
             WaitState::Start if state.set => {
                 this.state = WaitState::Done;
+                drop(guard);
+                if trace::tracing() {
+                    trace::event_wait(None);
+                }
                 Poll::Ready(())
             }
             WaitState::Start => {
@@ -311,6 +327,11 @@ impl Future for EventWait<'_> {
                     key,
                     generation: state.generation,
                 };
+                let waiting = state.waiters.len();
+                drop(guard);
+                if trace::tracing() {
+                    trace::event_wait(Some(waiting));
+                }
                 Poll::Pending
             }
             WaitState::Waiting { generation, .. } if generation != state.generation => {

@@ -19,6 +19,7 @@ use std::task::{Context, Poll};
 
 use crate::runtime::Inner;
 use crate::task::{Cancel, JoinPoll, Outcome, Payload, TaskId};
+use crate::trace::trace;
 
 /// An owned permission to await, cancel or check a spawned task; asyncio's
 /// `Task` object.
@@ -148,6 +149,9 @@ impl<T> JoinHandle<T> {
             return Poll::Ready(false);
         }
         let (poll, leftovers) = self.rt.scheduler().poll_finished(self.key(), cx.waker());
+        if poll.is_pending() {
+            self.rt.note_join_pending(self.key());
+        }
         if let Some(leftovers) = leftovers {
             leftovers.finish();
         }
@@ -195,6 +199,7 @@ impl<T: 'static> Future for JoinHandle<T> {
         let poll = self.rt.scheduler().take_result(self.key(), cx.waker());
         let (id, outcome, cell) = match poll {
             JoinPoll::Pending(leftovers) => {
+                self.rt.note_join_pending(self.key());
                 if let Some(leftovers) = leftovers {
                     leftovers.finish();
                 }
@@ -203,6 +208,7 @@ impl<T: 'static> Future for JoinHandle<T> {
             JoinPoll::Ready { id, outcome, cell } => (id, outcome, cell),
         };
         self.done = true;
+        trace!(self.rt, "{id} result taken by its handle");
         let result = match (outcome, cell) {
             (Outcome::Completed, Some(mut cell)) => {
                 let mut output: Option<T> = None;
@@ -225,7 +231,11 @@ impl<T: 'static> Future for JoinHandle<T> {
 
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
+        let traced = self.rt.tracer().map(|_| self.id());
         let leftovers = self.rt.scheduler().detach(self.key());
+        if let Some(id) = traced {
+            self.rt.note_detach(self.key(), id);
+        }
         leftovers.finish();
     }
 }

@@ -105,6 +105,7 @@ mod runtime;
 mod stats;
 mod task;
 pub mod time;
+mod trace;
 mod wait;
 mod waker;
 mod yield_now;

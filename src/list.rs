@@ -92,6 +92,7 @@ impl List {
     }
 
     /// Appends `key` (which must be in no list) at the back.
+    #[inline]
     pub(crate) fn push_back<T: Node>(&mut self, slab: &mut Slab<T>, key: usize) {
         debug_assert_eq!(
             *slab[key].links(),
@@ -109,6 +110,7 @@ impl List {
     }
 
     /// Unlinks `key`, which must be in this list.
+    #[inline]
     pub(crate) fn remove<T: Node>(&mut self, slab: &mut Slab<T>, key: usize) {
         let Links { prev, next } = std::mem::take(slab[key].links());
         if prev == NIL {
@@ -126,6 +128,7 @@ impl List {
     }
 
     /// Unlinks and returns the oldest node's key.
+    #[inline]
     pub(crate) fn pop_front<T: Node>(&mut self, slab: &mut Slab<T>) -> Option<usize> {
         let key = self.front()?;
         self.remove(slab, key);

@@ -37,6 +37,7 @@ use std::any::Any;
 use std::cell::{Cell, RefCell, RefMut};
 use std::fmt;
 use std::future::Future;
+use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::{Pin, pin};
 use std::rc::Rc;
@@ -53,8 +54,9 @@ use crate::task::{
     AfterPoll, Begin, Cancel, PollResult, Polling, Scheduler, TaskCell, TaskId, WakeResult,
 };
 use crate::time::driver::{Armed, Driver};
-use crate::time::wheel::TimerKey;
-use crate::waker::Shared;
+use crate::time::wheel::{Fired, Placement, TimerKey};
+use crate::trace::{self, Name, Source, Tracer, trace};
+use crate::waker::{RemoteWake, Shared};
 
 /// Configures and builds a [`Runtime`]; asyncio's loop with options.
 ///
@@ -64,14 +66,36 @@ use crate::waker::Shared;
 /// let rt = looplet::Builder::new().start_paused(true).build();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct Builder {
     /// Run on a virtual clock that jumps to the next deadline when idle.
     start_paused: bool,
+    /// Where trace lines go, if the runtime traces.
+    trace: Option<TraceOut>,
+}
+
+/// Where a tracing runtime writes.
+type TraceOut = Rc<RefCell<dyn Write>>;
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder::new()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("start_paused", &self.start_paused)
+            .field("trace", &self.trace.is_some())
+            .finish()
+    }
 }
 
 impl Builder {
-    /// A builder with the default options: the real clock.
+    /// A builder with the default options: the real clock, and tracing to
+    /// stderr only if the environment variable `LOOPLET_TRACE` is set (to
+    /// anything but empty, `0`, `false`, `off` or `no`).
     ///
     /// # Examples
     ///
@@ -80,7 +104,11 @@ impl Builder {
     /// # drop(rt);
     /// ```
     pub fn new() -> Self {
-        Builder::default()
+        let from_env = trace::env_wants_trace(std::env::var_os("LOOPLET_TRACE").as_deref());
+        Builder {
+            start_paused: false,
+            trace: from_env.then(stderr),
+        }
     }
 
     /// Runs the runtime on a virtual clock that starts at the real time and
@@ -104,6 +132,53 @@ impl Builder {
         self
     }
 
+    /// Makes the runtime narrate what it does on stderr, one line per
+    /// event (or stops it, overriding `LOOPLET_TRACE`). See
+    /// `docs/07-reading-a-trace.md` for how to read it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().trace(false).build();
+    /// rt.block_on(async {});
+    /// ```
+    pub fn trace(&mut self, on: bool) -> &mut Self {
+        self.trace = on.then(stderr);
+        self
+    }
+
+    /// Makes the runtime narrate what it does into `out` instead of stderr
+    /// (a file, or a buffer a test reads back).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::io::Write;
+    /// use std::rc::Rc;
+    ///
+    /// #[derive(Clone, Default)]
+    /// struct Lines(Rc<RefCell<Vec<u8>>>);
+    /// impl Write for Lines {
+    ///     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+    ///         self.0.borrow_mut().write(buf)
+    ///     }
+    ///     fn flush(&mut self) -> std::io::Result<()> {
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let lines = Lines::default();
+    /// let rt = looplet::Builder::new().start_paused(true).trace_to(lines.clone()).build();
+    /// rt.block_on(async { looplet::spawn(async {}).await.unwrap() });
+    /// let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
+    /// assert!(text.contains("task 2 spawned (1)"));
+    /// ```
+    pub fn trace_to(&mut self, out: impl Write + 'static) -> &mut Self {
+        self.trace = Some(Rc::new(RefCell::new(out)));
+        self
+    }
+
     /// Builds the runtime. It runs on the calling thread, which is the only
     /// thread it can be used from (`Runtime` is `!Send`).
     ///
@@ -118,6 +193,11 @@ impl Builder {
             inner: Rc::new(Inner::new(self)),
         }
     }
+}
+
+/// Trace lines to stderr.
+fn stderr() -> TraceOut {
+    Rc::new(RefCell::new(std::io::stderr()))
 }
 
 /// A single-threaded executor; drive it with [`Runtime::block_on`].
@@ -300,14 +380,16 @@ pub(crate) struct Inner {
     /// Set at shutdown: tasks spawned from then on are cancelled at once.
     closed: Cell<bool>,
     /// Reused buffer for draining the inbox.
-    inbox: RefCell<Vec<(usize, TaskId)>>,
+    inbox: RefCell<Vec<RemoteWake>>,
+    /// The narrator, when tracing (boxed: the hot fields stay together).
+    tracer: Option<Box<Tracer>>,
 }
 
 impl Inner {
     /// A runtime with no tasks, for the calling thread.
     fn new(builder: &Builder) -> Self {
-        let shared = Arc::new(Shared::new());
-        Inner {
+        let shared = Arc::new(Shared::new(builder.trace.is_some()));
+        let inner = Inner {
             shared: shared.clone(),
             sched: RefCell::new(Scheduler::new(shared.clone())),
             timers: Driver::new(builder.start_paused),
@@ -315,7 +397,39 @@ impl Inner {
             next_id: Cell::new(1),
             closed: Cell::new(false),
             inbox: RefCell::new(Vec::new()),
+            tracer: builder.trace.clone().map(|out| Box::new(Tracer::new(out))),
+        };
+        if inner.tracer.is_some() {
+            inner.timers.record_visits();
         }
+        let clock = if builder.start_paused {
+            "virtual"
+        } else {
+            "real"
+        };
+        trace!(
+            inner,
+            "looplet trace ({clock} clock): seconds since the runtime was built; (n) is an edge \
+             of the task state diagram in docs/02-life-of-a-task.md"
+        );
+        inner
+    }
+
+    /// The narrator, when tracing.
+    #[inline]
+    pub(crate) fn tracer(&self) -> Option<&Tracer> {
+        self.tracer.as_deref()
+    }
+
+    /// The time to print on a trace line (reads the clock without
+    /// disturbing it).
+    pub(crate) fn trace_time(&self) -> u64 {
+        self.timers.clock.peek_nanos()
+    }
+
+    /// Whether the task `(key, id)` still has a slot (for the trace).
+    fn has_slot(&self, key: usize, id: TaskId) -> bool {
+        self.sched.borrow().has(key, id)
     }
 
     /// The part other threads may touch.
@@ -346,30 +460,113 @@ impl Inner {
     }
 
     /// A wake on the executor's own thread while it runs.
+    #[inline]
     pub(crate) fn wake_local(&self, key: usize, id: TaskId) {
         let result = self.sched.borrow_mut().wake(key, id);
         stats::bump(&self.counters.wakes_local);
-        self.count_wake(result);
+        self.count_wake(id, result);
     }
 
-    /// Counts what a wake did.
-    fn count_wake(&self, result: WakeResult) {
+    /// Counts (and narrates) what a wake did.
+    #[inline]
+    fn count_wake(&self, id: TaskId, result: WakeResult) {
         if result == WakeResult::Duplicate {
             stats::bump(&self.counters.wakes_deduplicated);
         }
+        if self.tracer.is_some() {
+            self.trace_wake(id, result);
+        }
     }
 
-    /// Records what a handle's `cancel` did.
-    pub(crate) fn note_cancel(&self, _key: usize, cancel: Cancel) {
+    /// Narrates a wake.
+    #[cold]
+    fn trace_wake(&self, id: TaskId, result: WakeResult) {
+        let by = self.tracer().map(|t| t.waker_of(id)).unwrap_or_default();
+        match result {
+            WakeResult::Queued => trace!(self, "{id} woken by {by}: queued (4)"),
+            WakeResult::Deferred => {
+                trace!(
+                    self,
+                    "{id} woken by {by} while running: queued again after this poll (5)"
+                )
+            }
+            WakeResult::Duplicate => {
+                trace!(self, "{id} woken by {by}: already queued, nothing to do")
+            }
+            WakeResult::Stale => trace!(self, "{id} woken by {by}: finished, ignored"),
+        }
+    }
+
+    /// Records (and narrates) what a handle's `cancel` did.
+    pub(crate) fn note_cancel(&self, key: usize, cancel: Cancel) {
         if cancel == Cancel::Now {
             stats::bump(&self.counters.tasks_cancelled);
+        }
+        if let Some(tracer) = self.tracer() {
+            let id = self.sched.borrow().id(key);
+            let by = tracer.waker_of(id);
+            match cancel {
+                Cancel::Now => trace!(self, "{id} cancelled by {by}: future dropped (8)"),
+                Cancel::AfterPoll => trace!(
+                    self,
+                    "{id} cancels itself: dropped when this poll returns (8)"
+                ),
+                Cancel::Finished => {
+                    trace!(self, "{id} cancel by {by}: already finished, nothing to do")
+                }
+            }
+        }
+    }
+
+    /// Narrates a handle finding its task unfinished.
+    pub(crate) fn note_join_pending(&self, key: usize) {
+        if self.tracer().is_some() {
+            let id = self.sched.borrow().id(key);
+            trace!(self, "waits for {id} to finish");
+        }
+    }
+
+    /// Narrates a handle being dropped.
+    pub(crate) fn note_detach(&self, key: usize, id: TaskId) {
+        if self.tracer().is_some() {
+            if self.has_slot(key, id) {
+                trace!(
+                    self,
+                    "{id} handle dropped: the task is detached and keeps running"
+                );
+            } else {
+                trace!(self, "{id} handle dropped: slot freed (9)");
+            }
         }
     }
 
     /// Arms a timer for `deadline` that wakes `waker`.
     pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> Armed {
         stats::bump(&self.counters.timers_armed);
-        self.timers.arm(deadline, waker.clone())
+        let armed = self.timers.arm(deadline, waker.clone());
+        if self.tracer.is_some() {
+            self.trace_armed(armed.key, deadline);
+        }
+        armed
+    }
+
+    /// Narrates a timer being armed, and where the wheel put it.
+    #[cold]
+    fn trace_armed(&self, key: TimerKey, deadline: u64) {
+        let now = self.timers.clock.peek_nanos();
+        let place = match self.timers.placement(key) {
+            Some(Placement::Slot { level, slot }) => format!("wheel level {level} slot {slot}"),
+            Some(Placement::Due) => "the due heap: its millisecond has come".to_string(),
+            Some(Placement::Overflow) => "the overflow list: beyond the top level".to_string(),
+            None => "nowhere".to_string(),
+        };
+        trace!(
+            self,
+            "timer {} armed for {} (in {}): {place}",
+            key.seq(),
+            trace::seconds(deadline),
+            trace::seconds(deadline.saturating_sub(now))
+        );
     }
 
     /// Disarms the timer `key`, if it is still armed.
@@ -377,14 +574,70 @@ impl Inner {
         let wake = self.timers.cancel(key);
         if wake.is_some() {
             stats::bump(&self.counters.timers_cancelled);
+            if self.tracer.is_some() {
+                self.trace_timer_cancelled(key);
+            }
         }
         drop(wake);
     }
 
+    /// Narrates a timer being cancelled.
+    #[cold]
+    fn trace_timer_cancelled(&self, key: TimerKey) {
+        trace!(self, "timer {} cancelled", key.seq());
+    }
+
     /// Step 3 of a turn: wakes whoever waits on a timer that is due.
     fn fire_timers(&self) {
-        let fired = self.timers.fire();
+        let fired = self.timers.fire(|timer| {
+            if self.tracer.is_some() {
+                self.trace_fired(&timer);
+            }
+            timer.value.wake();
+        });
+        if let Some(tracer) = self.tracer() {
+            self.trace_visits();
+            tracer.set_source(Source::Runtime);
+        }
         stats::add(&self.counters.timers_fired, fired);
+    }
+
+    /// Narrates a timer firing (after the cascades that brought it due);
+    /// the wake that follows is attributed to it.
+    #[cold]
+    fn trace_fired(&self, timer: &Fired<Waker>) {
+        self.trace_visits();
+        trace!(
+            self,
+            "timer {} fires (deadline {})",
+            timer.key.seq(),
+            trace::seconds(timer.deadline)
+        );
+        if let Some(tracer) = self.tracer() {
+            tracer.set_source(Source::Timer(timer.key.seq()));
+        }
+    }
+
+    /// Narrates the wheel's slot visits (cascades) since the last call.
+    fn trace_visits(&self) {
+        for visit in self.timers.take_visits() {
+            let (tick, n) = (visit.tick.0, visit.timers);
+            match visit.level {
+                0 => trace!(
+                    self,
+                    "wheel: tick {tick} ms reached: {n} timer(s) into the due heap"
+                ),
+                level if level < 6 => trace!(
+                    self,
+                    "wheel: cascade at tick {tick} ms: level {level} slot {}, {n} timer(s) moved down",
+                    visit.slot
+                ),
+                _ => trace!(
+                    self,
+                    "wheel: overflow list looked at again at tick {tick} ms: {n} timer(s)"
+                ),
+            }
+        }
     }
 
     /// Spawns `future` (see [`spawn`]).
@@ -399,6 +652,7 @@ impl Inner {
             // Shutting down: the task is cancelled before it exists, so a
             // destructor that spawns cannot keep the runtime alive forever.
             stats::bump(&self.counters.tasks_cancelled);
+            trace!(self, "{id} spawned during shutdown: cancelled at once (8)");
             let key = self.sched.borrow_mut().spawn_cancelled(id);
             // The handle exists before the future's destructor runs, so the
             // slot is freed even if that destructor panics.
@@ -408,7 +662,16 @@ impl Inner {
         }
         let task = Box::pin(TaskCell::Running { future });
         let key = self.sched.borrow_mut().spawn(id, Some(task));
+        if self.tracer.is_some() {
+            self.trace_spawned(id);
+        }
         JoinHandle::new(self, key)
+    }
+
+    /// Narrates a spawn.
+    #[cold]
+    fn trace_spawned(&self, id: TaskId) {
+        trace!(self, "{id} spawned (1)");
     }
 
     /// Runs `future` to completion, driving the tasks meanwhile.
@@ -436,6 +699,9 @@ impl Inner {
     ) -> Option<F::Output> {
         stats::bump(&self.counters.turns);
         let batch = self.sched.borrow().queued();
+        if batch > 0 && self.tracer.is_some() {
+            self.trace_turn(batch);
+        }
         for _ in 0..batch {
             let begin = self.sched.borrow_mut().begin_poll();
             let polling = match begin {
@@ -451,27 +717,110 @@ impl Inner {
                 self.poll_task(polling);
                 continue;
             }
+            let (key, name) = (
+                polling.key,
+                Name {
+                    id: polling.id,
+                    main: true,
+                },
+            );
+            if self.tracer.is_some() {
+                self.trace_poll_start(name);
+            }
             let poll = {
                 let waker = waker_ref(&polling.waker);
                 future.as_mut().poll(&mut Context::from_waker(&waker))
             };
             match poll {
                 // `MainSlot`'s guard frees the slot.
-                Poll::Ready(output) => return Some(output),
+                Poll::Ready(output) => {
+                    if let Some(tracer) = self.tracer() {
+                        tracer.set_polling(None);
+                        trace!(self, "{name} ready: block_on returns (6)");
+                    }
+                    return Some(output);
+                }
                 Poll::Pending => {
-                    let (_, leftovers) = self
-                        .sched
-                        .borrow_mut()
-                        .end_poll(polling, PollResult::Pending);
+                    let mut leftovers = None;
+                    let after = self.sched.borrow_mut().end_poll(
+                        polling,
+                        PollResult::Pending,
+                        &mut leftovers,
+                    );
                     debug_assert!(leftovers.is_none(), "a pending main leaves nothing");
+                    if self.tracer.is_some() {
+                        self.trace_poll_end(name, key, after);
+                    }
                 }
             }
         }
         None
     }
 
+    /// Narrates the start of a turn.
+    #[cold]
+    fn trace_turn(&self, batch: usize) {
+        trace!(self, "turn {}: {batch} queued", self.counters.turns.get());
+    }
+
+    /// Narrates the start of a poll; lines until its end are indented.
+    #[cold]
+    fn trace_poll_start(&self, name: Name) {
+        if let Some(tracer) = self.tracer() {
+            trace!(self, "{name} poll (2)");
+            tracer.set_polling(Some(name));
+        }
+    }
+
+    /// Narrates how a poll ended.
+    #[cold]
+    fn trace_poll_end(&self, name: Name, key: usize, after: AfterPoll) {
+        let mut panic = String::new();
+        if let Some(tracer) = self.tracer() {
+            tracer.set_polling(None);
+            panic = tracer.take_panic();
+        }
+        match after {
+            AfterPoll::Idle => trace!(self, "{name} pending (3)"),
+            AfterPoll::Requeued => {
+                trace!(
+                    self,
+                    "{name} pending, but woken while running: back of the queue (5)"
+                )
+            }
+            AfterPoll::Completed if self.has_slot(key, name.id) => {
+                trace!(self, "{name} ready: completed (6)")
+            }
+            AfterPoll::Completed => {
+                trace!(
+                    self,
+                    "{name} ready: completed (6); no handle wants it: slot freed (9)"
+                )
+            }
+            AfterPoll::Panicked => {
+                trace!(self, "{name} panicked (7): {panic}")
+            }
+            AfterPoll::Cancelled => {
+                trace!(self, "{name} cancelled during its own poll: dropped (8)")
+            }
+        }
+    }
+
+    /// Sets whom the trace names as the waker of the next wakes.
+    #[cold]
+    fn set_trace_source(&self, source: Source) {
+        if let Some(tracer) = self.tracer() {
+            tracer.set_source(source);
+        }
+    }
+
     /// Polls one spawned task, catching a panic as its result.
     fn poll_task(&self, mut polling: Polling) {
+        let (key, id) = (polling.key, polling.id);
+        let name = Name { id, main: false };
+        if self.tracer.is_some() {
+            self.trace_poll_start(name);
+        }
         let result = {
             let waker = waker_ref(&polling.waker);
             let mut cx = Context::from_waker(&waker);
@@ -480,6 +829,9 @@ impl Inner {
                 Ok(Poll::Pending) => PollResult::Pending,
                 Ok(Poll::Ready(())) => PollResult::Ready,
                 Err(payload) => {
+                    if let Some(tracer) = self.tracer() {
+                        tracer.note_panic(trace::panic_message(&*payload));
+                    }
                     // Drop the future now and keep the payload for the
                     // handle. If the future's destructor panics too, that
                     // second panic is reported by the hook and dropped: the
@@ -489,19 +841,38 @@ impl Inner {
                 }
             }
         };
-        let (after, leftovers) = self.sched.borrow_mut().end_poll(polling, result);
+        let mut leftovers = None;
+        let after = self
+            .sched
+            .borrow_mut()
+            .end_poll(polling, result, &mut leftovers);
         match after {
+            AfterPoll::Idle | AfterPoll::Requeued => {
+                // The task lives on: nothing is left to finish.
+                if self.tracer.is_some() {
+                    self.trace_poll_end(name, key, after);
+                }
+                return;
+            }
             AfterPoll::Completed => stats::bump(&self.counters.tasks_completed),
             AfterPoll::Panicked => stats::bump(&self.counters.tasks_panicked),
             AfterPoll::Cancelled => stats::bump(&self.counters.tasks_cancelled),
-            AfterPoll::Idle | AfterPoll::Requeued => {}
         }
-        // The executor drops what a finished task leaves (an unwanted
-        // output, a future cancelled during its own poll). A panic from those
-        // destructors has already been reported by the panic hook; it must
-        // not take the executor down.
+        if self.tracer.is_some() {
+            self.trace_poll_end(name, key, after);
+        }
+        // What a finished task leaves: an unwanted output, a future
+        // cancelled during its own poll, its handle's waker to wake. A panic
+        // from those destructors has already been reported by the panic
+        // hook; it must not take the executor down.
         if let Some(leftovers) = leftovers {
+            if self.tracer.is_some() {
+                self.set_trace_source(Source::Finishing(id));
+            }
             leftovers.finish_catching();
+            if self.tracer.is_some() {
+                self.set_trace_source(Source::Runtime);
+            }
         }
     }
 
@@ -520,9 +891,15 @@ impl Inner {
         self.shared.drain_into(&mut wakes);
         if !wakes.is_empty() {
             stats::add(&self.counters.wakes_remote, wakes.len() as u64);
-            for (key, id) in wakes.drain(..) {
+            for RemoteWake { key, id, from } in wakes.drain(..) {
+                if let Some(tracer) = self.tracer() {
+                    tracer.set_source(Source::Thread(from));
+                }
                 let result = self.sched.borrow_mut().wake(key, id);
-                self.count_wake(result);
+                self.count_wake(id, result);
+            }
+            if let Some(tracer) = self.tracer() {
+                tracer.set_source(Source::Runtime);
             }
         }
         self.inbox.replace(wakes);
@@ -541,6 +918,26 @@ impl Inner {
         stats::bump(&self.counters.parks);
         let deadline = self.timers.next_deadline();
         let clock = &self.timers.clock;
+        if self.tracer().is_some() {
+            let now = clock.peek_nanos();
+            match (deadline, clock.is_paused()) {
+                (Some(d), true) => trace!(
+                    self,
+                    "idle: nothing ready; the virtual clock jumps to {} (+{})",
+                    trace::seconds(d),
+                    trace::seconds(d.saturating_sub(now))
+                ),
+                (Some(d), false) => trace!(
+                    self,
+                    "idle: nothing ready; parking {} until the next timer",
+                    trace::seconds(d.saturating_sub(now))
+                ),
+                (None, _) => trace!(
+                    self,
+                    "idle: nothing ready, no timer; parking until a wake from another thread"
+                ),
+            }
+        }
         if clock.is_paused() {
             let Some(deadline) = deadline else {
                 panic!(
@@ -575,6 +972,12 @@ impl Inner {
         loop {
             let (cancelled, leftovers) = self.sched.borrow_mut().cancel_all();
             stats::add(&self.counters.tasks_cancelled, cancelled);
+            if cancelled > 0 {
+                trace!(
+                    self,
+                    "shutdown: cancelling {cancelled} task(s) still alive (8)"
+                );
+            }
             if leftovers.is_empty() {
                 break;
             }
@@ -587,6 +990,24 @@ impl Inner {
         // Timers of futures that outlived their tasks (held by a handle's
         // owner outside the runtime, say).
         drop(self.timers.drain());
+        if self.tracer().is_some() {
+            let s = self.counters.snapshot();
+            trace!(
+                self,
+                "shutdown: {} task(s) spawned, {} completed, {} cancelled, {} panicked; {} polls in {} \
+                 turns; {} timer(s) armed, {} fired, {} cancelled; {} park(s)",
+                s.tasks_spawned,
+                s.tasks_completed,
+                s.tasks_cancelled,
+                s.tasks_panicked,
+                s.polls,
+                s.turns,
+                s.timers_armed,
+                s.timers_fired,
+                s.timers_cancelled,
+                s.parks
+            );
+        }
         if let Some(payload) = first_panic {
             if !std::thread::panicking() {
                 panic::resume_unwind(payload);
@@ -609,6 +1030,7 @@ impl<'rt> MainSlot<'rt> {
     fn new(rt: &'rt Inner) -> Self {
         let id = rt.next_id();
         let key = rt.sched.borrow_mut().spawn(id, None);
+        trace!(rt, "block_on: the main future is {id} (1)");
         MainSlot { rt, key }
     }
 }

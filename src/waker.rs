@@ -40,33 +40,47 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, Thread};
+use std::thread::{self, Thread, ThreadId};
 
 use futures_task::ArcWake;
 
 use crate::context;
 use crate::task::TaskId;
 
+/// A wake that came through the inbox.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RemoteWake {
+    /// The task's slot.
+    pub(crate) key: usize,
+    /// The task's id.
+    pub(crate) id: TaskId,
+    /// The waking thread, recorded only when the runtime traces.
+    pub(crate) from: Option<ThreadId>,
+}
+
 /// The part of a runtime that other threads may touch.
 #[derive(Debug)]
 pub(crate) struct Shared {
     /// Wakes from other threads, oldest first; `None` once the runtime is
     /// shut down.
-    inbox: Mutex<Option<Vec<(usize, TaskId)>>>,
+    inbox: Mutex<Option<Vec<RemoteWake>>>,
     /// Set after a push to the inbox and cleared by the executor before it
     /// drains it, so an idle check costs one atomic load, not a lock.
     notified: AtomicBool,
     /// The executor's thread, to unpark.
     thread: Thread,
+    /// Whether to record the waking thread of each remote wake (tracing).
+    trace: bool,
 }
 
 impl Shared {
     /// The shared part of a runtime that runs on the calling thread.
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(trace: bool) -> Self {
         Shared {
             inbox: Mutex::new(Some(Vec::new())),
             notified: AtomicBool::new(false),
             thread: thread::current(),
+            trace,
         }
     }
 
@@ -79,7 +93,8 @@ impl Shared {
             let Some(inbox) = inbox.as_mut() else {
                 return false;
             };
-            inbox.push((key, id));
+            let from = self.trace.then(|| thread::current().id());
+            inbox.push(RemoteWake { key, id, from });
         }
         // Order matters: push, then flag, then unpark (see the module docs).
         self.notified.store(true, Ordering::Release);
@@ -95,7 +110,7 @@ impl Shared {
 
     /// Moves the inbox's wakes into `out` (which the caller keeps to reuse
     /// its memory). Cheap when nobody sent anything.
-    pub(crate) fn drain_into(&self, out: &mut Vec<(usize, TaskId)>) {
+    pub(crate) fn drain_into(&self, out: &mut Vec<RemoteWake>) {
         if !self.notified.swap(false, Ordering::Acquire) {
             return;
         }

@@ -61,6 +61,15 @@ impl Clock {
         }
     }
 
+    /// The current time in nanoseconds since the origin, without updating
+    /// the latest reading (for the trace, which must not change behaviour).
+    pub(crate) fn peek_nanos(&self) -> u64 {
+        match &self.paused {
+            Some(virtual_now) => virtual_now.get(),
+            None => self.nanos_of(Instant::now()).unwrap_or(u64::MAX),
+        }
+    }
+
     /// A time that has certainly passed: the latest reading of the clock
     /// (the virtual time itself when paused). Reads no clock.
     pub(crate) fn latest_nanos(&self) -> u64 {

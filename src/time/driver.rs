@@ -26,7 +26,7 @@ use std::cell::{Cell, RefCell};
 use std::task::Waker;
 
 use super::clock::Clock;
-use super::wheel::{TimerKey, Wheel};
+use super::wheel::{Fired, Placement, TimerKey, Visit, Wheel};
 
 /// Nanoseconds per tick of the wheel: ticks are 1 ms.
 pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
@@ -47,8 +47,8 @@ pub(crate) struct Driver {
     pub(crate) clock: Clock,
     /// Armed timers, each holding the waker of the future waiting on it.
     wheel: RefCell<Wheel<Waker>>,
-    /// Reused buffer for the wakers of one `fire`.
-    fired: RefCell<Vec<Waker>>,
+    /// Reused buffer for the timers of one `fire`.
+    fired: RefCell<Vec<Fired<Waker>>>,
     /// How many times `fire` has drained the wheel.
     drains: Cell<u64>,
     /// The time the last drain reached: every timer armed before it with a
@@ -100,36 +100,52 @@ impl Driver {
         self.wheel.borrow_mut().cancel(key)
     }
 
-    /// Wakes every timer whose deadline has passed, earliest first, and
-    /// returns how many. Reads the clock only if a timer is armed.
+    /// Hands every timer whose deadline has passed to `wake`, earliest
+    /// first and with no borrow held, and returns how many. Reads the
+    /// clock only if a timer is armed.
     #[inline]
-    pub(crate) fn fire(&self) -> u64 {
+    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> u64 {
         if self.wheel.borrow().is_empty() {
             0
         } else {
-            self.fire_due()
+            self.fire_due(wake)
         }
     }
 
-    /// Timers are armed: read the clock and wake what is due.
-    fn fire_due(&self) -> u64 {
+    /// Timers are armed: read the clock and hand out what is due.
+    fn fire_due(&self, mut wake: impl FnMut(Fired<Waker>)) -> u64 {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
         {
             let mut wheel = self.wheel.borrow_mut();
             while let Some(timer) = wheel.poll(now) {
-                fired.push(timer.value);
+                fired.push(timer);
             }
         }
         self.drains.set(self.drains.get() + 1);
         self.drained_through.set(now);
         let count = fired.len() as u64;
         // The wheel borrow has ended: a waker may do anything.
-        for waker in fired.drain(..) {
-            waker.wake();
+        for timer in fired.drain(..) {
+            wake(timer);
         }
         self.fired.replace(fired);
         count
+    }
+
+    /// Where the timer `key` waits, for the trace.
+    pub(crate) fn placement(&self, key: TimerKey) -> Option<Placement> {
+        self.wheel.borrow().placement(key)
+    }
+
+    /// Starts recording the wheel's slot visits, for the trace.
+    pub(crate) fn record_visits(&self) {
+        self.wheel.borrow_mut().record_visits(true);
+    }
+
+    /// The wheel's slot visits since the last call.
+    pub(crate) fn take_visits(&self) -> Vec<Visit> {
+        self.wheel.borrow_mut().take_visits()
     }
 
     /// The earliest time (nanoseconds since the origin) at which `fire` may

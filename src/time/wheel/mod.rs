@@ -185,6 +185,43 @@ pub struct Fired<T> {
     pub value: T,
 }
 
+/// A slot the wheel visited as it turned: a cascade (level 1 and up), a
+/// tick reached (level 0), or the overflow list looked at again.
+///
+/// Recorded only after [`Wheel::record_visits`], for traces and teaching.
+///
+/// # Examples
+///
+/// ```
+/// use looplet::time::wheel::{Tick, Visit, Wheel};
+///
+/// let mut wheel = Wheel::new();
+/// wheel.record_visits(true);
+/// wheel.insert(5000, ());
+/// while wheel.poll(5000).is_none() {}
+/// let visits = wheel.take_visits();
+/// assert_eq!(
+///     visits,
+///     [
+///         Visit { level: 2, slot: 1, tick: Tick(4096), timers: 1 },
+///         Visit { level: 1, slot: 14, tick: Tick(4992), timers: 1 },
+///         Visit { level: 0, slot: 8, tick: Tick(5000), timers: 1 },
+///     ]
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visit {
+    /// The level, 0 to 5; 6 for the overflow list.
+    pub level: usize,
+    /// The slot on that level.
+    pub slot: usize,
+    /// The tick the wheel turned to.
+    pub tick: Tick,
+    /// How many timers were placed again: on lower levels, or (from level
+    /// 0) into the due heap.
+    pub timers: usize,
+}
+
 /// One timer in the slab.
 struct Entry<T> {
     /// When it is due, in the wheel's units.
@@ -292,6 +329,8 @@ pub struct Wheel<T> {
     next_seq: u64,
     /// Units of time per tick.
     units_per_tick: u64,
+    /// The slots visited since the last `take_visits`, when recording.
+    visits: Option<Vec<Visit>>,
 }
 
 impl<T> Default for Wheel<T> {
@@ -354,6 +393,7 @@ impl<T> Wheel<T> {
             elapsed: Tick(0),
             next_seq: 0,
             units_per_tick,
+            visits: None,
         }
     }
 
@@ -694,8 +734,40 @@ impl<T> Wheel<T> {
             lvl.occupied &= !(1 << next.slot);
             std::mem::take(&mut lvl.slots[next.slot])
         };
+        let mut timers = 0;
         while let Some(index) = list.pop_front(&mut self.entries) {
             self.place(index);
+            timers += 1;
+        }
+        if let Some(visits) = &mut self.visits {
+            visits.push(Visit {
+                level: next.level,
+                slot: next.slot,
+                tick: next.start,
+                timers,
+            });
+        }
+    }
+
+    /// Starts (or stops) recording the slots the wheel visits, for
+    /// [`take_visits`](Wheel::take_visits).
+    ///
+    /// # Examples
+    ///
+    /// See [`Visit`].
+    pub fn record_visits(&mut self, on: bool) {
+        self.visits = on.then(Vec::new);
+    }
+
+    /// The slots visited since the last call (empty unless recording).
+    ///
+    /// # Examples
+    ///
+    /// See [`Visit`].
+    pub fn take_visits(&mut self) -> Vec<Visit> {
+        match &mut self.visits {
+            Some(visits) => std::mem::take(visits),
+            None => Vec::new(),
         }
     }
 

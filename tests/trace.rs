@@ -1,0 +1,228 @@
+//! Trace mode: the exact narration of small programs on the virtual clock.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Duration;
+
+use looplet::{Builder, Event, Runtime, sleep, spawn, yield_now};
+
+/// A trace sink the test can read back.
+#[derive(Clone, Default)]
+struct Lines(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Lines {
+    fn take(&self) -> Vec<String> {
+        let text = String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).unwrap();
+        text.lines().map(str::to_string).collect()
+    }
+}
+
+fn traced() -> (Runtime, Lines) {
+    let lines = Lines::default();
+    let rt = Builder::new()
+        .start_paused(true)
+        .trace_to(lines.clone())
+        .build();
+    (rt, lines)
+}
+
+#[test]
+fn the_narration_of_a_small_program_is_exact() {
+    let (rt, lines) = traced();
+    let answer = rt.block_on(async {
+        let event = Event::new();
+        let waiter = spawn({
+            let event = event.clone();
+            async move {
+                event.wait().await;
+                sleep(Duration::from_millis(70)).await;
+                7
+            }
+        });
+        yield_now().await;
+        event.set();
+        waiter.await.unwrap()
+    });
+    drop(rt);
+    assert_eq!(answer, 7);
+    let expected = [
+        "   0.000000  looplet trace (virtual clock): seconds since the runtime was built; (n) is an edge of the task state diagram in docs/02-life-of-a-task.md",
+        "   0.000000  block_on: the main future is task 1 (1)",
+        "   0.000000  turn 1: 1 queued",
+        "   0.000000  task 1 (main) poll (2)",
+        "   0.000000      task 2 spawned (1)",
+        "   0.000000      task 1 woken by itself while running: queued again after this poll (5)",
+        "   0.000000  task 1 (main) pending, but woken while running: back of the queue (5)",
+        "   0.000000  turn 2: 2 queued",
+        "   0.000000  task 2 poll (2)",
+        "   0.000000      event wait: not set, waiting (1 waiting)",
+        "   0.000000  task 2 pending (3)",
+        "   0.000000  task 1 (main) poll (2)",
+        "   0.000000      event set: releases 1 waiter",
+        "   0.000000      task 2 woken by task 1 (main): queued (4)",
+        "   0.000000      waits for task 2 to finish",
+        "   0.000000  task 1 (main) pending (3)",
+        "   0.000000  turn 3: 1 queued",
+        "   0.000000  task 2 poll (2)",
+        "   0.000000      timer 0 armed for 0.070000 s (in 0.070000 s): wheel level 1 slot 1",
+        "   0.000000  task 2 pending (3)",
+        "   0.000000  idle: nothing ready; the virtual clock jumps to 0.064000 s (+0.064000 s)",
+        "   0.064000  wheel: cascade at tick 64 ms: level 1 slot 1, 1 timer(s) moved down",
+        "   0.064000  idle: nothing ready; the virtual clock jumps to 0.070000 s (+0.006000 s)",
+        "   0.070000  wheel: tick 70 ms reached: 1 timer(s) into the due heap",
+        "   0.070000  timer 0 fires (deadline 0.070000 s)",
+        "   0.070000  task 2 woken by timer 0: queued (4)",
+        "   0.070000  turn 6: 1 queued",
+        "   0.070000  task 2 poll (2)",
+        "   0.070000  task 2 ready: completed (6)",
+        "   0.070000  task 1 woken by task 2 finishing: queued (4)",
+        "   0.070000  turn 7: 1 queued",
+        "   0.070000  task 1 (main) poll (2)",
+        "   0.070000      task 2 result taken by its handle",
+        "   0.070000      task 2 handle dropped: slot freed (9)",
+        "   0.070000  task 1 (main) ready: block_on returns (6)",
+        "   0.070000  shutdown: 1 task(s) spawned, 1 completed, 0 cancelled, 0 panicked; 6 polls in 7 turns; 1 timer(s) armed, 1 fired, 0 cancelled; 2 park(s)",
+    ];
+    assert_eq!(lines.take(), expected);
+}
+
+#[test]
+fn no_trace_unless_asked() {
+    let lines = Lines::default();
+    let rt = Builder::new()
+        .start_paused(true)
+        .trace_to(lines.clone())
+        .trace(false)
+        .build();
+    rt.block_on(async {
+        spawn(async {}).await.unwrap();
+        Event::new().set();
+    });
+    drop(rt);
+    assert_eq!(lines.take(), Vec::<String>::new());
+}
+
+#[test]
+fn panics_cancellations_and_detaches_are_narrated() {
+    let (rt, lines) = traced();
+    rt.block_on(async {
+        let bad = spawn(async { panic!("on purpose") });
+        let idle = spawn(std::future::pending::<()>());
+        let detached = spawn(async {
+            yield_now().await;
+        });
+        yield_now().await;
+        assert!(bad.await.is_err());
+        idle.cancel();
+        drop(idle);
+        drop(detached);
+        yield_now().await;
+    });
+    drop(rt);
+    let lines = lines.take();
+    let has = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    assert!(has("task 2 panicked (7): on purpose"), "{lines:#?}");
+    assert!(
+        has("task 3 cancelled by task 1 (main): future dropped (8)"),
+        "{lines:#?}"
+    );
+    assert!(has("task 3 handle dropped: slot freed (9)"), "{lines:#?}");
+    assert!(
+        has("task 4 handle dropped: the task is detached and keeps running"),
+        "{lines:#?}"
+    );
+    assert!(
+        has("task 4 ready: completed (6); no handle wants it: slot freed (9)"),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn shutdown_is_narrated() {
+    let (rt, lines) = traced();
+    rt.block_on(async {
+        drop(spawn(std::future::pending::<()>()));
+        yield_now().await;
+    });
+    drop(rt);
+    let lines = lines.take();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("shutdown: cancelling 1 task(s) still alive (8)")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_wake_from_another_thread_names_the_thread() {
+    let lines = Lines::default();
+    let rt = Builder::new().trace_to(lines.clone()).build();
+    let thread = rt.block_on(async {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let mut sent = false;
+        std::future::poll_fn(move |cx| {
+            if sent {
+                return std::task::Poll::Ready(rx.recv().unwrap());
+            }
+            sent = true;
+            let (waker, tx) = (cx.waker().clone(), tx.clone());
+            std::thread::spawn(move || {
+                tx.send(std::thread::current().id()).unwrap();
+                waker.wake();
+            });
+            std::task::Poll::Pending
+        })
+        .await
+    });
+    drop(rt);
+    let lines = lines.take();
+    let expected = format!("task 1 woken by thread {thread:?} (via the inbox): queued (4)");
+    assert!(
+        lines.iter().any(|l| l.ends_with(&expected)),
+        "{expected} not in {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("parking until a wake from another thread")),
+        "{lines:#?}"
+    );
+}
+
+/// The environment variable is read by `Builder::new()` (and so `run`).
+/// Setting it inside this process would race with the other tests, so the
+/// test runs this same binary again, with the variable set, on the child
+/// test below.
+#[test]
+fn looplet_trace_env_var_turns_tracing_on_for_run() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "env_child", "--nocapture", "--test-threads=1"])
+        .env("LOOPLET_TRACE", "1")
+        .env("LOOPLET_TRACE_TEST_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("looplet trace (real clock)"), "{stderr}");
+    assert!(stderr.contains("task 2 spawned (1)"), "{stderr}");
+}
+
+/// Runs only as the child of the test above.
+#[test]
+fn env_child() {
+    if std::env::var_os("LOOPLET_TRACE_TEST_CHILD").is_none() {
+        return;
+    }
+    looplet::run(async { spawn(async {}).await.unwrap() });
+}
