@@ -113,10 +113,19 @@ struct State {
 
 /// One task waiting for the event.
 struct Waiter {
-    /// Whom to wake.
-    waker: Waker,
+    /// Whom to wake (`None` only for the instant between inserting the
+    /// waiter and storing its waker).
+    waker: Option<Waker>,
     /// Its place in the waiting order.
     links: Links,
+}
+
+impl Waiter {
+    /// A waiter with no waker yet, outside any list.
+    const EMPTY: Waiter = Waiter {
+        waker: None,
+        links: Links::EMPTY,
+    };
 }
 
 impl Node for Waiter {
@@ -198,13 +207,15 @@ impl Event {
             if trace::tracing() {
                 trace::event_set(Some(1));
             }
-            waker.wake();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
             return;
         }
         let mut wakers = std::mem::take(&mut state.spare);
         while let Some(key) = state.order.pop_front(&mut state.waiters) {
             let Waiter { waker, .. } = state.waiters.remove(key);
-            wakers.push(waker);
+            wakers.extend(waker);
         }
         drop(guard); // a waker may use the event
         if trace::tracing() {
@@ -318,10 +329,11 @@ impl Future for EventWait<'_> {
                 Poll::Ready(())
             }
             WaitState::Start => {
-                let key = state.waiters.insert(Waiter {
-                    waker: cx.waker().clone(),
-                    links: Links::default(),
-                });
+                // Insert an empty waiter, then store the waker in place: the
+                // slab copies what it is given with wide loads, which stall
+                // when the value was just built from narrow stores.
+                let key = state.waiters.insert(Waiter::EMPTY);
+                state.waiters[key].waker = Some(cx.waker().clone());
                 state.order.push_back(&mut state.waiters, key);
                 this.state = WaitState::Waiting {
                     key,
@@ -340,10 +352,14 @@ impl Future for EventWait<'_> {
             }
             WaitState::Waiting { key, .. } => {
                 let waiter = &mut state.waiters[key];
-                if !waiter.waker.will_wake(cx.waker()) {
+                if !waiter
+                    .waker
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
+                {
                     // Keep only the latest waker; drop the old one after
                     // letting go of the event.
-                    let old = std::mem::replace(&mut waiter.waker, cx.waker().clone());
+                    let old = waiter.waker.replace(cx.waker().clone());
                     drop(guard);
                     drop(old);
                 }

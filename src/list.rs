@@ -35,12 +35,17 @@ pub(crate) struct Links {
     next: u32,
 }
 
+impl Links {
+    /// The links of a node in no list.
+    pub(crate) const EMPTY: Links = Links {
+        prev: NIL,
+        next: NIL,
+    };
+}
+
 impl Default for Links {
     fn default() -> Self {
-        Links {
-            prev: NIL,
-            next: NIL,
-        }
+        Links::EMPTY
     }
 }
 

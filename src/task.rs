@@ -569,6 +569,7 @@ impl Scheduler {
     /// Cancels the task in slot `key` (edge 8). A running task (cancelling
     /// itself) is dropped at the end of its poll; any other is dropped when
     /// the leftovers are finished.
+    #[inline]
     pub(crate) fn cancel(&mut self, key: usize) -> (Cancel, Leftovers) {
         let mut leftovers = Leftovers::default();
         let slot = &mut self.tasks[key];
@@ -637,6 +638,7 @@ impl Scheduler {
 
     /// Registers `waker` to be woken when the task in slot `key` finishes,
     /// unless it has. Returns how it ended, if it has.
+    #[inline]
     pub(crate) fn poll_finished(
         &mut self,
         key: usize,
@@ -651,6 +653,7 @@ impl Scheduler {
 
     /// A handle takes its task's result, or registers `waker` if it is not
     /// finished yet. The slot stays until the handle is dropped.
+    #[inline]
     pub(crate) fn take_result(&mut self, key: usize, waker: &Waker) -> JoinPoll {
         let slot = &mut self.tasks[key];
         match slot.state {
@@ -664,6 +667,7 @@ impl Scheduler {
     }
 
     /// The handle of the task in slot `key` is dropped (edge 9, or detach).
+    #[inline]
     pub(crate) fn detach(&mut self, key: usize) -> Leftovers {
         self.tasks[key].has_handle = false;
         self.release(key)
@@ -672,6 +676,7 @@ impl Scheduler {
     /// Frees slot `key` if nobody can name it any more: the task is done,
     /// no handle holds it, and it is not in the run queue. Its waker is
     /// kept for reuse if nobody else holds it.
+    #[inline]
     fn release(&mut self, key: usize) -> Leftovers {
         let slot = &self.tasks[key];
         if !matches!(slot.state, State::Done(_)) || slot.has_handle || slot.in_queue {
