@@ -1,9 +1,9 @@
 //! Doubly-linked lists threaded through a [`Slab`].
 //!
-//! The [`Event`](crate::Event) keeps its waiters in one of these lists. It
-//! needs three things: append at the back (so order is first come, first
-//! served), unlink any entry in O(1) when its owner is dropped, and walk the
-//! list front to back. A `Vec` cannot
+//! The timer wheel keeps one list per slot and the [`Event`](crate::Event)
+//! keeps one list of waiters. Both need the same three things: append at the
+//! back (so order is first come, first served), unlink any entry in O(1)
+//! when its owner is dropped, and walk the list front to back. A `Vec` cannot
 //! unlink from the middle in O(1) and a `VecDeque` of keys leaves holes;
 //! `std::collections::LinkedList` allocates a node per entry. So the nodes
 //! live in a `Slab` the owner already has, and a [`List`] is just a head and
@@ -19,11 +19,7 @@
 //! Keys are stored as `u32` to keep nodes small (an `Event` waiter is a
 //! waker and these links: 24 bytes); a slab past four billion entries panics.
 //!
-//! (The timer wheel once kept its slots in these lists too; it now uses
-//! vectors of keys, because it never needs their order and a vector is
-//! faster to walk: see `time/wheel/mod.rs`.)
-//!
-//! Read next: `event.rs`.
+//! Read next: `time/wheel.rs` (slots) or `event.rs` (waiters).
 
 use slab::Slab;
 
@@ -88,6 +84,11 @@ impl List {
             head: NIL,
             tail: NIL,
         }
+    }
+
+    /// Whether the list has no node.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == NIL
     }
 
     /// The oldest node's key.
@@ -165,7 +166,7 @@ mod tests {
             list.push_back(&mut slab, k);
         }
         assert_eq!(drain(&mut list, &mut slab), keys);
-        assert!(list.front().is_none());
+        assert!(list.is_empty());
     }
 
     #[test]

@@ -72,31 +72,18 @@
 //!
 //! Equal deadlines fire in insertion order: `seq` counts insertions.
 //!
-//! ## Slots are vectors, not lists
-//!
-//! A slot is a [`Bucket`]: a vector of slab keys in no particular order
-//! (whatever leaves a slot is placed again, and the due heap restores the
-//! order). Each entry remembers its position, so a cancel is a
-//! `swap_remove` plus one position fixed up. An intrusive linked list would
-//! also be O(1), but visiting a slot walks every entry in it, and a list
-//! lets the processor fetch the next entry only once the previous one has
-//! arrived from memory; with a vector it can fetch many at once. With
-//! 100,000 timers spread through memory that made firing them 13% cheaper.
-//!
 //! ## Cost
 //!
-//! Insert and cancel are O(1): a slab insert or remove and a push or
-//! swap-remove in a slot's vector (cancel of a timer already in the due
-//! heap only removes it from the slab; its stale heap item is skipped when
-//! it reaches the top). Each timer is cascaded at most five times and goes
-//! through the heap once, an O(log n) step over the timers of a single
-//! tick. In a steady state of arming and cancelling, nothing allocates: the
-//! slab, the heap and the slots' vectors reuse their memory (a slot keeps
-//! up to 4,096 keys' worth after a visit; a larger burst's memory is freed).
+//! Insert and cancel are O(1): a slab insert or remove and a list link or
+//! unlink (cancel of a timer already in the due heap only removes it from
+//! the slab; its stale heap item is skipped when it reaches the top). Each
+//! timer is cascaded at most five times and goes through the heap once, an
+//! O(log n) step over the timers of a single tick. In a steady state of
+//! arming and cancelling, nothing allocates: the slab and the heap reuse
+//! their memory.
 //!
 //! Where tokio's wheel differs: tokio rounds deadlines up to the next tick
-//! and fires whole slots, links entries intrusively through the timers'
-//! own memory with unsafe code (so its entries live inside the tasks), and
+//! and fires whole slots, links entries intrusively with unsafe code, and
 //! shards the wheel per worker thread.
 //!
 //! Read next: `time/driver.rs`, which feeds the wheel the clock.
@@ -112,6 +99,8 @@ use slab::Slab;
 pub use level::Tick;
 pub(crate) use level::{LEVELS, SLOTS};
 use level::{block_start, level_for, slot_for, slot_start};
+
+use crate::list::{Links, List, Node};
 
 /// Identifies one armed timer, so it can be cancelled or updated.
 ///
@@ -241,59 +230,15 @@ struct Entry<T> {
     seq: u64,
     /// Where it waits.
     spot: Spot,
-    /// Its position in its slot's (or the overflow's) bucket; unused when
-    /// due.
-    pos: u32,
+    /// Its links in a slot's or the overflow's list (unused when due).
+    links: Links,
     /// The caller's value.
     value: T,
 }
 
-/// The timers of one slot (or of the overflow list): a vector of slab
-/// keys, in no particular order.
-///
-/// Order does not matter: whatever leaves a slot is placed again, and the
-/// due heap orders by `(deadline, seq)`. A vector rather than a linked list
-/// through the entries, because visiting a slot reads every entry in it:
-/// with a list the processor learns each entry's address only when the
-/// previous one has arrived from memory, one cache miss after another;
-/// with a vector it knows them all and fetches many at once.
-///
-/// # Invariants
-///
-/// The entry for `keys[i]` has `pos == i`.
-#[derive(Debug, Default)]
-struct Bucket {
-    /// Slab keys of the timers in this bucket.
-    keys: Vec<u32>,
-}
-
-impl Bucket {
-    /// An empty bucket (allocates nothing).
-    const EMPTY: Bucket = Bucket { keys: Vec::new() };
-
-    /// The largest capacity (in keys, 16 KB) a bucket keeps after it is
-    /// emptied by a visit; anything larger is freed.
-    const KEEP: usize = 4096;
-
-    /// Adds `key` and returns its position.
-    fn push(&mut self, key: usize) -> u32 {
-        let pos = u32::try_from(self.keys.len())
-            .expect("looplet: more than 4 billion timers in one slot");
-        self.keys
-            .push(u32::try_from(key).expect("looplet: more than 4 billion timers"));
-        pos
-    }
-
-    /// Removes the key at `pos` by moving the last key into its place;
-    /// returns that moved key, whose entry must be told its new position.
-    fn remove(&mut self, pos: u32) -> Option<usize> {
-        self.keys.swap_remove(pos as usize);
-        self.keys.get(pos as usize).map(|&key| key as usize)
-    }
-
-    /// Whether the bucket holds no timer.
-    fn is_empty(&self) -> bool {
-        self.keys.is_empty()
+impl<T> Node for Entry<T> {
+    fn links(&mut self) -> &mut Links {
+        &mut self.links
     }
 }
 
@@ -313,15 +258,15 @@ struct DueItem {
 struct Level {
     /// One bit per non-empty slot.
     occupied: u64,
-    /// The timers of each slot.
-    slots: [Bucket; SLOTS],
+    /// The timers of each slot, in insertion order.
+    slots: [List; SLOTS],
 }
 
 impl Default for Level {
     fn default() -> Self {
         Level {
             occupied: 0,
-            slots: [const { Bucket::EMPTY }; SLOTS],
+            slots: [const { List::new() }; SLOTS],
         }
     }
 }
@@ -373,7 +318,7 @@ pub struct Wheel<T> {
     /// The six levels.
     levels: [Level; LEVELS],
     /// Timers beyond the top level's reach.
-    overflow: Bucket,
+    overflow: List,
     /// No overflow timer is due before this tick (`u64::MAX` when empty).
     overflow_min: Tick,
     /// Timers whose tick has been reached, by exact deadline.
@@ -442,7 +387,7 @@ impl<T> Wheel<T> {
         Wheel {
             entries: Slab::new(),
             levels: Default::default(),
-            overflow: Bucket::EMPTY,
+            overflow: List::new(),
             overflow_min: Tick(u64::MAX),
             due: BinaryHeap::new(),
             elapsed: Tick(0),
@@ -517,14 +462,14 @@ impl<T> Wheel<T> {
             deadline,
             seq,
             spot: Spot::DUE,
-            pos: 0,
+            links: Links::default(),
             value,
         });
         self.place(index);
         TimerKey { index, seq }
     }
 
-    /// Puts the entry at `index` (in no bucket) where its deadline belongs.
+    /// Puts the entry at `index` (in no list) where its deadline belongs.
     fn place(&mut self, index: usize) {
         let entry = &self.entries[index];
         let when = self.tick_of(entry.deadline);
@@ -538,22 +483,20 @@ impl<T> Wheel<T> {
             return;
         }
         let level = level_for(self.elapsed, when);
-        let (spot, pos) = if level == LEVELS {
+        if level == LEVELS {
+            self.overflow.push_back(&mut self.entries, index);
             self.overflow_min = self.overflow_min.min(when);
-            (Spot::OVERFLOW, self.overflow.push(index))
+            self.entries[index].spot = Spot::OVERFLOW;
         } else {
             let slot = slot_for(when, level);
             let lvl = &mut self.levels[level];
+            lvl.slots[slot].push_back(&mut self.entries, index);
             lvl.occupied |= 1 << slot;
-            let spot = Spot {
+            self.entries[index].spot = Spot {
                 level: level as u8,
                 slot: slot as u8,
             };
-            (spot, lvl.slots[slot].push(index))
-        };
-        let entry = &mut self.entries[index];
-        entry.spot = spot;
-        entry.pos = pos;
+        }
     }
 
     /// The live entry for `key`, if its timer is still armed.
@@ -620,34 +563,28 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.cancel(key), None);
     /// ```
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
-        let entry = self.live(key)?;
-        let (spot, pos) = (entry.spot, entry.pos);
-        let moved = match spot {
-            // Its heap item goes stale and is skipped when it surfaces.
-            Spot::DUE => None,
+        let spot = self.live(key)?.spot;
+        match spot {
+            Spot::DUE => {
+                // Its heap item goes stale and is skipped when it surfaces.
+            }
             Spot::OVERFLOW => {
-                let moved = self.overflow.remove(pos);
+                self.overflow.remove(&mut self.entries, key.index);
                 // A too-early `overflow_min` is a valid lower bound while
-                // the bucket has timers (the wheel visits it, then
-                // recomputes it); once empty, the wheel turns past it, so
-                // reset it.
+                // the list has timers (the wheel visits it, then recomputes
+                // it); once empty, the wheel turns past it, so reset it.
                 if self.overflow.is_empty() {
                     self.overflow_min = Tick(u64::MAX);
                 }
-                moved
             }
             Spot { level, slot } => {
-                let lvl = &mut self.levels[level as usize];
-                let bucket = &mut lvl.slots[slot as usize];
-                let moved = bucket.remove(pos);
-                if bucket.is_empty() {
+                let (level, slot) = (level as usize, slot as usize);
+                let lvl = &mut self.levels[level];
+                lvl.slots[slot].remove(&mut self.entries, key.index);
+                if lvl.slots[slot].is_empty() {
                     lvl.occupied &= !(1 << slot);
                 }
-                moved
             }
-        };
-        if let Some(moved) = moved {
-            self.entries[moved].pos = pos;
         }
         let entry = self.entries.remove(key.index);
         if self.entries.is_empty() {
@@ -788,32 +725,19 @@ impl<T> Wheel<T> {
     /// a cascade to lower levels, or into the due heap for a level-0 slot.
     fn visit(&mut self, next: NextSlot) {
         self.elapsed = next.start;
-        let bucket = if next.level == LEVELS {
+        let mut list = if next.level == LEVELS {
             // Recomputed from the timers that go back to the overflow list.
             self.overflow_min = Tick(u64::MAX);
-            &mut self.overflow
+            std::mem::take(&mut self.overflow)
         } else {
             let lvl = &mut self.levels[next.level];
             lvl.occupied &= !(1 << next.slot);
-            &mut lvl.slots[next.slot]
+            std::mem::take(&mut lvl.slots[next.slot])
         };
-        let mut keys = std::mem::take(&mut bucket.keys);
-        for &key in &keys {
-            self.place(key as usize);
-        }
-        let timers = keys.len();
-        // Give the bucket its memory back, unless timers went back into it
-        // (only possible for the overflow list) or it is larger than a
-        // bucket usually needs: a burst's memory is freed, not kept in
-        // every slot the burst ever passed through.
-        let bucket = if next.level == LEVELS {
-            &mut self.overflow
-        } else {
-            &mut self.levels[next.level].slots[next.slot]
-        };
-        if bucket.is_empty() && keys.capacity() <= Bucket::KEEP {
-            keys.clear();
-            bucket.keys = keys;
+        let mut timers = 0;
+        while let Some(index) = list.pop_front(&mut self.entries) {
+            self.place(index);
+            timers += 1;
         }
         if let Some(visits) = &mut self.visits {
             visits.push(Visit {
@@ -865,7 +789,7 @@ impl<T> Wheel<T> {
         for lvl in &mut self.levels {
             *lvl = Level::default();
         }
-        self.overflow = Bucket::EMPTY;
+        self.overflow = List::new();
         self.overflow_min = Tick(u64::MAX);
         self.due.clear();
         values
@@ -1020,70 +944,5 @@ mod tests {
         }
         assert_eq!(wheel.entries.capacity(), cap);
         assert_eq!(wheel.due.capacity(), heap_cap);
-    }
-
-    /// The buckets' total capacity, in keys.
-    fn bucket_capacity<T>(wheel: &Wheel<T>) -> usize {
-        let slots = wheel.levels.iter().flat_map(|l| l.slots.iter());
-        slots.map(|b| b.keys.capacity()).sum()
-    }
-
-    #[test]
-    fn buckets_keep_their_memory_across_visits() {
-        // Each round arms 1000 timers 10 ticks into the current level-0
-        // block and fires them: the same slot every round.
-        let mut wheel = Wheel::new();
-        let round = |wheel: &mut Wheel<u32>, block: u64| {
-            wheel.poll(block * 64);
-            for _ in 0..1000 {
-                wheel.insert(block * 64 + 10, 0);
-            }
-            while wheel.poll(block * 64 + 10).is_some() {}
-        };
-        round(&mut wheel, 0);
-        let before = bucket_capacity(&wheel);
-        for block in 1..10 {
-            round(&mut wheel, block);
-        }
-        assert!(before > 0);
-        assert_eq!(
-            bucket_capacity(&wheel),
-            before,
-            "a steady load reuses the buckets' memory"
-        );
-    }
-
-    #[test]
-    fn a_burst_does_not_leave_its_memory_in_every_slot() {
-        let mut wheel = Wheel::new();
-        for burst in 1..20u64 {
-            for _ in 0..10_000 {
-                wheel.insert(burst * 100_000, 0u32);
-            }
-            while wheel.poll(burst * 100_000).is_some() {}
-        }
-        assert!(
-            bucket_capacity(&wheel) <= 2 * Bucket::KEEP,
-            "{}",
-            bucket_capacity(&wheel)
-        );
-    }
-
-    #[test]
-    fn cancel_keeps_positions_consistent() {
-        let mut wheel = Wheel::new();
-        let keys: Vec<_> = (0..10).map(|i| wheel.insert(100, i)).collect();
-        // Remove from the middle, the front and the back, in a mixed order.
-        for &i in &[3, 0, 9, 5] {
-            assert_eq!(wheel.cancel(keys[i]), Some(i));
-        }
-        for (pos, &key) in wheel.levels[1].slots[1].keys.iter().enumerate() {
-            assert_eq!(wheel.entries[key as usize].pos as usize, pos);
-        }
-        let mut fired: Vec<usize> = std::iter::from_fn(|| wheel.poll(100))
-            .map(|f| f.value)
-            .collect();
-        fired.sort();
-        assert_eq!(fired, vec![1, 2, 4, 6, 7, 8]);
     }
 }
