@@ -78,18 +78,19 @@ use crate::trace;
 ///
 /// `Event` is not `Send`: it cannot leave its thread.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<T: Send>() {}
 /// assert_send::<looplet::Event>();
 /// ```
 ///
 /// Nor `Sync`: it cannot be shared between threads.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_sync<T: Sync>() {}
 /// assert_sync::<looplet::Event>();
 /// ```
 #[derive(Clone, Default)]
+#[doc(alias = "asyncio.Event")]
 pub struct Event {
     /// The flag and the waiters, shared by every clone.
     state: Rc<RefCell<State>>,
@@ -286,6 +287,22 @@ impl fmt::Debug for Event {
 }
 
 /// The future returned by [`Event::wait`].
+///
+/// # Examples
+///
+/// A wait can be raced against other futures; dropping the loser removes
+/// its waiter at once.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::Builder::new().start_paused(true).build().block_on(async {
+///     let event = looplet::Event::new();
+///     let wait: looplet::EventWait<'_> = event.wait();
+///     assert!(looplet::timeout(Duration::from_millis(10), wait).await.is_err());
+///     assert_eq!(format!("{event:?}"), "Event { set: false, waiters: 0 }");
+/// });
+/// ```
 ///
 /// # Cancel safety
 ///

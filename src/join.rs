@@ -38,11 +38,18 @@ use crate::trace::trace;
 /// });
 /// ```
 ///
+/// # Panics
+///
+/// Polling the handle again after it returned `Ready` panics:
+/// `` `JoinHandle` polled after it completed `` (the result has been moved
+/// out).
+///
 /// # Cancel safety
 ///
 /// Dropping the `.await` on a handle does not cancel the task (the task is
 /// detached). Use [`JoinHandle::cancel_on_drop`] for that.
 #[must_use = "dropping a JoinHandle detaches the task; `.await` it or call `cancel`"]
+#[doc(alias = "Task")]
 pub struct JoinHandle<T> {
     /// The runtime the task lives in.
     rt: Rc<Inner>,
@@ -331,6 +338,7 @@ impl<T> Drop for CancelOnDrop<T> {
 ///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
 /// });
 /// ```
+#[doc(alias = "CancelledError")]
 pub struct JoinError {
     /// The task that failed.
     id: TaskId,

@@ -60,6 +60,10 @@
 //! [`Builder::start_paused`] the clock is virtual and jumps straight to the
 //! next deadline instead, so tests that sleep for days run in milliseconds.
 //!
+//! **You can watch it work.** `LOOPLET_TRACE=1` (or
+//! [`Builder::trace`]) makes the runtime narrate every spawn, poll, wake,
+//! timer and park on stderr, and [`stats`] counts them.
+//!
 //! **A [`JoinHandle`] reads the task's slot.** Awaiting it moves the output
 //! out of the task's box; dropping it detaches the task; [`JoinHandle::cancel`]
 //! drops the future at once. A panic in a task is caught and becomes that
@@ -78,11 +82,15 @@
 //! | `wait.rs` | [`wait`], [`gather`], [`ReturnWhen`] |
 //! | `yield_now.rs` | [`yield_now`] |
 //! | `stats.rs` | [`Stats`]: the runtime's counters |
+//! | `trace.rs` | trace mode: the narrator and its lines |
 //! | `list.rs` | doubly-linked lists threaded through a slab |
 //! | `time/` | [`sleep`], [`timeout`], [`now`], the clock and the timer driver |
 //! | `time/wheel/` | the hierarchical timing wheel, a data structure of its own |
 //!
-//! `docs/architecture.md` in the repository draws the whole on one page.
+//! `docs/architecture.md` in the repository draws the whole on one page;
+//! the chapters beside it (`docs/README.md` lists them) explain each part
+//! with the code beside them, and their snippets are compiled and run as
+//! doc tests of this crate.
 //!
 //! # Where looplet is simpler than a production runtime
 //!
@@ -118,3 +126,31 @@ pub use task::TaskId;
 pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeout_at};
 pub use wait::{Gather, ReturnWhen, Wait, gather, wait};
 pub use yield_now::{YieldNow, yield_now};
+
+/// The README and the chapters in `docs/`, compiled and run as doc tests so
+/// their snippets cannot drift from the code.
+#[cfg(doctest)]
+mod docs {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/architecture.md")]
+    struct Architecture;
+    #[doc = include_str!("../docs/01-the-loop.md")]
+    struct TheLoop;
+    #[doc = include_str!("../docs/02-life-of-a-task.md")]
+    struct LifeOfATask;
+    #[doc = include_str!("../docs/03-wakers.md")]
+    struct Wakers;
+    #[doc = include_str!("../docs/04-the-timer-wheel.md")]
+    struct TheTimerWheel;
+    #[doc = include_str!("../docs/05-event.md")]
+    struct Event;
+    #[doc = include_str!("../docs/06-cancellation-panics-shutdown.md")]
+    struct CancellationPanicsShutdown;
+    #[doc = include_str!("../docs/07-reading-a-trace.md")]
+    struct ReadingATrace;
+    #[doc = include_str!("../docs/asyncio-porting.md")]
+    struct AsyncioPorting;
+    #[doc = include_str!("../docs/performance.md")]
+    struct Performance;
+}

@@ -67,6 +67,7 @@ use crate::waker::{RemoteWake, Shared};
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
 #[derive(Clone)]
+#[doc(alias = "new_event_loop")]
 pub struct Builder {
     /// Run on a virtual clock that jumps to the next deadline when idle.
     start_paused: bool,
@@ -214,6 +215,7 @@ fn stderr() -> TraceOut {
 /// let handle = rt.block_on(async { looplet::spawn(async { "later" }) });
 /// assert_eq!(rt.block_on(handle).unwrap(), "later");
 /// ```
+#[doc(alias = "event loop")]
 pub struct Runtime {
     /// Everything the runtime owns; shared with join handles and the
     /// thread-local context.
@@ -231,6 +233,10 @@ impl Runtime {
     ///   running runtime ``, as asyncio refuses to nest event loops.
     /// * If `future` panics: the panic propagates, and the runtime can be
     ///   used again.
+    /// * On a paused clock ([`Builder::start_paused`]), if no task can run
+    ///   and no timer is armed: `` looplet deadlock: no task can run, no
+    ///   timer is armed, and the clock is paused ... ``, since nothing could
+    ///   ever make progress.
     ///
     /// # Examples
     ///
@@ -276,6 +282,7 @@ impl Runtime {
 ///     assert_eq!(after.polls - before.polls, 1); // main, polled again
 /// });
 /// ```
+#[doc(alias = "debug")]
 pub fn stats() -> Stats {
     context::current("stats").counters.snapshot()
 }
@@ -308,6 +315,9 @@ impl fmt::Debug for Runtime {
 ///   `` `looplet::run` cannot be called from within a running runtime ``.
 /// * If `future` panics: the panic propagates out of `run`, after every
 ///   other task has been dropped. The thread can call `run` again.
+/// * If a task's destructor panics while `run` drops the tasks left at
+///   the end: that panic is raised again once every other task has been
+///   dropped.
 ///
 /// # Examples
 ///

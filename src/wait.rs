@@ -39,15 +39,19 @@ use crate::join::{JoinError, JoinHandle};
 /// assert_ne!(ReturnWhen::FirstCompleted, ReturnWhen::AllCompleted);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[doc(alias = "return_when")]
 pub enum ReturnWhen {
     /// As soon as any task finishes (completes, panics, or is cancelled);
     /// asyncio's `FIRST_COMPLETED`.
+    #[doc(alias = "FIRST_COMPLETED")]
     FirstCompleted,
     /// As soon as any task panics, or when all have finished if none does;
     /// asyncio's `FIRST_EXCEPTION`. A cancelled task does not count as a
     /// failure, as in asyncio.
+    #[doc(alias = "FIRST_EXCEPTION")]
     FirstException,
     /// When every task has finished; asyncio's `ALL_COMPLETED`.
+    #[doc(alias = "ALL_COMPLETED")]
     AllCompleted,
 }
 
@@ -88,6 +92,18 @@ pub fn wait<T: 'static>(
 }
 
 /// The future returned by [`wait`].
+///
+/// # Examples
+///
+/// ```
+/// use looplet::{ReturnWhen, Wait};
+///
+/// looplet::run(async {
+///     let waiting: Wait<u32> = looplet::wait([looplet::spawn(async { 1 })], ReturnWhen::AllCompleted);
+///     let (done, _) = waiting.await;
+///     assert!(done[0].is_finished());
+/// });
+/// ```
 ///
 /// # Cancel safety
 ///
@@ -207,6 +223,16 @@ pub fn gather<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> G
 }
 
 /// The future returned by [`gather`].
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let all: looplet::Gather<u32> = looplet::gather([looplet::spawn(async { 1 }), looplet::spawn(async { 2 })]);
+///     let sum: u32 = all.await.into_iter().map(Result::unwrap).sum();
+///     assert_eq!(sum, 3);
+/// });
+/// ```
 ///
 /// # Cancel safety
 ///

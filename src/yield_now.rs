@@ -42,6 +42,15 @@ pub fn yield_now() -> YieldNow {
 
 /// The future returned by [`yield_now`].
 ///
+/// # Examples
+///
+/// It works under any executor: it only wakes itself once.
+///
+/// ```
+/// let yielded: looplet::YieldNow = looplet::yield_now();
+/// futures::executor::block_on(yielded);
+/// ```
+///
 /// # Cancel safety
 ///
 /// Cancel safe: it holds nothing.

@@ -67,6 +67,7 @@ pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 /// });
 /// ```
 #[doc(alias = "time")]
+#[doc(alias = "loop.time")]
 pub fn now() -> Instant {
     context::current("now").timers().clock.now()
 }

@@ -45,6 +45,7 @@ use crate::time::driver::Armed;
 ///     assert_eq!(looplet::now() - start, Duration::from_secs(3600));
 /// });
 /// ```
+#[doc(alias = "asyncio.sleep")]
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::after("sleep", duration)
 }
@@ -69,11 +70,28 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///     assert_eq!(looplet::now(), deadline);
 /// });
 /// ```
+#[doc(alias = "call_at")]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::until("sleep_until", deadline)
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// # Examples
+///
+/// A `Sleep` can be kept and polled by hand, like any future: it is
+/// `Unpin`.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::Builder::new().start_paused(true).build().block_on(async {
+///     let mut nap: looplet::Sleep = looplet::sleep(Duration::from_millis(5));
+///     let first = futures::poll!(&mut nap); // arms the timer
+///     assert!(first.is_pending());
+///     nap.await;
+/// });
+/// ```
 ///
 /// # Cancel safety
 ///

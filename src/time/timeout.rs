@@ -46,6 +46,7 @@ use super::sleep::Sleep;
 /// });
 /// ```
 #[doc(alias = "wait_for")]
+#[doc(alias = "asyncio.timeout")]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
@@ -72,6 +73,7 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///     assert_eq!(looplet::now(), deadline);
 /// });
 /// ```
+#[doc(alias = "asyncio.timeout_at")]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
@@ -81,6 +83,17 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 
 pin_project! {
     /// The future returned by [`timeout`] and [`timeout_at`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// looplet::Builder::new().start_paused(true).build().block_on(async {
+    ///     let limited: looplet::Timeout<_> = looplet::timeout(Duration::from_secs(1), async { "quick" });
+    ///     assert_eq!(limited.await, Ok("quick"));
+    /// });
+    /// ```
     ///
     /// # Cancel safety
     ///
@@ -155,6 +168,7 @@ impl<F: Future> Future for Timeout<F> {
 /// });
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[doc(alias = "TimeoutError")]
 pub struct Elapsed(());
 
 impl fmt::Display for Elapsed {

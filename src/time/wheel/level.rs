@@ -32,6 +32,16 @@ pub(crate) const LEVELS: usize = 6;
 pub(crate) const SPAN_BITS: u32 = SLOT_BITS * LEVELS as u32;
 
 /// A position on the wheel's time line, counted in ticks.
+///
+/// # Examples
+///
+/// ```
+/// use looplet::time::wheel::{Tick, Wheel};
+///
+/// let mut wheel = Wheel::<()>::with_tick(1000);
+/// wheel.poll(2_500);
+/// assert_eq!(wheel.elapsed(), Tick(2));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Tick(pub u64);
 

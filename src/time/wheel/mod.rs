@@ -106,6 +106,17 @@ use crate::list::{Links, List, Node};
 ///
 /// A key is unique for the life of the wheel: once its timer fired or was
 /// cancelled, the key matches nothing, even when the slab reuses the slot.
+///
+/// # Examples
+///
+/// ```
+/// let mut wheel = looplet::time::wheel::Wheel::new();
+/// let old = wheel.insert(10, 'a');
+/// wheel.cancel(old);
+/// let new = wheel.insert(10, 'b'); // may reuse the same storage
+/// assert_eq!(wheel.cancel(old), None); // the old key still matches nothing
+/// assert!(wheel.contains(new));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerKey {
     /// Slot in the entry slab.
@@ -117,12 +128,33 @@ pub struct TimerKey {
 impl TimerKey {
     /// The insertion number of this timer: timers with equal deadlines fire
     /// in increasing `seq`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// let a = wheel.insert(10, ());
+    /// let b = wheel.insert(10, ());
+    /// assert!(a.seq() < b.seq());
+    /// ```
     pub fn seq(&self) -> u64 {
         self.seq
     }
 }
 
 /// Where an armed timer currently waits.
+///
+/// # Examples
+///
+/// ```
+/// use looplet::time::wheel::{Placement, Wheel};
+///
+/// let mut wheel = Wheel::new();
+/// let near = wheel.insert(3, ());
+/// let far = wheel.insert(1 << 40, ());
+/// assert_eq!(wheel.placement(near), Some(Placement::Slot { level: 0, slot: 3 }));
+/// assert_eq!(wheel.placement(far), Some(Placement::Overflow));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
     /// In a slot of a level of the wheel.
@@ -175,6 +207,15 @@ impl Spot {
 }
 
 /// A timer handed back by [`Wheel::poll`].
+///
+/// # Examples
+///
+/// ```
+/// let mut wheel = looplet::time::wheel::Wheel::new();
+/// let key = wheel.insert(7, "seven");
+/// let fired = wheel.poll(9).unwrap();
+/// assert_eq!((fired.key, fired.deadline, fired.value), (key, 7, "seven"));
+/// ```
 #[derive(Debug, PartialEq, Eq)]
 pub struct Fired<T> {
     /// The key [`Wheel::insert`] returned for it.
