@@ -6,7 +6,8 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 /// An ordered record of what happened, shared between tasks.
@@ -122,9 +123,32 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Property-test settings: 512 cases by default; `PROPTEST_CASES=N` runs
 /// more (or fewer).
+///
+/// Failing cases are saved in, and replayed first from, a file beside the
+/// test's source (`tests/<name>.proptest-regressions`, committed). Said
+/// explicitly: proptest's default looks for a `lib.rs` above the test file
+/// to put its files beside `src/`, finds none under `tests/`, and only
+/// falls back to this place after printing a warning.
 pub fn proptest_config() -> proptest::test_runner::Config {
     let cases = std::env::var("PROPTEST_CASES")
         .ok()
         .and_then(|n| n.parse().ok());
-    proptest::test_runner::Config::with_cases(cases.unwrap_or(512))
+    proptest::test_runner::Config {
+        cases: cases.unwrap_or(512),
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..proptest::test_runner::Config::default()
+    }
+}
+
+/// A waker whose `wake` panics: foreign code the runtime must survive.
+pub fn panicking_waker() -> Waker {
+    struct Panics;
+    impl Wake for Panics {
+        fn wake(self: Arc<Self>) {
+            panic!("this waker panics");
+        }
+    }
+    Waker::from(Arc::new(Panics))
 }
