@@ -39,7 +39,7 @@ use std::task::{Context, Poll, Waker};
 use slab::Slab;
 
 use crate::list::{Links, List, Node};
-use crate::trace;
+use crate::{trace, waker};
 
 /// A flag that tasks can wait on; asyncio's `asyncio.Event`.
 ///
@@ -222,13 +222,16 @@ impl Event {
         if trace::tracing() {
             trace::event_set(Some(waiters));
         }
-        for waker in &wakers {
-            waker.wake_by_ref();
-        }
-        wakers.clear();
+        // Every waker is off the list now: one that panics must not strand
+        // the ones behind it. Its panic goes on once the buffer is back.
+        let panic = waker::wake_all(wakers.drain(..), Waker::wake);
         let mut state = self.state.borrow_mut();
         if state.spare.capacity() < wakers.capacity() {
             state.spare = wakers;
+        }
+        drop(state);
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
         }
     }
 
@@ -332,25 +335,30 @@ impl Future for EventWait<'_> {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // Cloning a waker runs the waker's own code, which may panic or use
+        // this very event, so it happens with no borrow of the event held;
+        // the state is looked at again after it.
         let this = &mut *self;
-        let mut guard = this.event.state.borrow_mut();
-        let state = &mut *guard;
         match this.state {
             WaitState::Done => Poll::Ready(()),
-            WaitState::Start if state.set => {
-                this.state = WaitState::Done;
-                drop(guard);
-                if trace::tracing() {
-                    trace::event_wait(None);
-                }
-                Poll::Ready(())
-            }
             WaitState::Start => {
+                if this.event.state.borrow().set {
+                    return this.complete_at_once();
+                }
+                let waker = cx.waker().clone();
+                let mut guard = this.event.state.borrow_mut();
+                let state = &mut *guard;
+                if state.set {
+                    // The clone set the event.
+                    drop(guard);
+                    drop(waker);
+                    return this.complete_at_once();
+                }
                 // Insert an empty waiter, then store the waker in place: the
                 // slab copies what it is given with wide loads, which stall
                 // when the value was just built from narrow stores.
                 let key = state.waiters.insert(Waiter::EMPTY);
-                state.waiters[key].waker = Some(cx.waker().clone());
+                state.waiters[key].waker = Some(waker);
                 state.order.push_back(&mut state.waiters, key);
                 this.state = WaitState::Waiting {
                     key,
@@ -363,26 +371,47 @@ impl Future for EventWait<'_> {
                 }
                 Poll::Pending
             }
-            WaitState::Waiting { generation, .. } if generation != state.generation => {
-                this.state = WaitState::Done;
-                Poll::Ready(())
-            }
-            WaitState::Waiting { key, .. } => {
-                let waiter = &mut state.waiters[key];
-                if !waiter
-                    .waker
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
+            WaitState::Waiting { key, generation } => {
                 {
-                    // Keep only the latest waker; drop the old one after
-                    // letting go of the event.
-                    let old = waiter.waker.replace(cx.waker().clone());
-                    drop(guard);
-                    drop(old);
+                    let state = this.event.state.borrow();
+                    if generation != state.generation {
+                        drop(state);
+                        this.state = WaitState::Done;
+                        return Poll::Ready(());
+                    }
+                    let current = state.waiters[key].waker.as_ref();
+                    if current.is_some_and(|w| w.will_wake(cx.waker())) {
+                        return Poll::Pending;
+                    }
                 }
+                // Keep only the latest waker; drop the old one after letting
+                // go of the event.
+                let waker = cx.waker().clone();
+                let mut state = this.event.state.borrow_mut();
+                if generation != state.generation {
+                    // The clone set the event, which released this waiter.
+                    drop(state);
+                    drop(waker);
+                    this.state = WaitState::Done;
+                    return Poll::Ready(());
+                }
+                let old = state.waiters[key].waker.replace(waker);
+                drop(state);
+                drop(old);
                 Poll::Pending
             }
         }
+    }
+}
+
+impl EventWait<'_> {
+    /// The event was set at the first poll: ready without waiting.
+    fn complete_at_once(&mut self) -> Poll<()> {
+        self.state = WaitState::Done;
+        if trace::tracing() {
+            trace::event_wait(None);
+        }
+        Poll::Ready(())
     }
 }
 

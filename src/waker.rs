@@ -38,6 +38,7 @@
 //!
 //! Read next: `task.rs` (what the scheduler does with a wake).
 
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Thread, ThreadId};
@@ -45,7 +46,7 @@ use std::thread::{self, Thread, ThreadId};
 use futures_task::ArcWake;
 
 use crate::context;
-use crate::task::TaskId;
+use crate::task::{Payload, TaskId};
 
 /// A wake that came through the inbox.
 #[derive(Debug, Clone, Copy)]
@@ -164,4 +165,25 @@ impl ArcWake for TaskWaker {
             shared.send(*key, *id);
         }
     }
+}
+
+/// Wakes each of `items` with `wake`, in order, even if some wakes panic,
+/// and returns the first panic's payload for the caller to raise again once
+/// its own books are straight.
+///
+/// A `Waker` may come from any executor, so waking it runs foreign code
+/// that may panic. Whoever wakes a batch (`Event::set`, the timer driver)
+/// has already taken every waker off its list; stopping at the first panic
+/// would strand the rest, which nobody would ever wake.
+pub(crate) fn wake_all<T>(
+    items: impl IntoIterator<Item = T>,
+    mut wake: impl FnMut(T),
+) -> Option<Payload> {
+    let mut first = None;
+    for item in items {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| wake(item))) {
+            first.get_or_insert(payload);
+        }
+    }
+    first
 }

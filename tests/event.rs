@@ -5,6 +5,7 @@ mod common;
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -342,6 +343,117 @@ fn a_waker_that_touches_the_event_from_inside_wake_does_not_panic() {
         assert!(poll_once(wait, &waker).is_ready());
     }
     TOUCHED.with(|cell| cell.borrow_mut().take());
+}
+
+#[test]
+fn a_panicking_waker_in_set_does_not_strand_the_waiters_behind_it() {
+    let ev = Event::new();
+    let (first, w1) = CountingWaker::new();
+    let (third, w3) = CountingWaker::new();
+    let bad = common::panicking_waker();
+    let mut waits: Vec<_> = (0..3).map(|_| Box::pin(ev.wait())).collect();
+    for (wait, waker) in waits.iter_mut().zip([&w1, &bad, &w3]) {
+        assert!(poll_once(wait, waker).is_pending());
+    }
+    let caught = std::panic::catch_unwind(AssertUnwindSafe(|| ev.set()));
+    let payload = caught.expect_err("the waker's panic reaches set's caller");
+    assert_eq!(common::panic_message(&*payload), "this waker panics");
+    // The waker behind the panicking one was woken all the same, and the
+    // event is in order: set, nobody left waiting, every wait released.
+    assert_eq!((first.count(), third.count()), (1, 1));
+    assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
+    for wait in &mut waits {
+        assert!(poll_once(wait, &w1).is_ready());
+    }
+    ev.clear();
+    let mut again = Box::pin(ev.wait());
+    assert!(poll_once(&mut again, &w1).is_pending());
+    ev.set();
+    assert_eq!(first.count(), 2);
+}
+
+/// Wakers whose `clone` runs a hook: the only way to make one is a
+/// hand-written vtable, so this test helper (not the library) needs
+/// `unsafe`. The vtable's functions ignore their data pointer.
+mod clone_hook {
+    use std::cell::RefCell;
+    use std::ptr;
+    use std::rc::Rc;
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    thread_local! {
+        static ON_CLONE: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+    }
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+
+    fn clone(_: *const ()) -> RawWaker {
+        let hook = ON_CLONE.with(|h| h.borrow().clone());
+        if let Some(hook) = hook {
+            hook();
+        }
+        RawWaker::new(ptr::null(), &VTABLE)
+    }
+
+    fn noop(_: *const ()) {}
+
+    /// A waker that does nothing when woken and runs `hook` when cloned
+    /// (on this thread).
+    pub fn waker(hook: impl Fn() + 'static) -> Waker {
+        ON_CLONE.with(|h| *h.borrow_mut() = Some(Rc::new(hook)));
+        // SAFETY: the vtable's functions never touch the (null) data
+        // pointer, and all of them are safe to call from any thread.
+        unsafe { Waker::from_raw(RawWaker::new(ptr::null(), &VTABLE)) }
+    }
+}
+
+#[test]
+fn a_wait_whose_waker_clone_panics_leaves_no_waiter_behind() {
+    let ev = Event::new();
+    let bad = clone_hook::waker(|| panic!("this clone panics"));
+    let mut wait = Box::pin(ev.wait());
+    let caught = std::panic::catch_unwind(AssertUnwindSafe(|| poll_once(&mut wait, &bad)));
+    assert!(caught.is_err());
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 0 }");
+    // The event still works, for this wait and for others.
+    let (counter, good) = CountingWaker::new();
+    assert!(poll_once(&mut wait, &good).is_pending());
+    ev.set();
+    assert_eq!(counter.count(), 1);
+    assert!(poll_once(&mut wait, &good).is_ready());
+
+    // On a re-poll the waiter stays, with its previous waker.
+    ev.clear();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &good).is_pending());
+    let caught = std::panic::catch_unwind(AssertUnwindSafe(|| poll_once(&mut wait, &bad)));
+    assert!(caught.is_err());
+    assert_eq!(format!("{ev:?}"), "Event { set: false, waiters: 1 }");
+    ev.set();
+    assert_eq!(counter.count(), 2);
+}
+
+#[test]
+fn a_waker_clone_that_uses_the_event_finds_it_unborrowed() {
+    let ev = Event::new();
+    let setter = clone_hook::waker({
+        let ev = ev.clone();
+        move || {
+            let _ = format!("{ev:?}");
+            ev.set();
+        }
+    });
+    // First poll: the clone sets the event, so the wait is ready at once.
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, &setter).is_ready());
+    assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
+
+    // A re-poll: the clone's `set` releases this very waiter.
+    ev.clear();
+    let mut wait = Box::pin(ev.wait());
+    assert!(poll_once(&mut wait, futures::task::noop_waker_ref()).is_pending());
+    assert!(poll_once(&mut wait, &setter).is_ready());
+    assert_eq!(format!("{ev:?}"), "Event { set: true, waiters: 0 }");
 }
 
 #[test]
