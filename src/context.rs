@@ -2,13 +2,17 @@
 //!
 //! `spawn`, `sleep` and the other free functions find their runtime here,
 //! the way asyncio's `create_task` finds the running loop. [`enter`] sets
-//! it for the length of a `block_on` and refuses to nest; the waker's fast
+//! it for the length of a `block_on` and refuses to nest;
+//! [`enter_for_shutdown`] sets it while a runtime drops its tasks, putting
+//! back any runtime it displaced; the waker's fast
 //! path ([`schedule_local`]) checks here whether it is being woken on its
 //! own executor's thread, inside that executor.
 //!
 //! # Invariants
 //!
-//! * `CURRENT` is `Some` exactly while an [`Enter`] guard is alive.
+//! * `CURRENT` is `Some` exactly while an [`Enter`] guard is alive; guards
+//!   nest only through [`enter_for_shutdown`], and each puts back what it
+//!   found.
 //! * `CURRENT` is only borrowed for a few instructions at a time, never
 //!   across user code, so a waker or `spawn` called from anywhere can read it.
 //!
@@ -68,9 +72,13 @@ pub(crate) fn schedule_local(shared: &Arc<Shared>, key: usize, id: TaskId) -> bo
         .unwrap_or(false)
 }
 
-/// Marks this thread as running a runtime until dropped.
+/// Makes a runtime current on this thread until dropped, then puts back
+/// whatever was current before (usually nothing).
 #[must_use]
-pub(crate) struct Enter(());
+pub(crate) struct Enter {
+    /// The runtime this guard displaced: only shutdown displaces one.
+    previous: Option<Rc<Inner>>,
+}
 
 /// Makes `rt` the current runtime for the life of the returned guard.
 ///
@@ -78,31 +86,39 @@ pub(crate) struct Enter(());
 ///
 /// If a runtime is already running on this thread: `api` cannot be nested.
 pub(crate) fn enter(rt: &Rc<Inner>, api: &str) -> Enter {
-    try_enter(rt).unwrap_or_else(|| {
-        panic!(
-            "`{api}` cannot be called from within a running runtime; `.await` the future \
-             or `looplet::spawn` it instead"
-        )
-    })
-}
-
-/// Makes `rt` current unless a runtime is already running on this thread.
-pub(crate) fn try_enter(rt: &Rc<Inner>) -> Option<Enter> {
-    CURRENT.with(|current| {
+    let entered = CURRENT.with(|current| {
         let mut current = current.try_borrow_mut().ok()?;
         if current.is_some() {
             return None;
         }
         *current = Some(rt.clone());
-        crate::trace::set_tracing(rt.tracer().is_some());
-        Some(Enter(()))
-    })
+        Some(())
+    });
+    if entered.is_none() {
+        panic!(
+            "`{api}` cannot be called from within a running runtime; `.await` the future \
+             or `looplet::spawn` it instead"
+        );
+    }
+    crate::trace::set_tracing(rt.tracer().is_some());
+    Enter { previous: None }
+}
+
+/// Makes `rt` current while it shuts down, even inside another runtime's
+/// task: the destructors of `rt`'s tasks must find `rt` (a `spawn` in one
+/// is cancelled at once), not the runtime that happens to be running. The
+/// guard puts the other runtime back.
+pub(crate) fn enter_for_shutdown(rt: &Rc<Inner>) -> Enter {
+    let previous = CURRENT.with(|current| current.borrow_mut().replace(rt.clone()));
+    crate::trace::set_tracing(rt.tracer().is_some());
+    Enter { previous }
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
-        crate::trace::set_tracing(false);
-        // Take the `Rc` out first and drop it after the borrow ends.
-        let _previous = CURRENT.with(|current| current.borrow_mut().take());
+        let previous = self.previous.take();
+        crate::trace::set_tracing(previous.as_ref().is_some_and(|rt| rt.tracer().is_some()));
+        // Swap under the borrow; drop the `Rc` we took out after it ends.
+        let _ours = CURRENT.with(|current| std::mem::replace(&mut *current.borrow_mut(), previous));
     }
 }

@@ -975,9 +975,9 @@ impl Inner {
         self.closed.set(true);
         self.shared.close();
         // Destructors may call `spawn` (the task is cancelled at once) or
-        // read the clock, so the runtime is current while they run, unless
-        // another runtime is running on this thread.
-        let _enter = context::try_enter(self);
+        // read the clock, so this runtime is current while they run, even
+        // when it is dropped inside a task of another runtime.
+        let _enter = context::enter_for_shutdown(self);
         let mut first_panic: Option<Box<dyn Any + Send>> = None;
         loop {
             let (cancelled, leftovers) = self.sched.borrow_mut().cancel_all();

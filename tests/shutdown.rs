@@ -180,3 +180,39 @@ fn a_panicking_destructor_at_shutdown_is_raised_after_everything_is_dropped() {
     );
     assert!(dropped.get(), "the other task was still dropped");
 }
+
+#[test]
+fn a_runtime_dropped_inside_another_cancels_what_its_destructors_spawn() {
+    // A task of runtime A whose destructor spawns. A is dropped inside a
+    // task of runtime B: the spawn must reach A (which is shutting down and
+    // cancels it at once), not B, which would run it.
+    let log = Log::new();
+    struct Spawner(Log);
+    impl Drop for Spawner {
+        fn drop(&mut self) {
+            let log = self.0.clone();
+            let late = spawn(async move { log.push("the destructor's task ran") });
+            self.0
+                .push(format!("spawned, finished at once: {}", late.is_finished()));
+        }
+    }
+    let a = Builder::new().build();
+    a.block_on({
+        let spawner = Spawner(log.clone());
+        async move {
+            drop(spawn(async move {
+                let _s = spawner;
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        }
+    });
+    run(async move {
+        let b_task = spawn(async { 1 });
+        drop(a);
+        // B is current again: its own spawns and wakes work as before.
+        assert_eq!(spawn(async { 2 }).await.unwrap() + b_task.await.unwrap(), 3);
+        yield_now().await;
+    });
+    assert_eq!(log.take(), ["spawned, finished at once: true"]);
+}
