@@ -737,10 +737,12 @@ impl Inner {
             if self.tracer.is_some() {
                 self.trace_poll_start(name);
             }
+            main.in_poll.set(true);
             let poll = {
                 let waker = waker_ref(&polling.waker);
                 future.as_mut().poll(&mut Context::from_waker(&waker))
             };
+            main.in_poll.set(false);
             match poll {
                 // `MainSlot`'s guard frees the slot.
                 Poll::Ready(output) => {
@@ -942,7 +944,12 @@ impl Inner {
                     "idle: nothing ready; parking {} until the next timer",
                     trace::seconds(d.saturating_sub(now))
                 ),
-                (None, _) => trace!(
+                (None, true) => trace!(
+                    self,
+                    "idle: nothing ready, no timer, and the clock is paused: a deadlock; \
+                     block_on panics"
+                ),
+                (None, false) => trace!(
                     self,
                     "idle: nothing ready, no timer; parking until a wake from another thread"
                 ),
@@ -1033,6 +1040,11 @@ struct MainSlot<'rt> {
     rt: &'rt Inner,
     /// Main's slot key.
     key: usize,
+    /// Whether main is being polled: still set when the slot is dropped,
+    /// it means main's poll panicked. (`thread::panicking()` would not
+    /// tell: it is also true for a `block_on` that returns normally inside
+    /// a destructor that runs during some other unwinding.)
+    in_poll: Cell<bool>,
 }
 
 impl<'rt> MainSlot<'rt> {
@@ -1041,12 +1053,24 @@ impl<'rt> MainSlot<'rt> {
         let id = rt.next_id();
         let key = rt.sched.borrow_mut().spawn(id, None);
         trace!(rt, "block_on: the main future is {id} (1)");
-        MainSlot { rt, key }
+        MainSlot {
+            rt,
+            key,
+            in_poll: Cell::new(false),
+        }
     }
 }
 
 impl Drop for MainSlot<'_> {
     fn drop(&mut self) {
+        if self.in_poll.get() {
+            if let Some(tracer) = self.rt.tracer() {
+                tracer.set_polling(None);
+                let id = self.rt.sched.borrow().id(self.key);
+                let name = Name { id, main: true };
+                trace!(self.rt, "{name} panicked (7): block_on passes the panic on");
+            }
+        }
         let leftovers = self.rt.sched.borrow_mut().remove_main(self.key);
         leftovers.finish_catching();
     }

@@ -1,19 +1,21 @@
 //! Trace mode: the exact narration of small programs on the virtual clock.
 
-use std::cell::RefCell;
 use std::io::Write;
-use std::rc::Rc;
-use std::time::Duration;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+mod common;
 
 use looplet::{Builder, Event, Runtime, sleep, spawn, yield_now};
 
-/// A trace sink the test can read back.
+/// A trace sink the test can read back, from any thread.
 #[derive(Clone, Default)]
-struct Lines(Rc<RefCell<Vec<u8>>>);
+struct Lines(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Lines {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().write(buf)
+        self.0.lock().unwrap().write(buf)
     }
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
@@ -22,8 +24,13 @@ impl Write for Lines {
 
 impl Lines {
     fn take(&self) -> Vec<String> {
-        let text = String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).unwrap();
+        let text = String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap();
         text.lines().map(str::to_string).collect()
+    }
+
+    /// Whether some line written so far contains `needle` (keeps them).
+    fn contains(&self, needle: &str) -> bool {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).contains(needle)
     }
 }
 
@@ -169,6 +176,7 @@ fn a_wake_from_another_thread_names_the_thread() {
     let lines = Lines::default();
     let rt = Builder::new().trace_to(lines.clone()).build();
     let thread = rt.block_on(async {
+        let lines = lines.clone();
         let (tx, rx) = std::sync::mpsc::channel();
         let mut sent = false;
         std::future::poll_fn(move |cx| {
@@ -176,8 +184,16 @@ fn a_wake_from_another_thread_names_the_thread() {
                 return std::task::Poll::Ready(rx.recv().unwrap());
             }
             sent = true;
-            let (waker, tx) = (cx.waker().clone(), tx.clone());
+            let (waker, tx, lines) = (cx.waker().clone(), tx.clone(), lines.clone());
             std::thread::spawn(move || {
+                // Wake only once the runtime says it parks, so the test sees
+                // the parking line every time (waking earlier would find the
+                // runtime still busy, and it would never park).
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !lines.contains("parking until a wake from another thread") {
+                    assert!(Instant::now() < deadline, "the runtime never parked");
+                    std::thread::sleep(Duration::from_millis(1));
+                }
                 tx.send(std::thread::current().id()).unwrap();
                 waker.wake();
             });
@@ -196,6 +212,73 @@ fn a_wake_from_another_thread_names_the_thread() {
         lines
             .iter()
             .any(|l| l.contains("parking until a wake from another thread")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_panic_in_main_is_narrated_and_ends_its_indentation() {
+    let (rt, lines) = traced();
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async {
+            drop(spawn(std::future::pending::<()>()));
+            yield_now().await;
+            panic!("main fails");
+        })
+    }));
+    assert!(result.is_err());
+    drop(rt);
+    let lines = lines.take();
+    let at = |line: &str| lines.iter().position(|l| l == line);
+    let panicked = at("   0.000000  task 1 (main) panicked (7): block_on passes the panic on");
+    let shutdown = at("   0.000000  shutdown: cancelling 1 task(s) still alive (8)");
+    assert!(panicked.is_some() && panicked < shutdown, "{lines:#?}");
+}
+
+#[test]
+fn a_paused_deadlock_is_narrated_before_the_panic() {
+    let (rt, lines) = traced();
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(std::future::pending::<()>())
+    }));
+    let message = common::panic_message(&*result.unwrap_err());
+    assert!(message.starts_with("looplet deadlock"), "{message}");
+    let lines = lines.take();
+    assert!(
+        lines.iter().any(|l| l.ends_with(
+            "idle: nothing ready, no timer, and the clock is paused: a deadlock; block_on panics"
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("parking until a wake")),
+        "a paused clock never parks: {lines:#?}"
+    );
+}
+
+#[test]
+fn a_block_on_that_returns_inside_an_unwinding_destructor_is_not_a_panic() {
+    let (rt, lines) = traced();
+    struct RunsOnDrop(Runtime);
+    impl Drop for RunsOnDrop {
+        fn drop(&mut self) {
+            assert_eq!(self.0.block_on(async { 5 }), 5);
+        }
+    }
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        let _guard = RunsOnDrop(rt);
+        panic!("something else fails");
+    }));
+    assert!(result.is_err());
+    let lines = lines.take();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("task 1 (main) ready: block_on returns (6)")),
+        "{lines:#?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("(main) panicked")),
         "{lines:#?}"
     );
 }
