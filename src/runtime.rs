@@ -251,6 +251,44 @@ impl Runtime {
 }
 
 impl Runtime {
+    /// Spawns `future` as a task of this runtime; asyncio's
+    /// `loop.create_task(coro)` before `loop.run_until_complete(main)`.
+    ///
+    /// Unlike [`spawn`], it needs no running runtime: a task spawned from
+    /// outside waits in the run queue and first runs in the next
+    /// [`block_on`](Runtime::block_on), in spawn order, ahead of that
+    /// `block_on`'s main future. From inside a task of this runtime it is
+    /// the same as [`spawn`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let rt = looplet::Builder::new().build();
+    /// let log = Rc::new(RefCell::new(Vec::new()));
+    /// let first = rt.spawn({
+    ///     let log = log.clone();
+    ///     async move { log.borrow_mut().push("task") }
+    /// });
+    /// assert!(!first.is_finished()); // nothing runs outside `block_on`
+    /// rt.block_on({
+    ///     let log = log.clone();
+    ///     async move { log.borrow_mut().push("main") }
+    /// });
+    /// assert_eq!(*log.borrow(), ["task", "main"]);
+    /// assert!(first.is_finished());
+    /// ```
+    #[doc(alias = "create_task")]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.inner.clone().spawn(future)
+    }
+
     /// A snapshot of the runtime's counters.
     ///
     /// # Examples

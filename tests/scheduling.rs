@@ -258,3 +258,38 @@ fn many_tasks_complete_and_slots_are_reused() {
     });
     assert_eq!(total, (0..10_000u64).sum());
 }
+
+#[test]
+fn tasks_spawned_from_outside_run_in_the_next_block_on_in_spawn_order() {
+    let rt = Builder::new().build();
+    let log = Log::new();
+    let tasks: Vec<_> = ["a", "b", "c"]
+        .into_iter()
+        .map(|name| {
+            let log = log.clone();
+            rt.spawn(async move {
+                log.push(name);
+                yield_now().await;
+                log.push(format!("{name} again"));
+            })
+        })
+        .collect();
+    assert!(log.snapshot().is_empty(), "nothing runs outside block_on");
+    assert!(!tasks[0].is_finished());
+    rt.block_on({
+        let log = log.clone();
+        async move {
+            log.push("main");
+            // Inside, `Runtime::spawn` and `looplet::spawn` queue alike.
+            for task in tasks {
+                task.await.unwrap();
+            }
+        }
+    });
+    assert_eq!(
+        log.take(),
+        ["a", "b", "c", "main", "a again", "b again", "c again"]
+    );
+    let late = rt.spawn(async { 9 });
+    assert_eq!(rt.block_on(late).unwrap(), 9);
+}
