@@ -268,6 +268,25 @@ impl Event {
     ///     event.wait().await; // ready at once
     /// });
     /// ```
+    ///
+    /// The future borrows the event (as tokio's `Notify::notified` does:
+    /// an owning future would pay for an `Rc` count change on every wait).
+    /// asyncio's `asyncio.create_task(event.wait())` is a task that owns a
+    /// clone:
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let event = looplet::Event::new();
+    ///     let waiter = looplet::spawn({
+    ///         let event = event.clone();
+    ///         async move { event.wait().await }
+    ///     });
+    ///     looplet::yield_now().await;
+    ///     assert!(!waiter.is_finished());
+    ///     event.set();
+    ///     waiter.await.unwrap();
+    /// });
+    /// ```
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,

@@ -40,9 +40,11 @@ use crate::trace::trace;
 ///
 /// # Panics
 ///
-/// Polling the handle again after it returned `Ready` panics:
-/// `` `JoinHandle` polled after it completed `` (the result has been moved
-/// out).
+/// * Polling the handle again after it returned `Ready` panics:
+///   `` `JoinHandle` polled after it completed `` (the result has been
+///   moved out).
+/// * Dropping the handle of a finished task drops the output nobody took;
+///   a panic in that output's destructor propagates from the drop.
 ///
 /// # Cancel safety
 ///

@@ -215,6 +215,13 @@ fn stderr() -> TraceOut {
 /// let handle = rt.block_on(async { looplet::spawn(async { "later" }) });
 /// assert_eq!(rt.block_on(handle).unwrap(), "later");
 /// ```
+///
+/// # Panics
+///
+/// Dropping the runtime drops every task still alive. If one of their
+/// destructors panics, the rest are dropped all the same and then the
+/// first such panic is raised again from the drop (unless the thread is
+/// already unwinding).
 #[doc(alias = "event loop")]
 pub struct Runtime {
     /// Everything the runtime owns; shared with join handles and the

@@ -20,7 +20,7 @@
 //!                                                         (8) cancel / shutdown:
 //!                       DONE: cancelled  ◄──────────────── from SCHEDULED, IDLE,
 //!                                                          or RUNNING (after the poll)
-//!    DONE ──(9) the handle takes the result, or was dropped ──► slot freed
+//!    DONE ──(9) its handle is dropped (or already was) ──► slot freed
 //! ```
 //!
 //! | edge | function |
@@ -30,7 +30,7 @@
 //! | 3, 5, 6, 7 | [`Scheduler::end_poll`] |
 //! | 4 | [`Scheduler::wake`] |
 //! | 8 | [`Scheduler::cancel`], [`Scheduler::cancel_all`] |
-//! | 9 | [`Scheduler::take_result`], [`Scheduler::detach`] |
+//! | 9 | [`Scheduler::detach`], or [`Scheduler::end_poll`] for a task whose handle is already gone |
 //!
 //! # Invariants
 //!

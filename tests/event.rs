@@ -564,3 +564,29 @@ fn many_tasks_triggered_at_once() {
     });
     assert_eq!(woken.get(), 10_000);
 }
+
+#[test]
+fn a_wait_in_a_task_of_its_own_is_asyncio_create_task_of_wait() {
+    // asyncio: waiter = asyncio.create_task(event.wait()); ...; event.set()
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let event = Event::new();
+            let waiter = spawn({
+                let (event, log) = (event.clone(), log.clone());
+                async move {
+                    event.wait().await;
+                    log.push("released");
+                }
+            });
+            yield_now().await;
+            assert!(!waiter.is_finished());
+            assert_eq!(format!("{event:?}"), "Event { set: false, waiters: 1 }");
+            log.push("set");
+            event.set();
+            waiter.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["set", "released"]);
+}
