@@ -3,22 +3,25 @@
 //! `spawn`, `sleep` and the other free functions find their runtime here,
 //! the way asyncio's `create_task` finds the running loop. [`enter`] sets
 //! it for the length of a `block_on` and refuses to nest;
-//! [`enter_for_shutdown`] sets it while a runtime drops its tasks, putting
-//! back any runtime it displaced; the waker's fast
+//! [`enter_for_shutdown`] sets it while a runtime drops its tasks; both
+//! put back any runtime they displaced. The waker's fast
 //! path ([`schedule_local`]) checks here whether it is being woken on its
 //! own executor's thread, inside that executor.
 //!
 //! # Invariants
 //!
-//! * `CURRENT` is `Some` exactly while an [`Enter`] guard is alive; guards
-//!   nest only through [`enter_for_shutdown`], and each puts back what it
-//!   found.
+//! * `CURRENT` is `Some` exactly while an [`Enter`] guard is alive; each
+//!   guard puts back what it found.
+//! * `RUNNING` names the runtime whose `block_on` is on the stack, if any;
+//!   a second `block_on` (of any runtime) is refused while it is set. A
+//!   runtime that is shutting down is current but not running, so a
+//!   destructor of one of its tasks may still call `looplet::run`.
 //! * `CURRENT` is only borrowed for a few instructions at a time, never
 //!   across user code, so a waker or `spawn` called from anywhere can read it.
 //!
 //! Read next: `runtime.rs`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -27,8 +30,13 @@ use crate::task::TaskId;
 use crate::waker::Shared;
 
 thread_local! {
-    /// The runtime running on this thread, if any.
+    /// The runtime that `spawn`, `sleep` and wakers find on this thread.
     static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+    /// The runtime whose `block_on` is running on this thread (null when
+    /// none), kept apart from `CURRENT` because a runtime shutting down
+    /// inside another's task is current for a moment without running. The
+    /// pointer is only an identity, compared and never dereferenced.
+    static RUNNING: Cell<*const Inner> = const { Cell::new(std::ptr::null()) };
 }
 
 /// The running runtime.
@@ -72,36 +80,56 @@ pub(crate) fn schedule_local(shared: &Arc<Shared>, key: usize, id: TaskId) -> bo
         .unwrap_or(false)
 }
 
-/// Makes a runtime current on this thread until dropped, then puts back
-/// whatever was current before (usually nothing).
-#[must_use]
-pub(crate) struct Enter {
-    /// The runtime this guard displaced: only shutdown displaces one.
-    previous: Option<Rc<Inner>>,
+/// Whether a `block_on` of a runtime other than `rt` is running on this
+/// thread: then `rt`'s tasks cannot run until it returns.
+pub(crate) fn other_runtime_running(rt: &Rc<Inner>) -> bool {
+    RUNNING
+        .try_with(|running| {
+            let running = running.get();
+            !running.is_null() && !std::ptr::eq(running, Rc::as_ptr(rt))
+        })
+        .unwrap_or(false)
 }
 
-/// Makes `rt` the current runtime for the life of the returned guard.
+/// Makes a runtime current on this thread until dropped, then puts back
+/// whatever was current before.
+#[must_use]
+pub(crate) struct Enter {
+    /// The runtime this guard displaced, if any: one that is shutting down
+    /// (its destructors may call `run`), or, for a shutdown's guard, the
+    /// runtime whose task dropped it.
+    previous: Option<Rc<Inner>>,
+    /// Whether this guard marks a `block_on` as running.
+    block_on: bool,
+}
+
+/// Makes `rt` the current runtime for the life of the returned guard, and
+/// marks its `block_on` as running.
 ///
 /// # Panics
 ///
-/// If a runtime is already running on this thread: `api` cannot be nested.
+/// If a `block_on` is already running on this thread: `api` cannot be
+/// nested.
 pub(crate) fn enter(rt: &Rc<Inner>, api: &str) -> Enter {
-    let entered = CURRENT.with(|current| {
-        let mut current = current.try_borrow_mut().ok()?;
-        if current.is_some() {
-            return None;
-        }
-        *current = Some(rt.clone());
-        Some(())
-    });
-    if entered.is_none() {
+    let nested = RUNNING
+        .try_with(|running| {
+            if !running.get().is_null() {
+                return true;
+            }
+            running.set(Rc::as_ptr(rt));
+            false
+        })
+        .unwrap_or(false);
+    if nested {
         panic!(
             "`{api}` cannot be called from within a running runtime; `.await` the future \
              or `looplet::spawn` it instead"
         );
     }
-    crate::trace::set_tracing(rt.tracer().is_some());
-    Enter { previous: None }
+    Enter {
+        previous: make_current(rt),
+        block_on: true,
+    }
 }
 
 /// Makes `rt` current while it shuts down, even inside another runtime's
@@ -109,16 +137,34 @@ pub(crate) fn enter(rt: &Rc<Inner>, api: &str) -> Enter {
 /// is cancelled at once), not the runtime that happens to be running. The
 /// guard puts the other runtime back.
 pub(crate) fn enter_for_shutdown(rt: &Rc<Inner>) -> Enter {
-    let previous = CURRENT.with(|current| current.borrow_mut().replace(rt.clone()));
+    Enter {
+        previous: make_current(rt),
+        block_on: false,
+    }
+}
+
+/// Makes `rt` current and returns what was. While the thread exits and
+/// its thread-locals are being destroyed (a `Runtime` kept in a
+/// `thread_local!` is dropped then), `CURRENT` may be gone: then nothing
+/// changes, and destructors run with no current runtime.
+fn make_current(rt: &Rc<Inner>) -> Option<Rc<Inner>> {
     crate::trace::set_tracing(rt.tracer().is_some());
-    Enter { previous }
+    CURRENT
+        .try_with(|current| current.borrow_mut().replace(rt.clone()))
+        .ok()
+        .flatten()
 }
 
 impl Drop for Enter {
     fn drop(&mut self) {
         let previous = self.previous.take();
         crate::trace::set_tracing(previous.as_ref().is_some_and(|rt| rt.tracer().is_some()));
+        if self.block_on {
+            let _ = RUNNING.try_with(|running| running.set(std::ptr::null()));
+        }
         // Swap under the borrow; drop the `Rc` we took out after it ends.
-        let _ours = CURRENT.with(|current| std::mem::replace(&mut *current.borrow_mut(), previous));
+        let _ours = CURRENT
+            .try_with(|current| std::mem::replace(&mut *current.borrow_mut(), previous))
+            .ok();
     }
 }

@@ -216,3 +216,121 @@ fn a_runtime_dropped_inside_another_cancels_what_its_destructors_spawn() {
     });
     assert_eq!(log.take(), ["spawned, finished at once: true"]);
 }
+
+#[test]
+fn a_task_destructor_may_call_run_while_its_runtime_shuts_down() {
+    // asyncio-style clean-up in a destructor: a fresh `run` for it. The
+    // dying runtime is current but no longer running, so this is not a
+    // nested `run`.
+    let log = Log::new();
+    struct CleansUp(Log);
+    impl Drop for CleansUp {
+        fn drop(&mut self) {
+            let answer = run(async { spawn(async { 7 }).await.unwrap() });
+            self.0.push(format!("clean-up ran: {answer}"));
+        }
+    }
+    run({
+        let guard = CleansUp(log.clone());
+        async move {
+            drop(spawn(async move {
+                let _guard = guard;
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        }
+    });
+    assert_eq!(log.take(), ["clean-up ran: 7"]);
+}
+
+#[test]
+fn run_in_a_destructor_inside_another_running_runtime_is_still_nested() {
+    // Runtime A is dropped inside a task of runtime B, which is running:
+    // a `run` in A's task destructor would block B, so it is refused.
+    struct CleansUp;
+    impl Drop for CleansUp {
+        fn drop(&mut self) {
+            run(async {});
+        }
+    }
+    let a = Builder::new().build();
+    a.block_on(async {
+        drop(spawn(async {
+            let _guard = CleansUp;
+            std::future::pending::<()>().await
+        }));
+        yield_now().await;
+    });
+    let err = run(async move { spawn(async move { drop(a) }).await.unwrap_err() });
+    assert!(err.is_panic());
+    let message = panic_message(&*err.into_panic());
+    assert!(
+        message.contains("cannot be called from within a running runtime"),
+        "{message}"
+    );
+}
+
+/// A `Runtime` kept in a `thread_local!` is dropped when its thread exits,
+/// possibly after looplet's own thread-locals are gone. That must not abort
+/// the process, so the check runs in a child process (an abort would take
+/// this whole test binary down).
+#[test]
+fn a_runtime_in_a_thread_local_is_dropped_cleanly_at_thread_exit() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "thread_local_child",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("LOOPLET_THREAD_LOCAL_CHILD", "1")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("1 passed"),
+        "{output:?}"
+    );
+}
+
+/// Runs only as the child of the test above.
+#[test]
+fn thread_local_child() {
+    if std::env::var_os("LOOPLET_THREAD_LOCAL_CHILD").is_none() {
+        return;
+    }
+    thread_local! {
+        static RT: std::cell::RefCell<Option<looplet::Runtime>> =
+            const { std::cell::RefCell::new(None) };
+    }
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    struct SetOnDrop(Arc<AtomicBool>);
+    impl Drop for SetOnDrop {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+    let dropped = Arc::new(AtomicBool::new(false));
+    let flag = SetOnDrop(dropped.clone());
+    std::thread::spawn(move || {
+        // Registered before looplet's own thread-locals, so destroyed after
+        // them.
+        RT.with(|rt| *rt.borrow_mut() = Some(Builder::new().build()));
+        RT.with(|rt| {
+            rt.borrow().as_ref().unwrap().block_on(async move {
+                drop(spawn(async move {
+                    let _flag = flag;
+                    std::future::pending::<()>().await
+                }));
+                yield_now().await;
+            })
+        });
+    })
+    .join()
+    .unwrap();
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the task was dropped at thread exit"
+    );
+}
