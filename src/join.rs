@@ -6,7 +6,7 @@
 //! allocation until the handle moves it out through
 //! [`Task::take_output`](crate::task::Task).
 //!
-//! Read next: `combinators.rs` (`wait` and `gather` over many handles).
+//! Read next: `wait.rs` (`wait` and `gather` over many handles).
 
 use std::any::Any;
 use std::fmt;
@@ -17,6 +17,7 @@ use std::rc::Rc;
 use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
+use crate::context;
 use crate::runtime::Inner;
 use crate::task::{Cancel, JoinPoll, Outcome, Payload, TaskId};
 use crate::trace::trace;
@@ -43,6 +44,12 @@ use crate::trace::trace;
 /// * Polling the handle again after it returned `Ready` panics:
 ///   `` `JoinHandle` polled after it completed `` (the result has been
 ///   moved out).
+/// * Polling it inside a `block_on` of *another* runtime before its task
+///   has finished: `` a `JoinHandle` of task N was awaited inside another
+///   runtime's `block_on` ``. The task can only run inside its own
+///   runtime's `block_on`, so the wait could never end. (Polled while no
+///   runtime is running, by hand or by another executor, it is simply
+///   `Pending`.)
 /// * Dropping the handle of a finished task drops the output nobody took;
 ///   a panic in that output's destructor propagates from the drop.
 ///
@@ -147,24 +154,70 @@ impl<T> JoinHandle<T> {
     /// ```
     #[doc(alias = "done")]
     pub fn is_finished(&self) -> bool {
-        self.done || self.rt.scheduler().is_finished(self.key())
+        self.done || self.rt.scheduler().outcome(self.key()).is_some()
     }
 
     /// Registers for the task's completion without taking its result:
     /// `Ready(true)` if it panicked, `Ready(false)` if it completed or was
     /// cancelled.
+    ///
+    /// # Panics
+    ///
+    /// Like polling the handle, if the task has not finished and another
+    /// runtime's `block_on` is running.
     pub(crate) fn poll_finished(&self, cx: &mut Context<'_>) -> Poll<bool> {
         if self.done {
             return Poll::Ready(false);
         }
-        let (poll, leftovers) = self.rt.scheduler().poll_finished(self.key(), cx.waker());
-        if poll.is_pending() {
-            self.rt.note_join_pending(self.key());
+        let poll = self.rt.scheduler().poll_finished(self.key(), cx.waker());
+        let outcome = match poll {
+            JoinPoll::Ready(outcome) => outcome,
+            JoinPoll::Pending => return self.pending(),
+            JoinPoll::NeedsWaker => match self.register(cx) {
+                Ok(()) => return self.pending(),
+                Err(outcome) => outcome,
+            },
+        };
+        Poll::Ready(outcome == Outcome::Panicked)
+    }
+
+    /// Registers the caller's waker for the task's completion. It is
+    /// cloned with no borrow held: a clone runs the waker's own code, which
+    /// may use the runtime. Gives back how the task ended if it finished
+    /// in the meantime.
+    fn register(&self, cx: &mut Context<'_>) -> Result<(), Outcome> {
+        let waker = cx.waker().clone();
+        let set = self.rt.scheduler().set_join_waker(self.key(), waker);
+        match set {
+            Ok(replaced) => {
+                drop(replaced);
+                Ok(())
+            }
+            Err(waker) => {
+                drop(waker);
+                let outcome = self.rt.scheduler().outcome(self.key());
+                Err(outcome.expect("set_join_waker refused only a finished task"))
+            }
         }
-        if let Some(leftovers) = leftovers {
-            leftovers.finish();
+    }
+
+    /// The task has not finished: `Pending`, unless it never can while
+    /// this thread is busy with another runtime.
+    ///
+    /// # Panics
+    ///
+    /// If a `block_on` of another runtime is running: this task's own
+    /// runtime cannot run until it returns, so waiting would hang.
+    fn pending<R>(&self) -> Poll<R> {
+        if context::other_runtime_running(&self.rt) {
+            let id = self.id();
+            panic!(
+                "a `JoinHandle` of {id} was awaited inside another runtime's `block_on`; \
+                 its task can only run in its own runtime's `block_on`, so await it there"
+            );
         }
-        poll.map(|outcome| outcome == Outcome::Panicked)
+        self.rt.note_join_pending(self.key());
+        Poll::Pending
     }
 
     /// Wraps the handle so that dropping it cancels the task.
@@ -207,14 +260,18 @@ impl<T: 'static> Future for JoinHandle<T> {
         assert!(!self.done, "`JoinHandle` polled after it completed");
         let poll = self.rt.scheduler().take_result(self.key(), cx.waker());
         let (id, outcome, cell) = match poll {
-            JoinPoll::Pending(leftovers) => {
-                self.rt.note_join_pending(self.key());
-                if let Some(leftovers) = leftovers {
-                    leftovers.finish();
+            JoinPoll::Ready(result) => result,
+            JoinPoll::Pending => return self.pending(),
+            JoinPoll::NeedsWaker => {
+                if self.register(cx).is_ok() {
+                    return self.pending();
                 }
-                return Poll::Pending;
+                // Finished while the waker was being cloned: take it now.
+                match self.rt.scheduler().take_result(self.key(), cx.waker()) {
+                    JoinPoll::Ready(result) => result,
+                    _ => unreachable!("a finished task stays finished"),
+                }
             }
-            JoinPoll::Ready { id, outcome, cell } => (id, outcome, cell),
         };
         self.done = true;
         trace!(self.rt, "{id} result taken by its handle");

@@ -292,7 +292,7 @@ pub(crate) struct Leftovers {
     wake: Option<Waker>,
     /// A task cell (future or output) to drop.
     task: Option<BoxTask>,
-    /// An old waker replaced by a newer one, to drop.
+    /// A waker nobody will wake any more (a freed slot's), to drop.
     old_waker: Option<Waker>,
 }
 
@@ -331,18 +331,6 @@ impl Leftovers {
     }
 }
 
-/// Stores `waker` in `slot` unless it is already there; returns the waker
-/// it replaces, for the caller to drop after the borrow.
-fn register(slot: &mut Option<Waker>, waker: &Waker) -> Option<Leftovers> {
-    match slot {
-        Some(old) if old.will_wake(waker) => None,
-        _ => slot.replace(waker.clone()).map(|old| Leftovers {
-            old_waker: Some(old),
-            ..Leftovers::default()
-        }),
-    }
-}
-
 /// What [`Scheduler::begin_poll`] found at the front of the queue.
 pub(crate) enum Begin {
     /// The queue is empty.
@@ -353,17 +341,27 @@ pub(crate) enum Begin {
     Skip(Leftovers),
 }
 
-/// What a handle found when it asked for its task's result.
-pub(crate) enum JoinPoll {
-    /// Not finished; the handle's waker is registered (replacing an older
-    /// one, to drop).
-    Pending(Option<Leftovers>),
-    /// Finished: how, and the cell holding the output or panic payload.
-    Ready {
-        id: TaskId,
-        outcome: Outcome,
-        cell: Option<BoxTask>,
-    },
+/// What a handle found when it looked at its task: the task's result
+/// (`R`), or that it has not finished.
+pub(crate) enum JoinPoll<R> {
+    /// Not finished, and the handle's waker is already registered.
+    Pending,
+    /// Not finished, and no waker that wakes the handle's owner is
+    /// registered: the caller clones its waker with no borrow held (a
+    /// clone runs the waker's own code, which may use the runtime) and
+    /// hands it to [`Scheduler::set_join_waker`].
+    NeedsWaker,
+    /// Finished.
+    Ready(R),
+}
+
+/// A finished task's result as a handle takes it: its id, how it ended,
+/// and the cell holding the output or panic payload.
+pub(crate) type TakenResult = (TaskId, Outcome, Option<BoxTask>);
+
+/// Whether `registered` already wakes whoever `waker` wakes.
+fn wakes_alike(registered: &Option<Waker>, waker: &Waker) -> bool {
+    registered.as_ref().is_some_and(|r| r.will_wake(waker))
 }
 
 /// The runtime's tasks and run queue: pure bookkeeping, no user code.
@@ -631,38 +629,52 @@ impl Scheduler {
         self.tasks[key].id
     }
 
-    /// Whether the task in slot `key` has finished.
-    pub(crate) fn is_finished(&self, key: usize) -> bool {
-        matches!(self.tasks[key].state, State::Done(_))
-    }
-
-    /// Registers `waker` to be woken when the task in slot `key` finishes,
-    /// unless it has. Returns how it ended, if it has.
-    #[inline]
-    pub(crate) fn poll_finished(
-        &mut self,
-        key: usize,
-        waker: &Waker,
-    ) -> (Poll<Outcome>, Option<Leftovers>) {
-        let slot = &mut self.tasks[key];
-        if let State::Done(outcome) = slot.state {
-            return (Poll::Ready(outcome), None);
+    /// How the task in slot `key` ended, if it has.
+    pub(crate) fn outcome(&self, key: usize) -> Option<Outcome> {
+        match self.tasks[key].state {
+            State::Done(outcome) => Some(outcome),
+            _ => None,
         }
-        (Poll::Pending, register(&mut slot.join_waker, waker))
     }
 
-    /// A handle takes its task's result, or registers `waker` if it is not
-    /// finished yet. The slot stays until the handle is dropped.
+    /// How the task in slot `key` ended, if it has; the cell stays in the
+    /// slot. If not, whether `waker` still has to be registered.
     #[inline]
-    pub(crate) fn take_result(&mut self, key: usize, waker: &Waker) -> JoinPoll {
+    pub(crate) fn poll_finished(&self, key: usize, waker: &Waker) -> JoinPoll<Outcome> {
+        let slot = &self.tasks[key];
+        match slot.state {
+            State::Done(outcome) => JoinPoll::Ready(outcome),
+            _ if wakes_alike(&slot.join_waker, waker) => JoinPoll::Pending,
+            _ => JoinPoll::NeedsWaker,
+        }
+    }
+
+    /// A handle takes its task's result if it has finished; if not, says
+    /// whether `waker` still has to be registered. The slot stays until
+    /// the handle is dropped.
+    #[inline]
+    pub(crate) fn take_result(&mut self, key: usize, waker: &Waker) -> JoinPoll<TakenResult> {
         let slot = &mut self.tasks[key];
         match slot.state {
-            State::Done(outcome) => JoinPoll::Ready {
-                id: slot.id,
-                outcome,
-                cell: slot.task.take(),
-            },
-            _ => JoinPoll::Pending(register(&mut slot.join_waker, waker)),
+            State::Done(outcome) => JoinPoll::Ready((slot.id, outcome, slot.task.take())),
+            _ if wakes_alike(&slot.join_waker, waker) => JoinPoll::Pending,
+            _ => JoinPoll::NeedsWaker,
+        }
+    }
+
+    /// Registers `waker` (cloned by the caller with no borrow held) to be
+    /// woken when the task in slot `key` finishes. Returns the waker it
+    /// replaces, for the caller to drop after the borrow, or gives `waker`
+    /// back if the task finished in the meantime.
+    pub(crate) fn set_join_waker(
+        &mut self,
+        key: usize,
+        waker: Waker,
+    ) -> Result<Option<Waker>, Waker> {
+        let slot = &mut self.tasks[key];
+        match slot.state {
+            State::Done(_) => Err(waker),
+            _ => Ok(slot.join_waker.replace(waker)),
         }
     }
 

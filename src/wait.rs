@@ -59,12 +59,19 @@ pub enum ReturnWhen {
 /// `(done, pending)`; asyncio's `asyncio.wait(tasks, return_when=…)`.
 ///
 /// Both halves keep the input order. Every handle in `done` has finished,
-/// so awaiting it gives its result at once; handles in `pending` are
-/// still running. No task is cancelled or detached: you get every handle
-/// back.
+/// so awaiting it gives its result at once (unless that result was already
+/// taken: a handle awaited to completion before it was passed to `wait`
+/// panics if awaited again); handles in `pending` are still running. No
+/// task is cancelled or detached: you get every handle back.
 ///
 /// With no handles, `wait` returns two empty vectors at once (asyncio
 /// raises `ValueError` instead).
+///
+/// # Panics
+///
+/// When polled inside a `block_on` of another runtime than the tasks'
+/// while some task has not finished, like awaiting its
+/// [`JoinHandle`](crate::JoinHandle): that task could never finish.
 ///
 /// # Examples
 ///
@@ -196,6 +203,13 @@ impl<T> fmt::Debug for Wait<T> {
 ///
 /// Dropping the `gather` future detaches the tasks it has not collected;
 /// asyncio's `gather` would cancel them.
+///
+/// # Panics
+///
+/// Like awaiting each handle in turn: if a handle's result was already
+/// taken (`` `JoinHandle` polled after it completed ``), or if an
+/// unfinished task belongs to another runtime than the one whose
+/// `block_on` is running.
 ///
 /// # Examples
 ///

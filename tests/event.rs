@@ -372,45 +372,10 @@ fn a_panicking_waker_in_set_does_not_strand_the_waiters_behind_it() {
     assert_eq!(first.count(), 2);
 }
 
-/// Wakers whose `clone` runs a hook: the only way to make one is a
-/// hand-written vtable, so this test helper (not the library) needs
-/// `unsafe`. The vtable's functions ignore their data pointer.
-mod clone_hook {
-    use std::cell::RefCell;
-    use std::ptr;
-    use std::rc::Rc;
-    use std::task::{RawWaker, RawWakerVTable, Waker};
-
-    thread_local! {
-        static ON_CLONE: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
-    }
-
-    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
-
-    fn clone(_: *const ()) -> RawWaker {
-        let hook = ON_CLONE.with(|h| h.borrow().clone());
-        if let Some(hook) = hook {
-            hook();
-        }
-        RawWaker::new(ptr::null(), &VTABLE)
-    }
-
-    fn noop(_: *const ()) {}
-
-    /// A waker that does nothing when woken and runs `hook` when cloned
-    /// (on this thread).
-    pub fn waker(hook: impl Fn() + 'static) -> Waker {
-        ON_CLONE.with(|h| *h.borrow_mut() = Some(Rc::new(hook)));
-        // SAFETY: the vtable's functions never touch the (null) data
-        // pointer, and all of them are safe to call from any thread.
-        unsafe { Waker::from_raw(RawWaker::new(ptr::null(), &VTABLE)) }
-    }
-}
-
 #[test]
 fn a_wait_whose_waker_clone_panics_leaves_no_waiter_behind() {
     let ev = Event::new();
-    let bad = clone_hook::waker(|| panic!("this clone panics"));
+    let bad = common::clone_hook::waker(|| panic!("this clone panics"));
     let mut wait = Box::pin(ev.wait());
     let caught = std::panic::catch_unwind(AssertUnwindSafe(|| poll_once(&mut wait, &bad)));
     assert!(caught.is_err());
@@ -436,7 +401,7 @@ fn a_wait_whose_waker_clone_panics_leaves_no_waiter_behind() {
 #[test]
 fn a_waker_clone_that_uses_the_event_finds_it_unborrowed() {
     let ev = Event::new();
-    let setter = clone_hook::waker({
+    let setter = common::clone_hook::waker({
         let ev = ev.clone();
         move || {
             let _ = format!("{ev:?}");

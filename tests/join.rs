@@ -307,3 +307,60 @@ fn cancelling_a_task_whose_destructor_panics_propagates_to_the_caller() {
         );
     });
 }
+
+#[test]
+fn a_waker_clone_that_uses_the_runtime_finds_the_scheduler_unborrowed() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Context;
+    // The clone spawns a task: it must not find the scheduler borrowed by
+    // the handle that is cloning it.
+    let clones = Rc::new(Cell::new(0));
+    run({
+        let clones = clones.clone();
+        async move {
+            let waker = common::clone_hook::waker(move || {
+                drop(spawn(async {}));
+                clones.set(clones.get() + 1);
+            });
+            let mut cx = Context::from_waker(&waker);
+            let mut handle = spawn(std::future::pending::<()>());
+            assert!(Pin::new(&mut handle).poll(&mut cx).is_pending());
+            let mut waiting = looplet::wait(
+                [spawn(std::future::pending::<()>())],
+                looplet::ReturnWhen::FirstCompleted,
+            );
+            assert!(Pin::new(&mut waiting).poll(&mut cx).is_pending());
+            handle.cancel();
+        }
+    });
+    assert_eq!(clones.get(), 2, "one clone per registration");
+}
+
+#[test]
+fn awaiting_a_handle_inside_another_runtime_panics_instead_of_hanging() {
+    let a = looplet::Builder::new().build();
+    let unfinished = a.spawn(async { 1 });
+    let b = looplet::Builder::new().build();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.block_on(unfinished)));
+    let message = common::panic_message(&*caught.unwrap_err());
+    assert!(
+        message.contains("was awaited inside another runtime's `block_on`"),
+        "{message}"
+    );
+    // `wait` and `gather` look at handles the same way.
+    let unfinished = a.spawn(async { 2 });
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        b.block_on(looplet::gather([unfinished]))
+    }));
+    assert!(caught.is_err());
+
+    // A finished task's handle is fine anywhere, and so is a handle polled
+    // while no runtime is running (by hand or by another executor).
+    let finished = a.spawn(async { 3 });
+    a.block_on(yield_now());
+    assert_eq!(b.block_on(finished).unwrap(), 3);
+    let mut later = a.spawn(async { 4 });
+    assert!(futures::executor::block_on(async { futures::poll!(&mut later) }).is_pending());
+    assert_eq!(a.block_on(later).unwrap(), 4);
+}

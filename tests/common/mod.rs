@@ -152,3 +152,38 @@ pub fn panicking_waker() -> Waker {
     }
     Waker::from(Arc::new(Panics))
 }
+
+/// Wakers whose `clone` runs a hook: the only way to make one is a
+/// hand-written vtable, so this test helper (not the library) needs
+/// `unsafe`. The vtable's functions ignore their data pointer.
+pub mod clone_hook {
+    use std::cell::RefCell;
+    use std::ptr;
+    use std::rc::Rc;
+    use std::task::{RawWaker, RawWakerVTable, Waker};
+
+    thread_local! {
+        static ON_CLONE: RefCell<Option<Rc<dyn Fn()>>> = const { RefCell::new(None) };
+    }
+
+    static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, noop, noop, noop);
+
+    fn clone(_: *const ()) -> RawWaker {
+        let hook = ON_CLONE.with(|h| h.borrow().clone());
+        if let Some(hook) = hook {
+            hook();
+        }
+        RawWaker::new(ptr::null(), &VTABLE)
+    }
+
+    fn noop(_: *const ()) {}
+
+    /// A waker that does nothing when woken and runs `hook` when cloned
+    /// (on this thread).
+    pub fn waker(hook: impl Fn() + 'static) -> Waker {
+        ON_CLONE.with(|h| *h.borrow_mut() = Some(Rc::new(hook)));
+        // SAFETY: the vtable's functions never touch the (null) data
+        // pointer, and all of them are safe to call from any thread.
+        unsafe { Waker::from_raw(RawWaker::new(ptr::null(), &VTABLE)) }
+    }
+}
