@@ -19,7 +19,7 @@
 //! Keys are stored as `u32` to keep nodes small (an `Event` waiter is a
 //! waker and these links: 24 bytes); a slab past four billion entries panics.
 //!
-//! Read next: `time/wheel.rs` (slots) or `event.rs` (waiters).
+//! Read next: `time/wheel/mod.rs` (slots) or `event.rs` (waiters).
 
 use slab::Slab;
 

@@ -972,33 +972,24 @@ impl Inner {
         if self.shared.is_notified() {
             return;
         }
-        stats::bump(&self.counters.parks);
         let deadline = self.timers.next_deadline();
         let clock = &self.timers.clock;
-        if self.tracer().is_some() {
-            let now = clock.peek_nanos();
-            match (deadline, clock.is_paused()) {
-                (Some(d), true) => trace!(
-                    self,
-                    "idle: nothing ready; the virtual clock jumps to {} (+{})",
-                    trace::seconds(d),
-                    trace::seconds(d.saturating_sub(now))
-                ),
-                (Some(d), false) => trace!(
-                    self,
-                    "idle: nothing ready; parking {} until the next timer",
-                    trace::seconds(d.saturating_sub(now))
-                ),
-                (None, true) => trace!(
-                    self,
-                    "idle: nothing ready, no timer, and the clock is paused: a deadlock; \
-                     block_on panics"
-                ),
-                (None, false) => trace!(
-                    self,
-                    "idle: nothing ready, no timer; parking until a wake from another thread"
-                ),
+        // On the real clock, how long to sleep: `None` until a wake.
+        let mut sleep = None;
+        if !clock.is_paused() {
+            if let Some(deadline) = deadline {
+                let now = clock.now_nanos();
+                if deadline <= now {
+                    // Due already (the turn's reading was a little old):
+                    // nothing to wait for, so this is no park.
+                    return;
+                }
+                sleep = Some(Duration::from_nanos(deadline - now));
             }
+        }
+        stats::bump(&self.counters.parks);
+        if self.tracer().is_some() {
+            self.trace_park(deadline, sleep);
         }
         if clock.is_paused() {
             let Some(deadline) = deadline else {
@@ -1011,14 +1002,37 @@ impl Inner {
             clock.advance_to(deadline);
             return;
         }
-        match deadline {
-            Some(deadline) => {
-                let now = clock.now_nanos();
-                if deadline > now {
-                    std::thread::park_timeout(Duration::from_nanos(deadline - now));
-                }
-            }
+        match sleep {
+            Some(sleep) => std::thread::park_timeout(sleep),
             None => std::thread::park(),
+        }
+    }
+
+    /// Narrates a park: how long, or the clock's jump, or a deadlock.
+    #[cold]
+    fn trace_park(&self, deadline: Option<u64>, sleep: Option<Duration>) {
+        let clock = &self.timers.clock;
+        match (deadline, clock.is_paused()) {
+            (Some(d), true) => trace!(
+                self,
+                "idle: nothing ready; the virtual clock jumps to {} (+{})",
+                trace::seconds(d),
+                trace::seconds(d.saturating_sub(clock.peek_nanos()))
+            ),
+            (Some(_), false) => trace!(
+                self,
+                "idle: nothing ready; parking {} until the next timer",
+                trace::seconds(sleep.map_or(0, |s| s.as_nanos() as u64))
+            ),
+            (None, true) => trace!(
+                self,
+                "idle: nothing ready, no timer, and the clock is paused: a deadlock; \
+                 block_on panics"
+            ),
+            (None, false) => trace!(
+                self,
+                "idle: nothing ready, no timer; parking until a wake from another thread"
+            ),
         }
     }
 
