@@ -10,6 +10,16 @@ use std::rc::Rc;
 use common::{DropFlag, Log, panic_message};
 use looplet::{Builder, JoinHandle, run, spawn, yield_now};
 
+/// Spawns a task that holds `guard` and never finishes, then lets it
+/// start: something for a shutdown to drop.
+async fn park_holding<G: 'static>(guard: G) {
+    drop(spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await
+    }));
+    yield_now().await;
+}
+
 #[test]
 fn leftover_tasks_are_dropped_before_run_returns() {
     let (flag_a, dropped_a) = DropFlag::new();
@@ -197,16 +207,7 @@ fn a_runtime_dropped_inside_another_cancels_what_its_destructors_spawn() {
         }
     }
     let a = Builder::new().build();
-    a.block_on({
-        let spawner = Spawner(log.clone());
-        async move {
-            drop(spawn(async move {
-                let _s = spawner;
-                std::future::pending::<()>().await
-            }));
-            yield_now().await;
-        }
-    });
+    a.block_on(park_holding(Spawner(log.clone())));
     run(async move {
         let b_task = spawn(async { 1 });
         drop(a);
@@ -230,16 +231,7 @@ fn a_task_destructor_may_call_run_while_its_runtime_shuts_down() {
             self.0.push(format!("clean-up ran: {answer}"));
         }
     }
-    run({
-        let guard = CleansUp(log.clone());
-        async move {
-            drop(spawn(async move {
-                let _guard = guard;
-                std::future::pending::<()>().await
-            }));
-            yield_now().await;
-        }
-    });
+    run(park_holding(CleansUp(log.clone())));
     assert_eq!(log.take(), ["clean-up ran: 7"]);
 }
 
@@ -254,13 +246,7 @@ fn run_in_a_destructor_inside_another_running_runtime_is_still_nested() {
         }
     }
     let a = Builder::new().build();
-    a.block_on(async {
-        drop(spawn(async {
-            let _guard = CleansUp;
-            std::future::pending::<()>().await
-        }));
-        yield_now().await;
-    });
+    a.block_on(park_holding(CleansUp));
     let err = run(async move { spawn(async move { drop(a) }).await.unwrap_err() });
     assert!(err.is_panic());
     let message = panic_message(&*err.into_panic());
@@ -276,16 +262,7 @@ fn run_in_a_destructor_inside_another_running_runtime_is_still_nested() {
 /// this whole test binary down).
 #[test]
 fn a_runtime_in_a_thread_local_is_dropped_cleanly_at_thread_exit() {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "thread_local_child",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("LOOPLET_THREAD_LOCAL_CHILD", "1")
-        .output()
-        .unwrap();
+    let output = common::run_child("thread_local_child", "LOOPLET_THREAD_LOCAL_CHILD");
     assert!(output.status.success(), "{output:?}");
     assert!(
         String::from_utf8_lossy(&output.stdout).contains("1 passed"),
@@ -317,15 +294,7 @@ fn thread_local_child() {
         // Registered before looplet's own thread-locals, so destroyed after
         // them.
         RT.with(|rt| *rt.borrow_mut() = Some(Builder::new().build()));
-        RT.with(|rt| {
-            rt.borrow().as_ref().unwrap().block_on(async move {
-                drop(spawn(async move {
-                    let _flag = flag;
-                    std::future::pending::<()>().await
-                }));
-                yield_now().await;
-            })
-        });
+        RT.with(|rt| rt.borrow().as_ref().unwrap().block_on(park_holding(flag)));
     })
     .join()
     .unwrap();

@@ -289,12 +289,10 @@ fn a_block_on_that_returns_inside_an_unwinding_destructor_is_not_a_panic() {
 /// test below.
 #[test]
 fn looplet_trace_env_var_turns_tracing_on_for_run() {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "env_child", "--nocapture", "--test-threads=1"])
-        .env("LOOPLET_TRACE", "1")
-        .env("LOOPLET_TRACE_TEST_CHILD", "1")
-        .output()
-        .unwrap();
+    let output = common::run_child_with(
+        "env_child",
+        &[("LOOPLET_TRACE", "1"), ("LOOPLET_TRACE_TEST_CHILD", "1")],
+    );
     assert!(output.status.success(), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("looplet trace (real clock)"), "{stderr}");

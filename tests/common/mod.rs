@@ -142,6 +142,23 @@ pub fn proptest_config() -> proptest::test_runner::Config {
     }
 }
 
+/// Runs the test `name` of this same test binary in a child process with
+/// the variable `env` set (the child test does nothing without it), for
+/// what cannot run in-process: an environment variable that other tests
+/// would race with, or a failure that would abort the whole binary.
+pub fn run_child(name: &str, env: &str) -> std::process::Output {
+    run_child_with(name, &[(env, "1")])
+}
+
+/// [`run_child`] with several variables.
+pub fn run_child_with(name: &str, vars: &[(&str, &str)]) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .envs(vars.iter().copied())
+        .output()
+        .expect("the test binary runs again")
+}
+
 /// A waker whose `wake` panics: foreign code the runtime must survive.
 pub fn panicking_waker() -> Waker {
     struct Panics;
