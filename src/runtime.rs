@@ -550,10 +550,11 @@ impl Inner {
         }
     }
 
-    /// Arms a timer for `deadline` that wakes `waker`.
-    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> Armed {
+    /// Arms a timer for `deadline` that wakes `waker`, placed among equal
+    /// deadlines by `order` (see `Driver::next_order`).
+    pub(crate) fn arm_timer(&self, deadline: u64, order: u64, waker: &Waker) -> Armed {
         stats::bump(&self.counters.timers_armed);
-        let armed = self.timers.arm(deadline, waker.clone());
+        let armed = self.timers.arm(deadline, order, waker.clone());
         if self.tracer.is_some() {
             self.trace_armed(armed.key, deadline);
         }

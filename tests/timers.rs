@@ -129,6 +129,64 @@ fn equal_deadlines_fire_in_creation_order() {
 }
 
 #[test]
+fn equal_deadlines_fire_in_creation_order_even_when_armed_in_reverse() {
+    // A sleep arms its timer on its first poll, not when it is made: here
+    // the sleeps are made s0..s4 but polled (armed) s4 first. Creation
+    // order still decides, as the design promises.
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let deadline = now() + Duration::from_millis(100);
+            let sleeps: Vec<_> = (0..5).map(|_| sleep_until(deadline)).collect();
+            let handles: Vec<_> = sleeps
+                .into_iter()
+                .enumerate()
+                .rev()
+                .map(|(i, s)| {
+                    let log = log.clone();
+                    spawn(async move {
+                        s.await;
+                        log.push(format!("s{i}"));
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            assert_eq!(now(), deadline);
+        }
+    });
+    assert_eq!(log.take(), ["s0", "s1", "s2", "s3", "s4"]);
+}
+
+#[test]
+fn equal_durations_made_in_one_turn_fire_in_creation_order() {
+    // The virtual clock stands still within a turn, so `sleep`s of one
+    // duration made in the same turn share a deadline.
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let first = sleep(Duration::from_secs(1));
+            let second = sleep(Duration::from_secs(1));
+            let late = {
+                let log = log.clone();
+                spawn(async move {
+                    second.await;
+                    log.push("second");
+                })
+            };
+            yield_now().await; // `second` is armed first
+            first.await;
+            log.push("first");
+            late.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["first", "second"]);
+}
+
+#[test]
 fn random_sleeps_complete_in_deadline_order_at_their_deadlines() {
     // 100,000 sleeps of pseudo-random length up to 10 minutes (so every
     // level up to 3 is used), on the virtual clock.
@@ -244,7 +302,7 @@ fn timers_due_in_a_turn_queue_behind_ready_work() {
             sleeper.await.unwrap();
         }
     });
-    // Both timers have the same deadline: the sleeper armed first.
+    // Both timers have the same deadline: the sleeper made its sleep first.
     assert_eq!(log.take(), ["timer", "main"]);
 }
 

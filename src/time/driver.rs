@@ -2,11 +2,20 @@
 //!
 //! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
 //! where they meet. A timer is armed with a deadline in nanoseconds since
-//! the clock's origin and a [`Waker`]; once per turn the executor calls
-//! [`Driver::fire`], which reads the clock once and wakes, earliest first,
-//! every timer whose deadline has passed. When the executor has nothing to
+//! the clock's origin, an order and a [`Waker`]; once per turn the executor
+//! calls [`Driver::fire`], which reads the clock once and wakes, earliest
+//! first, every timer whose deadline has passed. When the executor has nothing to
 //! do, [`Driver::next_deadline`] says how long it may park (or, on a
 //! virtual clock, where to jump).
+//!
+//! # Creation order
+//!
+//! Equal deadlines fire in the order their sleeps were created, but a
+//! sleep arms its timer only on its first poll, and sleeps are not always
+//! first polled in the order they were made. So each sleep takes a number
+//! from [`Driver::next_order`] when it is made and arms with it; the wheel
+//! fires equal deadlines by that number
+//! ([`Wheel::insert_in_order`]).
 //!
 //! # Knowing a timer fired without looking
 //!
@@ -54,6 +63,8 @@ pub(crate) struct Driver {
     /// The time the last drain reached: every timer armed before it with a
     /// deadline at or before this has fired.
     drained_through: Cell<u64>,
+    /// Creation numbers handed out so far: the next sleep's order.
+    next_order: Cell<u64>,
 }
 
 impl Driver {
@@ -65,13 +76,26 @@ impl Driver {
             fired: RefCell::new(Vec::new()),
             drains: Cell::new(0),
             drained_through: Cell::new(0),
+            next_order: Cell::new(0),
         }
     }
 
-    /// Arms a timer for `deadline` (nanoseconds since the origin).
-    pub(crate) fn arm(&self, deadline: u64, waker: Waker) -> Armed {
+    /// A new creation number: a timer armed with it fires after the timers
+    /// with the same deadline armed with earlier numbers.
+    pub(crate) fn next_order(&self) -> u64 {
+        let order = self.next_order.get();
+        self.next_order.set(order + 1);
+        order
+    }
+
+    /// Arms a timer for `deadline` (nanoseconds since the origin), placed
+    /// among equal deadlines by `order` (from [`Driver::next_order`]).
+    pub(crate) fn arm(&self, deadline: u64, order: u64, waker: Waker) -> Armed {
         Armed {
-            key: self.wheel.borrow_mut().insert(deadline, waker),
+            key: self
+                .wheel
+                .borrow_mut()
+                .insert_in_order(deadline, order, waker),
             drains: self.drains.get(),
         }
     }

@@ -1,8 +1,10 @@
 //! `sleep` and `sleep_until`: a future that completes at a deadline.
 //!
 //! A [`Sleep`] reads the clock when it is made (the deadline is the clock at
-//! that moment plus the duration), arms a wheel timer on its first poll and
-//! disarms it in O(1) when dropped. Completion needs no clock read: the
+//! that moment plus the duration) and takes a creation number then, arms a
+//! wheel timer on its first poll and disarms it in O(1) when dropped. The
+//! creation number, not the time of the first poll, places it among timers
+//! with the same deadline: equal deadlines fire in creation order. Completion needs no clock read: the
 //! sleep is done exactly when its timer is no longer in the wheel, which
 //! only happens when the driver fired it.
 
@@ -103,6 +105,9 @@ pub struct Sleep {
     /// The deadline in nanoseconds since the clock's origin; `None` for a
     /// deadline too far away to represent, which never comes.
     deadline: Option<u64>,
+    /// Its creation number on `rt`'s driver: among equal deadlines, sleeps
+    /// made earlier fire first, whenever each was first polled.
+    order: u64,
     /// Where the sleep is in its life.
     state: State,
 }
@@ -137,9 +142,11 @@ impl Sleep {
     /// A sleep until `deadline` (nanoseconds since the clock's origin;
     /// `None`: never) on `rt`'s clock.
     fn at(rt: Rc<Inner>, deadline: Option<u64>) -> Self {
+        let order = rt.timers().next_order();
         Sleep {
             rt,
             deadline,
+            order,
             state: State::Unarmed,
         }
     }
@@ -185,7 +192,7 @@ impl Sleep {
                     self.state = State::Elapsed;
                     return Poll::Ready(());
                 }
-                self.state = State::Armed(self.rt.arm_timer(deadline, cx.waker()));
+                self.state = State::Armed(self.rt.arm_timer(deadline, self.order, cx.waker()));
             }
         }
         Poll::Pending
