@@ -5,6 +5,7 @@ mod common;
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -431,6 +432,55 @@ fn a_repolled_sleep_wakes_only_the_latest_waker() {
             Poll::Ready(())
         );
     });
+}
+
+#[test]
+fn a_panicking_waker_on_a_timer_does_not_strand_the_timers_behind_it() {
+    let rt = paused();
+    let log = Log::new();
+    let handles = RefCell::new(Vec::new());
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let deadline = now() + Duration::from_millis(10);
+            // Made first, so it fires first of the batch; its timer holds a
+            // waker (foreign code) that panics.
+            let mut bad = sleep_until(deadline);
+            let waker = common::panicking_waker();
+            assert!(
+                Pin::new(&mut bad)
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            for i in 0..3 {
+                let log = log.clone();
+                handles.borrow_mut().push(spawn(async move {
+                    sleep_until(deadline).await;
+                    log.push(format!("task {i}"));
+                }));
+            }
+            std::future::pending::<()>().await
+        })
+    }));
+    let payload = result.expect_err("the waker's panic leaves `block_on`");
+    assert_eq!(panic_message(&*payload), "this waker panics");
+    assert_eq!(rt.stats().timers_fired, 4, "every due timer fired, counted");
+    assert_eq!(rt.stats().timers_live(), 0);
+    // The three tasks behind it were woken: they finish with no timer left.
+    let handles = handles.take();
+    rt.block_on(async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["task 0", "task 1", "task 2"]);
+    // The runtime can be used again, timers included.
+    let took = rt.block_on(async {
+        let start = now();
+        sleep(MS * 5).await;
+        now() - start
+    });
+    assert_eq!(took, MS * 5);
+    assert_eq!(rt.stats().timers_fired, 5);
 }
 
 #[test]

@@ -29,6 +29,12 @@
 //! No wheel borrow is held while a waker is woken or dropped: fired timers
 //! are collected into a buffer first.
 //!
+//! A waker that panics strands nobody: by then every due timer is out of
+//! the wheel, so all of them are still handed out
+//! ([`wake_all`](crate::waker::wake_all)), the buffer is put back, and the
+//! first panic goes back to the caller, to raise once its books are
+//! straight.
+//!
 //! Read next: `sleep.rs`.
 
 use std::cell::{Cell, RefCell};
@@ -36,6 +42,8 @@ use std::task::Waker;
 
 use super::clock::Clock;
 use super::wheel::{Fired, Placement, TimerKey, Visit, Wheel};
+use crate::task::Payload;
+use crate::waker::wake_all;
 
 /// Nanoseconds per tick of the wheel: ticks are 1 ms.
 pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
@@ -47,6 +55,16 @@ pub(crate) struct Armed {
     pub(crate) key: TimerKey,
     /// How many drains had happened when it was armed.
     drains: u64,
+}
+
+/// What one [`Driver::fire`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Firing {
+    /// How many timers fired; every one of them was handed to `wake`.
+    pub(crate) count: u64,
+    /// The first panic out of `wake`, for the caller to raise again once
+    /// its own books are straight.
+    pub(crate) panic: Option<Payload>,
 }
 
 /// A runtime's clock and timers.
@@ -125,19 +143,22 @@ impl Driver {
     }
 
     /// Hands every timer whose deadline has passed to `wake`, earliest
-    /// first and with no borrow held, and returns how many. Reads the
-    /// clock only if a timer is armed.
+    /// first and with no borrow held, and says how many. Reads the clock
+    /// only if a timer is armed.
+    ///
+    /// If `wake` panics, the timers behind the one that panicked are still
+    /// handed to it; the first panic comes back in [`Firing::panic`].
     #[inline]
-    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> u64 {
+    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> Firing {
         if self.wheel.borrow().is_empty() {
-            0
+            Firing::default()
         } else {
             self.fire_due(wake)
         }
     }
 
     /// Timers are armed: read the clock and hand out what is due.
-    fn fire_due(&self, mut wake: impl FnMut(Fired<Waker>)) -> u64 {
+    fn fire_due(&self, wake: impl FnMut(Fired<Waker>)) -> Firing {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
         {
@@ -149,12 +170,12 @@ impl Driver {
         self.drains.set(self.drains.get() + 1);
         self.drained_through.set(now);
         let count = fired.len() as u64;
-        // The wheel borrow has ended: a waker may do anything.
-        for timer in fired.drain(..) {
-            wake(timer);
-        }
+        // The wheel borrow has ended: a waker may do anything, panic
+        // included. Every due timer is out of the wheel, so stopping at a
+        // panic would strand the rest: nobody would ever wake them.
+        let panic = wake_all(fired.drain(..), wake);
         self.fired.replace(fired);
-        count
+        Firing { count, panic }
     }
 
     /// Where the timer `key` waits, for the trace.
