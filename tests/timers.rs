@@ -592,6 +592,55 @@ fn polling_a_sleep_that_outlived_its_runtime_panics_instead_of_completing_early(
 }
 
 #[test]
+#[should_panic(expected = "polled after its runtime was dropped, before its deadline")]
+// Returns the sleep out of `block_on` on purpose.
+#[allow(clippy::async_yields_async)]
+fn an_unpolled_sleep_still_ahead_panics_after_its_runtime_is_gone() {
+    let rt = paused();
+    let mut s = rt.block_on(async { sleep(Duration::from_secs(5)) });
+    drop(rt);
+    let waker = futures::task::noop_waker();
+    let _ = Pin::new(&mut s).poll(&mut Context::from_waker(&waker));
+}
+
+#[test]
+// Returns sleeps out of `block_on` on purpose.
+#[allow(clippy::async_yields_async)]
+fn a_sleep_past_its_deadline_completes_even_after_its_runtime_is_gone() {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+
+    // Never polled, on the virtual clock, which keeps its last reading.
+    let rt = paused();
+    let (mut zero, mut past, mut limited) = rt.block_on(async {
+        (
+            sleep(Duration::ZERO),
+            sleep_until(now() - Duration::from_secs(1)),
+            timeout(Duration::ZERO, std::future::pending::<()>()),
+        )
+    });
+    drop(rt);
+    assert_eq!(Pin::new(&mut zero).poll(&mut cx), Poll::Ready(()));
+    assert_eq!(Pin::new(&mut past).poll(&mut cx), Poll::Ready(()));
+    assert!(matches!(
+        Pin::new(&mut limited).poll(&mut cx),
+        Poll::Ready(Err(_))
+    ));
+
+    // Armed, on the real clock, with its deadline passed but no turn of
+    // the loop after it to fire the timer.
+    let rt = Builder::new().build();
+    let mut armed = rt.block_on(async {
+        let mut s = sleep(MS);
+        assert!(futures::poll!(&mut s).is_pending());
+        std::thread::sleep(MS * 2);
+        s
+    });
+    drop(rt);
+    assert_eq!(Pin::new(&mut armed).poll(&mut cx), Poll::Ready(()));
+}
+
+#[test]
 fn real_clock_sleeps_are_never_early() {
     looplet::run(async {
         for ms in [1u64, 2, 5, 20] {
