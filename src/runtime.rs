@@ -624,21 +624,13 @@ impl Inner {
         }
         stats::add(&self.counters.timers_fired, firing.count);
         if let Some(payload) = firing.panic {
-            if self.tracer.is_some() {
-                self.trace_waker_panicked(&*payload);
-            }
+            trace!(
+                self,
+                "a timer's waker panicked: {}; every due timer was woken, the panic leaves block_on",
+                trace::panic_message(&*payload)
+            );
             panic::resume_unwind(payload);
         }
-    }
-
-    /// Narrates a timer's waker panicking.
-    #[cold]
-    fn trace_waker_panicked(&self, payload: &(dyn Any + Send)) {
-        trace!(
-            self,
-            "a timer's waker panicked: {}; every due timer was woken, the panic leaves block_on",
-            trace::panic_message(payload)
-        );
     }
 
     /// Narrates a timer firing (after the cascades that brought it due);
