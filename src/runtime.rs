@@ -240,6 +240,10 @@ impl Runtime {
     ///   running runtime ``, as asyncio refuses to nest event loops.
     /// * If `future` panics: the panic propagates, and the runtime can be
     ///   used again.
+    /// * If a waker panics when its timer fires (a [`Sleep`](crate::Sleep)
+    ///   polled by hand with a waker from elsewhere, say): the panic leaves
+    ///   `block_on` after every other due timer was woken; the runtime can
+    ///   be used again.
     /// * On a paused clock ([`Builder::start_paused`]), if no task can run
     ///   and no timer is armed: `` looplet deadlock: no task can run, no
     ///   timer is armed, and the clock is paused ... ``, since nothing could
@@ -360,6 +364,9 @@ impl fmt::Debug for Runtime {
 ///   `` `looplet::run` cannot be called from within a running runtime ``.
 /// * If `future` panics: the panic propagates out of `run`, after every
 ///   other task has been dropped. The thread can call `run` again.
+/// * If a waker panics when its timer fires: the panic propagates out of
+///   `run` after every other due timer was woken and every task has been
+///   dropped.
 /// * If a task's destructor panics while `run` drops the tasks left at
 ///   the end: that panic is raised again once every other task has been
 ///   dropped.
@@ -595,10 +602,11 @@ impl Inner {
         }
     }
 
-    /// Arms a timer for `deadline` that wakes `waker`.
-    pub(crate) fn arm_timer(&self, deadline: u64, waker: &Waker) -> Armed {
+    /// Arms a timer for `deadline` that wakes `waker`, placed among equal
+    /// deadlines by `order` (see `Driver::next_order`).
+    pub(crate) fn arm_timer(&self, deadline: u64, order: u64, waker: &Waker) -> Armed {
         stats::bump(&self.counters.timers_armed);
-        let armed = self.timers.arm(deadline, waker.clone());
+        let armed = self.timers.arm(deadline, order, waker.clone());
         if self.tracer.is_some() {
             self.trace_armed(armed.key, deadline);
         }
@@ -643,8 +651,13 @@ impl Inner {
     }
 
     /// Step 3 of a turn: wakes whoever waits on a timer that is due.
+    ///
+    /// A timer's waker may be foreign code (a `Sleep` polled by hand, or by
+    /// another executor) that panics. Then every other due timer is still
+    /// woken, the counters and the trace are put straight, and only then
+    /// does the first panic go on, out of `block_on`.
     fn fire_timers(&self) {
-        let fired = self.timers.fire(|timer| {
+        let firing = self.timers.fire(|timer| {
             if self.tracer.is_some() {
                 self.trace_fired(&timer);
             }
@@ -654,7 +667,15 @@ impl Inner {
             self.trace_visits();
             tracer.set_source(Source::Runtime);
         }
-        stats::add(&self.counters.timers_fired, fired);
+        stats::add(&self.counters.timers_fired, firing.count);
+        if let Some(payload) = firing.panic {
+            trace!(
+                self,
+                "a timer's waker panicked: {}; every due timer was woken, the panic leaves block_on",
+                trace::panic_message(&*payload)
+            );
+            panic::resume_unwind(payload);
+        }
     }
 
     /// Narrates a timer firing (after the cascades that brought it due);

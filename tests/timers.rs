@@ -5,6 +5,7 @@ mod common;
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -129,6 +130,64 @@ fn equal_deadlines_fire_in_creation_order() {
 }
 
 #[test]
+fn equal_deadlines_fire_in_creation_order_even_when_armed_in_reverse() {
+    // A sleep arms its timer on its first poll, not when it is made: here
+    // the sleeps are made s0..s4 but polled (armed) s4 first. Creation
+    // order still decides, as the design promises.
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let deadline = now() + Duration::from_millis(100);
+            let sleeps: Vec<_> = (0..5).map(|_| sleep_until(deadline)).collect();
+            let handles: Vec<_> = sleeps
+                .into_iter()
+                .enumerate()
+                .rev()
+                .map(|(i, s)| {
+                    let log = log.clone();
+                    spawn(async move {
+                        s.await;
+                        log.push(format!("s{i}"));
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            assert_eq!(now(), deadline);
+        }
+    });
+    assert_eq!(log.take(), ["s0", "s1", "s2", "s3", "s4"]);
+}
+
+#[test]
+fn equal_durations_made_in_one_turn_fire_in_creation_order() {
+    // The virtual clock stands still within a turn, so `sleep`s of one
+    // duration made in the same turn share a deadline.
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let first = sleep(Duration::from_secs(1));
+            let second = sleep(Duration::from_secs(1));
+            let late = {
+                let log = log.clone();
+                spawn(async move {
+                    second.await;
+                    log.push("second");
+                })
+            };
+            yield_now().await; // `second` is armed first
+            first.await;
+            log.push("first");
+            late.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["first", "second"]);
+}
+
+#[test]
 fn random_sleeps_complete_in_deadline_order_at_their_deadlines() {
     // 100,000 sleeps of pseudo-random length up to 10 minutes (so every
     // level up to 3 is used), on the virtual clock.
@@ -244,7 +303,7 @@ fn timers_due_in_a_turn_queue_behind_ready_work() {
             sleeper.await.unwrap();
         }
     });
-    // Both timers have the same deadline: the sleeper armed first.
+    // Both timers have the same deadline: the sleeper made its sleep first.
     assert_eq!(log.take(), ["timer", "main"]);
 }
 
@@ -376,6 +435,55 @@ fn a_repolled_sleep_wakes_only_the_latest_waker() {
 }
 
 #[test]
+fn a_panicking_waker_on_a_timer_does_not_strand_the_timers_behind_it() {
+    let rt = paused();
+    let log = Log::new();
+    let handles = RefCell::new(Vec::new());
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async {
+            let deadline = now() + Duration::from_millis(10);
+            // Made first, so it fires first of the batch; its timer holds a
+            // waker (foreign code) that panics.
+            let mut bad = sleep_until(deadline);
+            let waker = common::panicking_waker();
+            assert!(
+                Pin::new(&mut bad)
+                    .poll(&mut Context::from_waker(&waker))
+                    .is_pending()
+            );
+            for i in 0..3 {
+                let log = log.clone();
+                handles.borrow_mut().push(spawn(async move {
+                    sleep_until(deadline).await;
+                    log.push(format!("task {i}"));
+                }));
+            }
+            std::future::pending::<()>().await
+        })
+    }));
+    let payload = result.expect_err("the waker's panic leaves `block_on`");
+    assert_eq!(panic_message(&*payload), "this waker panics");
+    assert_eq!(rt.stats().timers_fired, 4, "every due timer fired, counted");
+    assert_eq!(rt.stats().timers_live(), 0);
+    // The three tasks behind it were woken: they finish with no timer left.
+    let handles = handles.take();
+    rt.block_on(async {
+        for h in handles {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["task 0", "task 1", "task 2"]);
+    // The runtime can be used again, timers included.
+    let took = rt.block_on(async {
+        let start = now();
+        sleep(MS * 5).await;
+        now() - start
+    });
+    assert_eq!(took, MS * 5);
+    assert_eq!(rt.stats().timers_fired, 5);
+}
+
+#[test]
 fn the_virtual_clock_is_deterministic() {
     let run_once = || {
         let log = Log::new();
@@ -481,6 +589,55 @@ fn polling_a_sleep_that_outlived_its_runtime_panics_instead_of_completing_early(
     let mut s = orphaned_sleep();
     let waker = futures::task::noop_waker();
     let _ = s.as_mut().poll(&mut Context::from_waker(&waker));
+}
+
+#[test]
+#[should_panic(expected = "polled after its runtime was dropped, before its deadline")]
+// Returns the sleep out of `block_on` on purpose.
+#[allow(clippy::async_yields_async)]
+fn an_unpolled_sleep_still_ahead_panics_after_its_runtime_is_gone() {
+    let rt = paused();
+    let mut s = rt.block_on(async { sleep(Duration::from_secs(5)) });
+    drop(rt);
+    let waker = futures::task::noop_waker();
+    let _ = Pin::new(&mut s).poll(&mut Context::from_waker(&waker));
+}
+
+#[test]
+// Returns sleeps out of `block_on` on purpose.
+#[allow(clippy::async_yields_async)]
+fn a_sleep_past_its_deadline_completes_even_after_its_runtime_is_gone() {
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+
+    // Never polled, on the virtual clock, which keeps its last reading.
+    let rt = paused();
+    let (mut zero, mut past, mut limited) = rt.block_on(async {
+        (
+            sleep(Duration::ZERO),
+            sleep_until(now() - Duration::from_secs(1)),
+            timeout(Duration::ZERO, std::future::pending::<()>()),
+        )
+    });
+    drop(rt);
+    assert_eq!(Pin::new(&mut zero).poll(&mut cx), Poll::Ready(()));
+    assert_eq!(Pin::new(&mut past).poll(&mut cx), Poll::Ready(()));
+    assert!(matches!(
+        Pin::new(&mut limited).poll(&mut cx),
+        Poll::Ready(Err(_))
+    ));
+
+    // Armed, on the real clock, with its deadline passed but no turn of
+    // the loop after it to fire the timer.
+    let rt = Builder::new().build();
+    let mut armed = rt.block_on(async {
+        let mut s = sleep(MS);
+        assert!(futures::poll!(&mut s).is_pending());
+        std::thread::sleep(MS * 2);
+        s
+    });
+    drop(rt);
+    assert_eq!(Pin::new(&mut armed).poll(&mut cx), Poll::Ready(()));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The timing wheel against a slow, obviously correct model: a
-//! `BTreeMap<(deadline, seq), id>`. Random inserts, cancels and advances,
-//! with deadlines near and far (past the top level, up to `u64::MAX`) and
+//! `BTreeMap<(deadline, order, seq), id>`. Random inserts (with the
+//! wheel's own order or one the caller picks), cancels and advances, with
+//! deadlines near and far (past the top level, up to `u64::MAX`) and
 //! several tick lengths; after every step the wheel must hand back exactly
 //! what the model says is due, in the model's order.
 
@@ -18,6 +19,9 @@ enum Op {
     Insert(u64),
     /// Arm a timer `back` units before now.
     Past(u64),
+    /// Arm a timer `offset` units after now with an order of the caller's
+    /// (small, so equal orders and ties with `insert`'s happen).
+    InOrder(u64, u64),
     /// Cancel the live timer at this position (modulo the count).
     Cancel(usize),
     /// Cancel a timer that already fired or was cancelled (must be a no-op).
@@ -43,6 +47,7 @@ fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         5 => offset().prop_map(Op::Insert),
         1 => (0u64..5000).prop_map(Op::Past),
+        3 => (prop_oneof![0u64..130, Just(0)], 0u64..40).prop_map(|(o, r)| Op::InOrder(o, r)),
         2 => any::<usize>().prop_map(Op::Cancel),
         1 => any::<usize>().prop_map(Op::CancelStale),
         3 => offset().prop_map(Op::Advance),
@@ -53,9 +58,10 @@ fn op() -> impl Strategy<Value = Op> {
 /// Runs `ops` against a wheel with `tick` units per tick and the model.
 fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut wheel: Wheel<u32> = Wheel::with_tick(tick);
-    // (deadline, seq) -> id: BTreeMap order is the firing order.
-    let mut model: BTreeMap<(u64, u64), u32> = BTreeMap::new();
-    let mut live: Vec<(TimerKey, u64)> = Vec::new(); // key, deadline
+    // (deadline, order, seq) -> id: BTreeMap order is the firing order.
+    let mut model: BTreeMap<(u64, u64, u64), u32> = BTreeMap::new();
+    let mut live: Vec<(TimerKey, u64, u64)> = Vec::new(); // key, deadline, order
+    let mut order_of: HashMap<u32, u64> = HashMap::new();
     let mut dead: Vec<TimerKey> = Vec::new();
     let mut by_id: HashMap<u32, TimerKey> = HashMap::new();
     let mut now = 0u64;
@@ -63,22 +69,30 @@ fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
 
     for op in ops {
         match op {
-            Op::Insert(offset) | Op::Past(offset) => {
+            Op::Insert(offset) | Op::Past(offset) | Op::InOrder(offset, _) => {
                 let deadline = match op {
-                    Op::Insert(_) => now.saturating_add(offset),
-                    _ => now.saturating_sub(offset),
+                    Op::Past(_) => now.saturating_sub(offset),
+                    _ => now.saturating_add(offset),
                 };
                 let id = next_id;
                 next_id += 1;
-                let key = wheel.insert(deadline, id);
-                model.insert((deadline, key.seq()), id);
-                live.push((key, deadline));
+                let (key, order) = match op {
+                    Op::InOrder(_, order) => (wheel.insert_in_order(deadline, order, id), order),
+                    _ => {
+                        // `insert` orders by insertion: its order is the seq.
+                        let key = wheel.insert(deadline, id);
+                        (key, key.seq())
+                    }
+                };
+                model.insert((deadline, order, key.seq()), id);
+                live.push((key, deadline, order));
                 by_id.insert(id, key);
+                order_of.insert(id, order);
             }
             Op::Cancel(i) if !live.is_empty() => {
-                let (key, deadline) = live.swap_remove(i % live.len());
+                let (key, deadline, order) = live.swap_remove(i % live.len());
                 let id = model
-                    .remove(&(deadline, key.seq()))
+                    .remove(&(deadline, order, key.seq()))
                     .expect("live timer is in the model");
                 prop_assert_eq!(wheel.cancel(key), Some(id));
                 dead.push(key);
@@ -99,8 +113,8 @@ fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
 
         // What is due now, in order, per the model...
         let due: Vec<(u64, u32)> = model
-            .range(..=(now, u64::MAX))
-            .map(|(&(d, _), &id)| (d, id))
+            .range(..=(now, u64::MAX, u64::MAX))
+            .map(|(&(d, _, _), &id)| (d, id))
             .collect();
         // ...and per the wheel.
         let fired: Vec<(u64, u32)> = std::iter::from_fn(|| wheel.poll(now))
@@ -109,8 +123,9 @@ fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
         prop_assert_eq!(&fired, &due, "at now = {}", now);
         for (deadline, id) in fired {
             let key = by_id.remove(&id).unwrap();
-            model.remove(&(deadline, key.seq()));
-            live.retain(|(k, _)| *k != key);
+            let order = order_of.remove(&id).unwrap();
+            model.remove(&(deadline, order, key.seq()));
+            live.retain(|(k, _, _)| *k != key);
             dead.push(key);
             prop_assert!(!wheel.contains(key));
         }
@@ -121,7 +136,7 @@ fn check(tick: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
         let next = wheel.next_expiration();
         match model.keys().next() {
             None => prop_assert_eq!(next, None),
-            Some(&(earliest, _)) => {
+            Some(&(earliest, _, _)) => {
                 let next = next.expect("timers are armed");
                 prop_assert!(
                     next <= earliest,

@@ -2,11 +2,20 @@
 //!
 //! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
 //! where they meet. A timer is armed with a deadline in nanoseconds since
-//! the clock's origin and a [`Waker`]; once per turn the executor calls
-//! [`Driver::fire`], which reads the clock once and wakes, earliest first,
-//! every timer whose deadline has passed. When the executor has nothing to
+//! the clock's origin, an order and a [`Waker`]; once per turn the executor
+//! calls [`Driver::fire`], which reads the clock once and wakes, earliest
+//! first, every timer whose deadline has passed. When the executor has nothing to
 //! do, [`Driver::next_deadline`] says how long it may park (or, on a
 //! virtual clock, where to jump).
+//!
+//! # Creation order
+//!
+//! Equal deadlines fire in the order their sleeps were created, but a
+//! sleep arms its timer only on its first poll, and sleeps are not always
+//! first polled in the order they were made. So each sleep takes a number
+//! from [`Driver::next_order`] when it is made and arms with it; the wheel
+//! fires equal deadlines by that number
+//! ([`Wheel::insert_in_order`]).
 //!
 //! # Knowing a timer fired without looking
 //!
@@ -20,6 +29,12 @@
 //! No wheel borrow is held while a waker is woken or dropped: fired timers
 //! are collected into a buffer first.
 //!
+//! A waker that panics strands nobody: by then every due timer is out of
+//! the wheel, so all of them are still handed out
+//! ([`wake_all`](crate::waker::wake_all)), the buffer is put back, and the
+//! first panic goes back to the caller, to raise once its books are
+//! straight.
+//!
 //! Read next: `sleep.rs`.
 
 use std::cell::{Cell, RefCell};
@@ -27,6 +42,8 @@ use std::task::Waker;
 
 use super::clock::Clock;
 use super::wheel::{Fired, Placement, TimerKey, Visit, Wheel};
+use crate::task::Payload;
+use crate::waker::wake_all;
 
 /// Nanoseconds per tick of the wheel: ticks are 1 ms.
 pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
@@ -38,6 +55,16 @@ pub(crate) struct Armed {
     pub(crate) key: TimerKey,
     /// How many drains had happened when it was armed.
     drains: u64,
+}
+
+/// What one [`Driver::fire`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Firing {
+    /// How many timers fired; every one of them was handed to `wake`.
+    pub(crate) count: u64,
+    /// The first panic out of `wake`, for the caller to raise again once
+    /// its own books are straight.
+    pub(crate) panic: Option<Payload>,
 }
 
 /// A runtime's clock and timers.
@@ -54,6 +81,8 @@ pub(crate) struct Driver {
     /// The time the last drain reached: every timer armed before it with a
     /// deadline at or before this has fired.
     drained_through: Cell<u64>,
+    /// Creation numbers handed out so far: the next sleep's order.
+    next_order: Cell<u64>,
 }
 
 impl Driver {
@@ -65,13 +94,26 @@ impl Driver {
             fired: RefCell::new(Vec::new()),
             drains: Cell::new(0),
             drained_through: Cell::new(0),
+            next_order: Cell::new(0),
         }
     }
 
-    /// Arms a timer for `deadline` (nanoseconds since the origin).
-    pub(crate) fn arm(&self, deadline: u64, waker: Waker) -> Armed {
+    /// A new creation number: a timer armed with it fires after the timers
+    /// with the same deadline armed with earlier numbers.
+    pub(crate) fn next_order(&self) -> u64 {
+        let order = self.next_order.get();
+        self.next_order.set(order + 1);
+        order
+    }
+
+    /// Arms a timer for `deadline` (nanoseconds since the origin), placed
+    /// among equal deadlines by `order` (from [`Driver::next_order`]).
+    pub(crate) fn arm(&self, deadline: u64, order: u64, waker: Waker) -> Armed {
         Armed {
-            key: self.wheel.borrow_mut().insert(deadline, waker),
+            key: self
+                .wheel
+                .borrow_mut()
+                .insert_in_order(deadline, order, waker),
             drains: self.drains.get(),
         }
     }
@@ -101,19 +143,22 @@ impl Driver {
     }
 
     /// Hands every timer whose deadline has passed to `wake`, earliest
-    /// first and with no borrow held, and returns how many. Reads the
-    /// clock only if a timer is armed.
+    /// first and with no borrow held, and says how many. Reads the clock
+    /// only if a timer is armed.
+    ///
+    /// If `wake` panics, the timers behind the one that panicked are still
+    /// handed to it; the first panic comes back in [`Firing::panic`].
     #[inline]
-    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> u64 {
+    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> Firing {
         if self.wheel.borrow().is_empty() {
-            0
+            Firing::default()
         } else {
             self.fire_due(wake)
         }
     }
 
     /// Timers are armed: read the clock and hand out what is due.
-    fn fire_due(&self, mut wake: impl FnMut(Fired<Waker>)) -> u64 {
+    fn fire_due(&self, wake: impl FnMut(Fired<Waker>)) -> Firing {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
         {
@@ -125,12 +170,12 @@ impl Driver {
         self.drains.set(self.drains.get() + 1);
         self.drained_through.set(now);
         let count = fired.len() as u64;
-        // The wheel borrow has ended: a waker may do anything.
-        for timer in fired.drain(..) {
-            wake(timer);
-        }
+        // The wheel borrow has ended: a waker may do anything, panic
+        // included. Every due timer is out of the wheel, so stopping at a
+        // panic would strand the rest: nobody would ever wake them.
+        let panic = wake_all(fired.drain(..), wake);
         self.fired.replace(fired);
-        count
+        Firing { count, panic }
     }
 
     /// Where the timer `key` waits, for the trace.

@@ -1,10 +1,18 @@
 //! `sleep` and `sleep_until`: a future that completes at a deadline.
 //!
 //! A [`Sleep`] reads the clock when it is made (the deadline is the clock at
-//! that moment plus the duration), arms a wheel timer on its first poll and
-//! disarms it in O(1) when dropped. Completion needs no clock read: the
-//! sleep is done exactly when its timer is no longer in the wheel, which
-//! only happens when the driver fired it.
+//! that moment plus the duration) and takes a creation number then, arms a
+//! wheel timer on its first poll and disarms it in O(1) when dropped. The
+//! creation number, not the time of the first poll, places it among timers
+//! with the same deadline: equal deadlines fire in creation order.
+//!
+//! Completion needs no clock read: the sleep is done exactly when its timer
+//! is no longer in the wheel, which only happens when the driver fired it.
+//!
+//! Once its runtime is dropped, nothing fires a timer any more, but the
+//! runtime's clock still reads (the real time, or the virtual time where it
+//! stopped). A sleep polled then completes if that clock has reached its
+//! deadline, and panics if not, rather than complete early or hang.
 
 use std::fmt;
 use std::future::Future;
@@ -31,8 +39,14 @@ use crate::time::driver::Armed;
 ///
 /// * Outside a runtime: `` `looplet::sleep` called outside a runtime; call
 ///   it from inside `looplet::run` or `Runtime::block_on` ``.
-/// * When the sleep is polled after its runtime was dropped (before its
-///   deadline was reached): its timer can no longer fire.
+/// * When the sleep is polled after its runtime was dropped and its
+///   deadline is still ahead of the runtime's clock (the real time; on a
+///   paused clock, the virtual time when the runtime was dropped): ``a
+///   `looplet::sleep` (or timeout) was polled after its runtime was
+///   dropped, before its deadline ...``, since nothing can fire its timer
+///   any more. A deadline too far to represent (`Duration::MAX`) is always
+///   ahead. A sleep whose deadline that clock has reached completes, with
+///   or without its runtime.
 ///
 /// # Examples
 ///
@@ -57,7 +71,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Panics
 ///
-/// Outside a runtime, like [`sleep`].
+/// * Outside a runtime: `` `looplet::sleep_until` called outside a
+///   runtime; call it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When polled after its runtime was dropped while `deadline` is still
+///   ahead of the runtime's clock, like [`sleep`]; a deadline that clock
+///   has reached completes.
 ///
 /// # Examples
 ///
@@ -103,6 +121,9 @@ pub struct Sleep {
     /// The deadline in nanoseconds since the clock's origin; `None` for a
     /// deadline too far away to represent, which never comes.
     deadline: Option<u64>,
+    /// Its creation number on `rt`'s driver: among equal deadlines, sleeps
+    /// made earlier fire first, whenever each was first polled.
+    order: u64,
     /// Where the sleep is in its life.
     state: State,
 }
@@ -137,9 +158,11 @@ impl Sleep {
     /// A sleep until `deadline` (nanoseconds since the clock's origin;
     /// `None`: never) on `rt`'s clock.
     fn at(rt: Rc<Inner>, deadline: Option<u64>) -> Self {
+        let order = rt.timers().next_order();
         Sleep {
             rt,
             deadline,
+            order,
             state: State::Unarmed,
         }
     }
@@ -153,8 +176,9 @@ impl Sleep {
     ///
     /// # Panics
     ///
-    /// If the sleep's runtime has been dropped and the deadline had not
-    /// been reached: nothing can fire its timer any more.
+    /// If the sleep's runtime has been dropped and its clock has not reached
+    /// the deadline: nothing can fire the timer any more. (A deadline the
+    /// clock has reached is `Ready`, armed or not.)
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>, past_is_elapsed: bool) -> Poll<()> {
         let timers = self.rt.timers();
         match self.state {
@@ -165,10 +189,25 @@ impl Sleep {
                 self.state = State::Elapsed;
                 return Poll::Ready(());
             }
-            _ if self.rt.is_closed() => panic!(
-                "a `looplet::sleep` (or timeout) was polled after its runtime was dropped; a timer \
-                 belongs to the runtime it was created in"
-            ),
+            // The runtime is gone: nothing will fire the timer, but the
+            // clock still reads. Read it rather than trust `latest_nanos`,
+            // which no turn of the loop will bring up to date any more.
+            _ if self.rt.is_closed() => {
+                let now = timers.clock.now_nanos();
+                assert!(
+                    self.deadline.is_some_and(|deadline| deadline <= now),
+                    "a `looplet::sleep` (or timeout) was polled after its runtime was dropped, \
+                     before its deadline: nothing can fire its timer any more; await it inside \
+                     the runtime it was created in"
+                );
+                if let State::Armed(armed) = self.state {
+                    // Shutdown has emptied the wheel (unless a destructor
+                    // polls this during shutdown): usually a no-op.
+                    self.rt.cancel_timer(armed.key);
+                }
+                self.state = State::Elapsed;
+                return Poll::Ready(());
+            }
             State::Armed(armed) => match timers.update(armed.key, cx.waker()) {
                 Some(replaced) => drop(replaced),
                 None => {
@@ -185,7 +224,7 @@ impl Sleep {
                     self.state = State::Elapsed;
                     return Poll::Ready(());
                 }
-                self.state = State::Armed(self.rt.arm_timer(deadline, cx.waker()));
+                self.state = State::Armed(self.rt.arm_timer(deadline, self.order, cx.waker()));
             }
         }
         Poll::Pending

@@ -29,8 +29,13 @@ use super::sleep::Sleep;
 ///
 /// # Panics
 ///
-/// Outside a runtime: `` `looplet::timeout` called outside a runtime; call
-/// it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * Outside a runtime: `` `looplet::timeout` called outside a runtime;
+///   call it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When polled after its runtime was dropped, if the inner future is not
+///   ready and the deadline is still ahead of the runtime's clock (the
+///   real time; on a paused clock, the virtual time when the runtime was
+///   dropped): nothing can fire its timer any more. A deadline that clock
+///   has reached gives `Err(Elapsed)`, as [`sleep`](crate::sleep) explains.
 ///
 /// # Examples
 ///
@@ -59,7 +64,11 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// # Panics
 ///
-/// Outside a runtime, like [`timeout`].
+/// * Outside a runtime: `` `looplet::timeout_at` called outside a runtime;
+///   call it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When polled after its runtime was dropped, if the inner future is not
+///   ready and `deadline` is still ahead of the runtime's clock, like
+///   [`timeout`].
 ///
 /// # Examples
 ///

@@ -65,12 +65,22 @@
 //! its tick. Firing a whole tick at once would fire some timers up to a tick
 //! early (or, rounding up, a tick late: tokio's `sleep(1 ms)` takes about
 //! 2 ms). So when the wheel reaches a tick, that tick's timers move into a
-//! small binary heap ordered by `(deadline, seq)`; `poll` pops from it only
-//! what is due, and [`Wheel::next_expiration`] reports the exact deadline
-//! of its top. A timer whose tick has already been reached when it is
-//! inserted (a deadline now or in the past) goes straight to the heap.
+//! small binary heap ordered by `(deadline, order)`; `poll` pops from it
+//! only what is due, and [`Wheel::next_expiration`] reports the exact
+//! deadline of its top. A timer whose tick has already been reached when it
+//! is inserted (a deadline now or in the past) goes straight to the heap.
 //!
-//! Equal deadlines fire in insertion order: `seq` counts insertions.
+//! ## Equal deadlines: `order` and `seq`
+//!
+//! Every timer has two numbers. Its `seq` counts insertions: it is unique,
+//! and it is what makes a [`TimerKey`] match nothing once its timer is
+//! gone, even when the slab reuses the storage. Its `order` decides which
+//! of two equal deadlines fires first. [`Wheel::insert`] uses the `seq` as
+//! the order (insertion order); [`Wheel::insert_in_order`] takes the order
+//! from the caller. The runtime needs the second: a `Sleep` is armed on its
+//! first poll, but equal deadlines must fire in the order the sleeps were
+//! *created*, so it passes a creation number it took when it was made.
+//! Equal orders fall back to `seq`, so the firing order is always total.
 //!
 //! ## Cost
 //!
@@ -106,6 +116,8 @@ use crate::list::{Links, List, Node};
 ///
 /// A key is unique for the life of the wheel: once its timer fired or was
 /// cancelled, the key matches nothing, even when the slab reuses the slot.
+/// (That holds whatever orders [`Wheel::insert_in_order`] was given: a key
+/// carries the insertion number, never the order.)
 ///
 /// # Examples
 ///
@@ -126,8 +138,9 @@ pub struct TimerKey {
 }
 
 impl TimerKey {
-    /// The insertion number of this timer: timers with equal deadlines fire
-    /// in increasing `seq`.
+    /// The insertion number of this timer, unique for the life of the
+    /// wheel. Timers armed with [`Wheel::insert`] and equal deadlines fire in
+    /// increasing `seq`.
     ///
     /// # Examples
     ///
@@ -267,8 +280,10 @@ pub struct Visit {
 struct Entry<T> {
     /// When it is due, in the wheel's units.
     deadline: u64,
-    /// Insertion number, for FIFO order among equal deadlines.
+    /// Insertion number: unique, so a stale key never matches this entry.
     seq: u64,
+    /// Firing order among equal deadlines (lower first; ties by `seq`).
+    order: u64,
     /// Where it waits.
     spot: Spot,
     /// Its links in a slot's or the overflow's list (unused when due).
@@ -283,11 +298,18 @@ impl<T> Node for Entry<T> {
     }
 }
 
-/// An item of the due heap; ordered by deadline, then insertion.
+/// An item of the due heap; ordered by deadline, then order, then
+/// insertion (the derived `Ord` compares the fields top to bottom).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct DueItem {
+    /// The timer's deadline.
     deadline: u64,
+    /// The timer's order among equal deadlines.
+    order: u64,
+    /// The timer's insertion number: breaks ties of order, and tells a live
+    /// item from a stale one.
     seq: u64,
+    /// The timer's entry in the slab.
     index: usize,
 }
 
@@ -482,7 +504,8 @@ impl<T> Wheel<T> {
         Tick(deadline / self.units_per_tick)
     }
 
-    /// Arms a timer for `deadline` holding `value`.
+    /// Arms a timer for `deadline` holding `value`. Among equal deadlines it
+    /// fires after the timers inserted before it (its order is its `seq`).
     ///
     /// A deadline at or before the current time is fine: the timer fires on
     /// the next [`poll`](Wheel::poll).
@@ -497,11 +520,35 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.placement(key), Some(Placement::Slot { level: 2, slot: 1 }));
     /// ```
     pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
+        self.insert_in_order(deadline, self.next_seq, value)
+    }
+
+    /// Arms a timer for `deadline` holding `value`, to fire after every
+    /// timer with the same deadline and a lower `order` and before every one
+    /// with a higher order; equal orders fire in insertion order.
+    ///
+    /// [`insert`](Wheel::insert) is this with the insertion number as the
+    /// order. The runtime passes the number a `Sleep` took when it was
+    /// created, so that sleeps fire in creation order even when they are
+    /// armed (first polled) in another.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// wheel.insert_in_order(10, 2, "made third");
+    /// wheel.insert_in_order(10, 0, "made first");
+    /// wheel.insert_in_order(10, 1, "made second");
+    /// let fired: Vec<_> = std::iter::from_fn(|| wheel.poll(10)).map(|f| f.value).collect();
+    /// assert_eq!(fired, ["made first", "made second", "made third"]);
+    /// ```
+    pub fn insert_in_order(&mut self, deadline: u64, order: u64, value: T) -> TimerKey {
         let seq = self.next_seq;
         self.next_seq += 1;
         let index = self.entries.insert(Entry {
             deadline,
             seq,
+            order,
             spot: Spot::DUE,
             links: Links::default(),
             value,
@@ -517,6 +564,7 @@ impl<T> Wheel<T> {
         if when <= self.elapsed {
             self.due.push(Reverse(DueItem {
                 deadline: entry.deadline,
+                order: entry.order,
                 seq: entry.seq,
                 index,
             }));
@@ -714,8 +762,9 @@ impl<T> Wheel<T> {
     }
 
     /// Hands back one timer whose deadline is at or before `now`, earliest
-    /// deadline first (equal deadlines in insertion order), or `None` when
-    /// nothing more is due at `now`.
+    /// deadline first (equal deadlines by their order, see
+    /// [`insert_in_order`](Wheel::insert_in_order)), or `None` when nothing
+    /// more is due at `now`.
     ///
     /// Call it in a loop to drain everything due. Time must not go
     /// backwards: a `now` earlier than a previous one is treated as that
@@ -900,6 +949,43 @@ mod tests {
         wheel.insert(5000, 2); // level 0 from elapsed 4990
         wheel.insert(5000, 3);
         assert_eq!(drain_due(&mut wheel, 5000), vec![1, 2, 3]);
+    }
+
+    #[test]
+    fn insert_in_order_fires_equal_deadlines_by_order_across_levels() {
+        let mut wheel = Wheel::new();
+        wheel.insert_in_order(5000, 30, 3); // level 2 from elapsed 0
+        wheel.poll(4990);
+        wheel.insert_in_order(5000, 10, 1); // level 0 from elapsed 4990
+        wheel.insert_in_order(5000, 20, 2);
+        wheel.poll(5000 - 1);
+        // Inserted after the tick is reached: straight into the due heap.
+        wheel.insert_in_order(5000, 0, 0);
+        assert_eq!(drain_due(&mut wheel, 5000), vec![0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn insert_in_order_breaks_equal_orders_by_insertion_and_keeps_keys_unique() {
+        let mut wheel = Wheel::new();
+        let a = wheel.insert_in_order(7, 5, 1);
+        let b = wheel.insert_in_order(7, 5, 2);
+        let c = wheel.insert_in_order(7, 5, 3);
+        assert!(a.seq() < b.seq() && b.seq() < c.seq());
+        assert_eq!(wheel.cancel(b), Some(2));
+        // Reuses b's storage with the same order: b's key must not match it.
+        let d = wheel.insert_in_order(7, 5, 4);
+        assert_eq!(d.index, b.index);
+        assert_eq!(wheel.cancel(b), None);
+        assert_eq!(drain_due(&mut wheel, 7), vec![1, 3, 4]);
+    }
+
+    #[test]
+    fn insert_is_insert_in_order_by_seq() {
+        let mut wheel = Wheel::new();
+        wheel.insert_in_order(9, 1, 10); // seq 0, order 1
+        wheel.insert(9, 20); // seq 1, order 1: after the first by seq
+        wheel.insert_in_order(9, 0, 30); // seq 2, order 0: before both
+        assert_eq!(drain_due(&mut wheel, 9), vec![30, 10, 20]);
     }
 
     #[test]
