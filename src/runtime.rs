@@ -605,8 +605,11 @@ impl Inner {
     /// Arms a timer for `deadline` that wakes `waker`, placed among equal
     /// deadlines by `order` (see `Driver::next_order`).
     pub(crate) fn arm_timer(&self, deadline: u64, order: u64, waker: &Waker) -> Armed {
+        // The clone runs the waker's own code, which may panic: count the
+        // timer only once it is armed.
+        let waker = waker.clone();
+        let armed = self.timers.arm(deadline, order, waker);
         stats::bump(&self.counters.timers_armed);
-        let armed = self.timers.arm(deadline, order, waker.clone());
         if self.tracer.is_some() {
             self.trace_armed(armed.key, deadline);
         }
@@ -1008,21 +1011,23 @@ impl Inner {
                 sleep = Some(Duration::from_nanos(deadline - now));
             }
         }
-        stats::bump(&self.counters.parks);
         if self.tracer().is_some() {
             self.trace_park(deadline, sleep);
         }
         if clock.is_paused() {
             let Some(deadline) = deadline else {
+                // Not a park: nothing will ever run again.
                 panic!(
                     "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
                      (`Builder::start_paused`), so nothing will ever wake a task; a task is \
                      probably waiting for an event nobody sets or a handle that never finishes"
                 );
             };
+            stats::bump(&self.counters.parks);
             clock.advance_to(deadline);
             return;
         }
+        stats::bump(&self.counters.parks);
         match sleep {
             Some(sleep) => std::thread::park_timeout(sleep),
             None => std::thread::park(),

@@ -685,3 +685,86 @@ fn now_on_the_real_clock_moves() {
         assert!(now() - a >= Duration::from_millis(2));
     });
 }
+
+#[test]
+fn a_past_deadline_fires_at_the_first_suspension_on_the_real_clock() {
+    // Time passes without a turn of the loop (a blocking call in main), so
+    // the runtime's latest clock reading is stale: "past" must be judged
+    // on the clock as it is now.
+    looplet::run(async {
+        let start = looplet::now();
+        std::thread::sleep(Duration::from_millis(20));
+        let past = looplet::now() - Duration::from_millis(5);
+        assert!(past > start);
+        let result = looplet::timeout_at(past, looplet::yield_now()).await;
+        assert!(result.is_err(), "the past deadline fired first");
+
+        let made_early = looplet::timeout(Duration::from_millis(5), looplet::yield_now());
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(made_early.await.is_err(), "its deadline had passed");
+    });
+}
+
+#[test]
+// Returns the sleep out of `block_on` on purpose.
+#[allow(clippy::async_yields_async)]
+fn a_sleep_awaited_inside_another_runtime_panics_instead_of_hanging() {
+    for paused_clock in [false, true] {
+        let a = Builder::new().start_paused(paused_clock).build();
+        let nap = a.block_on(async { looplet::sleep(Duration::from_millis(10)) });
+        let b = Builder::new().start_paused(paused_clock).build();
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| b.block_on(nap)));
+        let message = panic_message(&*caught.unwrap_err());
+        assert!(
+            message.contains("was awaited inside another runtime's `block_on`"),
+            "{message}"
+        );
+        // In its own runtime it is fine.
+        a.block_on(async { looplet::sleep(Duration::from_millis(10)).await });
+    }
+}
+
+#[test]
+fn a_waker_clone_that_arms_a_timer_finds_the_wheel_unborrowed() {
+    paused().block_on(async {
+        let mut nap = Box::pin(looplet::sleep(Duration::from_secs(1)));
+        assert!(futures::poll!(nap.as_mut()).is_pending());
+        // Re-polled with a waker whose clone arms (then drops) another
+        // sleep: the wheel must not be borrowed by then.
+        let waker = common::clone_hook::waker(|| {
+            let mut other = Box::pin(looplet::sleep(Duration::from_secs(5)));
+            let _ = other.as_mut().poll(&mut Context::from_waker(Waker::noop()));
+        });
+        assert!(
+            nap.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+        nap.await;
+    });
+}
+
+#[test]
+fn a_waker_clone_that_panics_while_arming_counts_no_timer() {
+    let rt = paused();
+    rt.block_on(async {
+        let waker = common::clone_hook::waker(|| panic!("this clone panics"));
+        let mut nap = Box::pin(looplet::sleep(Duration::from_secs(1)));
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            let _ = nap.as_mut().poll(&mut Context::from_waker(&waker));
+        }));
+        assert!(caught.is_err());
+    });
+    let stats = rt.stats();
+    assert_eq!((stats.timers_armed, stats.timers_live()), (0, 0));
+}
+
+#[test]
+fn a_paused_deadlock_counts_no_park() {
+    let rt = paused();
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(std::future::pending::<()>())
+    }));
+    assert!(panic_message(&*caught.unwrap_err()).starts_with("looplet deadlock"));
+    assert_eq!(rt.stats().parks, 0);
+}

@@ -127,13 +127,23 @@ impl Driver {
     /// Points the armed timer `key` at `waker`. Returns `None` if the timer
     /// is no longer armed (it fired), else the replaced waker, if any, for
     /// the caller to drop.
+    ///
+    /// The new waker is cloned with no wheel borrow held: a clone runs the
+    /// waker's own code, which may arm or cancel timers.
     pub(crate) fn update(&self, key: TimerKey, waker: &Waker) -> Option<Option<Waker>> {
+        if self.wheel.borrow_mut().get_mut(key)?.will_wake(waker) {
+            return Some(None);
+        }
+        let waker = waker.clone();
         let mut wheel = self.wheel.borrow_mut();
-        let current = wheel.get_mut(key)?;
-        if current.will_wake(waker) {
-            Some(None)
-        } else {
-            Some(Some(std::mem::replace(current, waker.clone())))
+        match wheel.get_mut(key) {
+            Some(current) => Some(Some(std::mem::replace(current, waker))),
+            None => {
+                // It fired while the waker was being cloned.
+                drop(wheel);
+                drop(waker);
+                None
+            }
         }
     }
 

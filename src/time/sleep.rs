@@ -39,6 +39,11 @@ use crate::time::driver::Armed;
 ///
 /// * Outside a runtime: `` `looplet::sleep` called outside a runtime; call
 ///   it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When the sleep is polled inside another runtime's `block_on` before
+///   it completed: `` a `looplet::sleep` (or timeout) was awaited inside
+///   another runtime's `block_on` ``, since its timer can only fire while
+///   its own runtime runs. (Polled while no runtime runs, it is simply
+///   `Pending`.)
 /// * When the sleep is polled after its runtime was dropped and its
 ///   deadline is still ahead of the runtime's clock (the real time; on a
 ///   paused clock, the virtual time when the runtime was dropped): ``a
@@ -170,15 +175,18 @@ impl Sleep {
     /// Whether the deadline has been reached, arming the timer on the first
     /// call. With `past_is_elapsed`, a deadline already past on the first
     /// call counts as reached at once instead of on the next turn (what a
-    /// timeout wants). "Past" means past the clock's latest reading: no
-    /// clock is read here, and a deadline that passed since that reading
-    /// fires on the next turn instead.
+    /// timeout wants). "Past" means past the clock now: this costs one clock
+    /// read on the first suspension of a timeout whose deadline is ahead of
+    /// the latest reading (about 20 ns), the price of asyncio's rule that a
+    /// past deadline fires at the first suspension.
     ///
     /// # Panics
     ///
-    /// If the sleep's runtime has been dropped and its clock has not reached
-    /// the deadline: nothing can fire the timer any more. (A deadline the
-    /// clock has reached is `Ready`, armed or not.)
+    /// * If the sleep's runtime has been dropped and its clock has not
+    ///   reached the deadline: nothing can fire the timer any more. (A
+    ///   deadline the clock has reached is `Ready`, armed or not.)
+    /// * If, before its timer fired, it is polled while another runtime's
+    ///   `block_on` runs: its own runtime cannot turn until that returns.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>, past_is_elapsed: bool) -> Poll<()> {
         let timers = self.rt.timers();
         match self.state {
@@ -208,6 +216,13 @@ impl Sleep {
                 self.state = State::Elapsed;
                 return Poll::Ready(());
             }
+            // Its timer can only fire while its own runtime runs, and that
+            // cannot happen before this other runtime's `block_on` returns.
+            _ if context::other_runtime_running(&self.rt) => panic!(
+                "a `looplet::sleep` (or timeout) was awaited inside another runtime's \
+                 `block_on`; its timer only fires in the `block_on` of the runtime it was \
+                 created in, so await it there"
+            ),
             State::Armed(armed) => match timers.update(armed.key, cx.waker()) {
                 Some(replaced) => drop(replaced),
                 None => {
@@ -220,7 +235,14 @@ impl Sleep {
                     // Never: no timer, and nothing will wake us for it.
                     return Poll::Pending;
                 };
-                if past_is_elapsed && deadline <= timers.clock.latest_nanos() {
+                // "Past" is decided on the clock as it is now: time may
+                // have passed since the latest reading (or since the sleep
+                // was made) without any turn of the loop. The latest reading
+                // settles it without a clock read when it can.
+                let clock = &timers.clock;
+                if past_is_elapsed
+                    && (deadline <= clock.latest_nanos() || deadline <= clock.now_nanos())
+                {
                     self.state = State::Elapsed;
                     return Poll::Ready(());
                 }

@@ -36,6 +36,8 @@ use super::sleep::Sleep;
 ///   real time; on a paused clock, the virtual time when the runtime was
 ///   dropped): nothing can fire its timer any more. A deadline that clock
 ///   has reached gives `Err(Elapsed)`, as [`sleep`](crate::sleep) explains.
+/// * When polled inside another runtime's `block_on` while the inner
+///   future is not ready, like [`sleep`](crate::sleep).
 ///
 /// # Examples
 ///
@@ -67,8 +69,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// * Outside a runtime: `` `looplet::timeout_at` called outside a runtime;
 ///   call it from inside `looplet::run` or `Runtime::block_on` ``.
 /// * When polled after its runtime was dropped, if the inner future is not
-///   ready and `deadline` is still ahead of the runtime's clock, like
-///   [`timeout`].
+///   ready and `deadline` is still ahead of the runtime's clock, or inside
+///   another runtime's `block_on`, like [`timeout`].
 ///
 /// # Examples
 ///
