@@ -47,7 +47,7 @@
 //! a timer on their first poll: six levels of 64 slots of 1 ms ticks, a
 //! bitmap per level to find the next one without scanning, O(1) insert and
 //! cancel. A timer fires at its exact deadline, so `sleep(1 ms)` takes
-//! about 1.05 ms, not 2.
+//! about 1.07 ms, not 2.
 //!
 //! **An [`Event`] is a flag and a queue of wakers.** `wait` on an unset
 //! event puts the task's waker on the queue; `set` raises the flag and

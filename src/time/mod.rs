@@ -13,7 +13,7 @@
 //!
 //! The wheel keeps its books in 1 ms ticks, but a timer fires only once the
 //! clock has passed its exact deadline, and the executor parks until that
-//! exact deadline. So `sleep(1 ms)` takes about 1.05 ms on the real clock
+//! exact deadline. So `sleep(1 ms)` takes about 1.07 ms on the real clock
 //! (the kernel's timer slack is the rest), where a wheel that rounds
 //! deadlines up to the next tick (tokio's) takes about 2 ms.
 //!
