@@ -36,5 +36,21 @@ fn main() {
         );
         event.set();
         waiter.await.unwrap();
+
+        // A waiter that `set` released completes even if the event is
+        // cleared before it gets to run.
+        event.clear();
+        let released = looplet::spawn({
+            let event = event.clone();
+            async move {
+                event.wait().await;
+                println!("released waiter: completes although the event was cleared");
+            }
+        });
+        looplet::yield_now().await; // it starts waiting
+        event.set();
+        event.clear(); // before the released waiter runs
+        released.await.unwrap();
+        println!("after set() then clear(): is_set() = {}", event.is_set());
     });
 }

@@ -8,7 +8,7 @@
 //! ```
 //!
 //! looplet parks until a timer's exact deadline, so the answer is about
-//! 1.05 ms: the millisecond plus the kernel's timer slack. A wheel that
+//! 1.07 ms: the millisecond plus the kernel's timer slack. A wheel that
 //! rounds deadlines up to the next tick, as tokio's does, takes about 2 ms.
 
 use std::future::Future;

@@ -89,7 +89,7 @@ pub(crate) fn event_wait(waiting: Option<usize>) {
 }
 
 /// Whether the value of `LOOPLET_TRACE` asks for a trace: set, and not
-/// empty, `0`, `false` or `off`.
+/// empty, `0`, `false`, `off` or `no` (in any case).
 pub(crate) fn env_wants_trace(value: Option<&OsStr>) -> bool {
     match value.and_then(OsStr::to_str) {
         Some(v) => !matches!(

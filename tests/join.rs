@@ -364,3 +364,33 @@ fn awaiting_a_handle_inside_another_runtime_panics_instead_of_hanging() {
     assert!(futures::executor::block_on(async { futures::poll!(&mut later) }).is_pending());
     assert_eq!(a.block_on(later).unwrap(), 4);
 }
+
+#[test]
+fn a_task_cancelled_during_the_poll_that_completes_it_ends_cancelled() {
+    // asyncio: a task cancelled during its last step ends cancelled even
+    // though the step finished the coroutine. Its output is dropped.
+    let (flag, output_dropped) = DropFlag::new();
+    run(async move {
+        let own: Rc<Cell<Option<JoinHandle<DropFlag>>>> = Rc::new(Cell::new(None));
+        let task = spawn({
+            let own = own.clone();
+            async move {
+                yield_now().await;
+                let handle = own.take().unwrap();
+                assert!(handle.cancel(), "not finished yet: this poll is running");
+                own.set(Some(handle));
+                flag // Ready, in the same poll
+            }
+        });
+        own.set(Some(task));
+        yield_now().await;
+        yield_now().await;
+        let task = own.take().unwrap();
+        assert!(task.is_finished());
+        assert!(matches!(task.await, Err(e) if e.is_cancelled()));
+    });
+    assert!(
+        output_dropped.get(),
+        "the output of a cancelled task is dropped"
+    );
+}

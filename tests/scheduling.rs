@@ -181,9 +181,55 @@ fn a_task_woken_while_running_is_polled_again_once() {
                 }
             }));
             task.await.unwrap();
+            // Two of each poll's wakes found the task running (edge 5: a
+            // flag, no queue entry); the second of them found the flag set.
+            let stats = looplet::stats();
+            assert_eq!(
+                stats.wakes_deduplicated, 2,
+                "one duplicate per pending poll"
+            );
         }
     });
     assert_eq!(polls.get(), 3);
+}
+
+#[test]
+fn a_wake_during_its_own_poll_puts_the_task_back_once_per_turn() {
+    // Polls per turn, not just in total: a task woken twice during its
+    // poll is polled exactly once in each following turn.
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let polls = Rc::new(Cell::new(0));
+            let task = spawn({
+                let polls = polls.clone();
+                std::future::poll_fn(move |cx| {
+                    polls.set(polls.get() + 1);
+                    cx.waker().wake_by_ref();
+                    cx.waker().wake_by_ref();
+                    if polls.get() < 3 {
+                        std::task::Poll::Pending
+                    } else {
+                        std::task::Poll::Ready(())
+                    }
+                })
+            });
+            for turn in 1..=3 {
+                yield_now().await; // one turn: the task runs before main again
+                log.push(format!("after turn {turn}: {} polls", polls.get()));
+            }
+            task.await.unwrap();
+        }
+    });
+    assert_eq!(
+        log.take(),
+        [
+            "after turn 1: 1 polls",
+            "after turn 2: 2 polls",
+            "after turn 3: 3 polls"
+        ]
+    );
 }
 
 #[test]

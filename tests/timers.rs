@@ -284,27 +284,32 @@ fn past_deadline_completes_on_the_next_turn() {
 
 #[test]
 fn timers_due_in_a_turn_queue_behind_ready_work() {
+    // In one turn, `ready` yields (it is queued again: ready work) and
+    // `timer` arms a timer that is already due. The timer fires after the
+    // batch, so its task queues behind `ready`.
     let log = Log::new();
     paused().block_on({
         let log = log.clone();
         async move {
-            let sleeper = {
+            let timer = {
                 let log = log.clone();
                 spawn(async move {
-                    sleep(Duration::from_secs(1)).await;
+                    sleep(Duration::ZERO).await;
                     log.push("timer");
                 })
             };
-            yield_now().await;
-            // Only the sleeper's timer is left: the clock jumps to it; the
-            // main task's own yield is queued first in that same turn.
-            sleep(Duration::from_secs(1)).await;
-            log.push("main");
-            sleeper.await.unwrap();
+            let ready = {
+                let log = log.clone();
+                spawn(async move {
+                    yield_now().await;
+                    log.push("ready");
+                })
+            };
+            timer.await.unwrap();
+            ready.await.unwrap();
         }
     });
-    // Both timers have the same deadline: the sleeper made its sleep first.
-    assert_eq!(log.take(), ["timer", "main"]);
+    assert_eq!(log.take(), ["ready", "timer"]);
 }
 
 #[test]
@@ -490,12 +495,14 @@ fn the_virtual_clock_is_deterministic() {
         paused().block_on({
             let log = log.clone();
             async move {
+                let start = now();
                 let handles: Vec<_> = (0..50u64)
                     .map(|i| {
                         let log = log.clone();
                         spawn(async move {
                             sleep(Duration::from_millis((i * 37) % 101)).await;
-                            log.push(format!("{i}@{:?}", now()));
+                            // The time since the start, to the nanosecond.
+                            log.push(format!("{i}@{:?}", now() - start));
                         })
                     })
                     .collect();
@@ -505,11 +512,10 @@ fn the_virtual_clock_is_deterministic() {
             }
         });
         log.take()
-            .into_iter()
-            .map(|e| e.split('@').next().unwrap().to_string())
-            .collect::<Vec<_>>()
     };
-    assert_eq!(run_once(), run_once());
+    let first = run_once();
+    assert_eq!(first.len(), 50);
+    assert_eq!(first, run_once(), "the same order and the same times");
 }
 
 #[test]
@@ -767,4 +773,38 @@ fn a_paused_deadlock_counts_no_park() {
     }));
     assert!(panic_message(&*caught.unwrap_err()).starts_with("looplet deadlock"));
     assert_eq!(rt.stats().parks, 0);
+}
+
+#[test]
+fn a_sleeps_deadline_is_fixed_when_sleep_is_called_not_when_first_polled() {
+    paused().block_on(async {
+        let start = now();
+        let nap = sleep(Duration::from_millis(10));
+        sleep(Duration::from_millis(4)).await; // the clock moves first
+        nap.await;
+        assert_eq!(now() - start, Duration::from_millis(10));
+    });
+}
+
+#[test]
+fn an_elapsed_timeout_on_a_handle_leaves_the_task_running() {
+    // asyncio's `wait_for` would cancel the task; dropping a handle
+    // detaches it (`cancel_on_drop` gives asyncio's behaviour).
+    let log = Log::new();
+    paused().block_on({
+        let log = log.clone();
+        async move {
+            let task = {
+                let log = log.clone();
+                spawn(async move {
+                    sleep(Duration::from_millis(20)).await;
+                    log.push("the task finished");
+                })
+            };
+            assert!(timeout(Duration::from_millis(5), task).await.is_err());
+            log.push("timed out");
+            sleep(Duration::from_millis(30)).await;
+        }
+    });
+    assert_eq!(log.take(), ["timed out", "the task finished"]);
 }

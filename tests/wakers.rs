@@ -215,3 +215,110 @@ fn idle_runtime_parks_instead_of_spinning() {
         "idle runtime used {cpu:?} of CPU"
     );
 }
+
+#[test]
+fn a_self_waking_task_cannot_starve_timers_or_the_inbox() {
+    // A task that yields forever is always ready. If the loop drained the
+    // run queue until it was empty before it looked at timers and the
+    // inbox, the sleep below would never fire and the wake from the other
+    // thread would never arrive: both are checked between batches.
+    let turns = with_watchdog(Duration::from_secs(30), || {
+        run(async {
+            let stop = std::rc::Rc::new(std::cell::Cell::new(0));
+            let spinner = spawn({
+                let stop = stop.clone();
+                async move {
+                    let mut turns = 0u64;
+                    while stop.get() < 2 {
+                        turns += 1;
+                        yield_now().await;
+                    }
+                    turns
+                }
+            });
+            let sleeper = spawn({
+                let stop = stop.clone();
+                async move {
+                    looplet::sleep(Duration::from_millis(5)).await;
+                    stop.set(stop.get() + 1);
+                }
+            });
+            let remote = spawn({
+                let stop = stop.clone();
+                let mut sent = false;
+                async move {
+                    std::future::poll_fn(move |cx| {
+                        if sent {
+                            return Poll::Ready(());
+                        }
+                        sent = true;
+                        let waker = cx.waker().clone();
+                        thread::spawn(move || {
+                            thread::sleep(Duration::from_millis(5));
+                            waker.wake();
+                        });
+                        Poll::Pending
+                    })
+                    .await;
+                    stop.set(stop.get() + 1);
+                }
+            });
+            sleeper.await.unwrap();
+            remote.await.unwrap();
+            spinner.await.unwrap()
+        })
+    });
+    assert!(turns > 0);
+}
+
+#[test]
+fn a_freed_waker_is_reused_and_a_shared_one_is_not() {
+    // Which allocation a task's waker points to, seen through
+    // `Waker::data` (an address, never dereferenced).
+    fn waker_address() -> impl std::future::Future<Output = usize> {
+        std::future::poll_fn(|cx| Poll::Ready(cx.waker().data() as usize))
+    }
+    run(async {
+        let first = spawn(waker_address()).await.unwrap();
+        // The first task is gone and nobody kept its waker. Had the waker
+        // been freed, the allocator would hand its memory to the next
+        // allocation of that size: take it with a block of the waker's size
+        // (40 bytes), so a fresh waker could not land at the same address.
+        let decoy = Box::new([0u8; 40]);
+        let second = spawn(waker_address()).await.unwrap();
+        assert_eq!(first, second, "a freed, unshared waker is reused");
+        drop(decoy);
+
+        // A task whose waker somebody keeps: its allocation is not reused,
+        // since the keeper must never wake a later task through it.
+        let keeper = spawn(std::future::poll_fn(|cx| {
+            Poll::Ready((cx.waker().data() as usize, cx.waker().clone()))
+        }));
+        let (kept_address, kept) = keeper.await.unwrap();
+        let next = spawn(waker_address()).await.unwrap();
+        assert_ne!(
+            next, kept_address,
+            "a waker still held elsewhere is not reused"
+        );
+        drop(kept);
+    });
+}
+
+#[test]
+fn idle_runtime_waiting_for_a_timer_parks_instead_of_spinning() {
+    // Nothing but a timer one second away: parking until its deadline
+    // costs almost nothing; a loop that polled the clock would burn the
+    // whole second.
+    let (cpu, waited) = with_watchdog(Duration::from_secs(30), || {
+        let start_cpu = thread_cpu_time();
+        let start = Instant::now();
+        run(async { looplet::sleep(Duration::from_secs(1)).await });
+        (thread_cpu_time() - start_cpu, start.elapsed())
+    });
+    assert!(waited >= Duration::from_secs(1));
+    // Generous, like the test above: the bar is "well under 1 ms".
+    assert!(
+        cpu < Duration::from_millis(50),
+        "idle runtime used {cpu:?} of CPU"
+    );
+}
