@@ -16,11 +16,21 @@ use std::time::{Duration, Instant};
 use common::{Log, panic_message};
 use futures::task::ArcWake;
 use looplet::{
-    Builder, Runtime, now, sleep, sleep_until, spawn, stats, timeout, timeout_at, yield_now,
+    Builder, JoinHandle, Runtime, now, sleep, sleep_until, spawn, stats, timeout, timeout_at,
+    yield_now,
 };
 
 fn paused() -> Runtime {
     Builder::new().start_paused(true).build()
+}
+
+/// Spawns a task that awaits `future`, then logs `entry`.
+fn log_after(log: &Log, entry: &str, future: impl Future + 'static) -> JoinHandle<()> {
+    let (log, entry) = (log.clone(), entry.to_string());
+    spawn(async move {
+        future.await;
+        log.push(entry);
+    })
 }
 
 /// Sleeps `duration` on a paused clock and returns how long it took there.
@@ -171,13 +181,7 @@ fn equal_durations_made_in_one_turn_fire_in_creation_order() {
         async move {
             let first = sleep(Duration::from_secs(1));
             let second = sleep(Duration::from_secs(1));
-            let late = {
-                let log = log.clone();
-                spawn(async move {
-                    second.await;
-                    log.push("second");
-                })
-            };
+            let late = log_after(&log, "second", second);
             yield_now().await; // `second` is armed first
             first.await;
             log.push("first");
@@ -240,20 +244,12 @@ fn past_deadline_completes_on_the_next_turn() {
         let log = log.clone();
         async move {
             let before = now();
-            let past = {
-                let log = log.clone();
-                spawn(async move {
-                    sleep_until(before - Duration::from_secs(1)).await;
-                    log.push("past sleep done");
-                })
-            };
-            let zero = {
-                let log = log.clone();
-                spawn(async move {
-                    sleep(Duration::ZERO).await;
-                    log.push("zero sleep done");
-                })
-            };
+            let past = log_after(
+                &log,
+                "past sleep done",
+                sleep_until(before - Duration::from_secs(1)),
+            );
+            let zero = log_after(&log, "zero sleep done", sleep(Duration::ZERO));
             let yielder = {
                 let log = log.clone();
                 spawn(async move {
@@ -291,20 +287,8 @@ fn timers_due_in_a_turn_queue_behind_ready_work() {
     paused().block_on({
         let log = log.clone();
         async move {
-            let timer = {
-                let log = log.clone();
-                spawn(async move {
-                    sleep(Duration::ZERO).await;
-                    log.push("timer");
-                })
-            };
-            let ready = {
-                let log = log.clone();
-                spawn(async move {
-                    yield_now().await;
-                    log.push("ready");
-                })
-            };
+            let timer = log_after(&log, "timer", sleep(Duration::ZERO));
+            let ready = log_after(&log, "ready", yield_now());
             timer.await.unwrap();
             ready.await.unwrap();
         }
@@ -794,13 +778,7 @@ fn an_elapsed_timeout_on_a_handle_leaves_the_task_running() {
     paused().block_on({
         let log = log.clone();
         async move {
-            let task = {
-                let log = log.clone();
-                spawn(async move {
-                    sleep(Duration::from_millis(20)).await;
-                    log.push("the task finished");
-                })
-            };
+            let task = log_after(&log, "the task finished", sleep(Duration::from_millis(20)));
             assert!(timeout(Duration::from_millis(5), task).await.is_err());
             log.push("timed out");
             sleep(Duration::from_millis(30)).await;
