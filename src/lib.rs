@@ -105,25 +105,24 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
-mod context;
-mod event;
+mod executor;
 mod join;
-mod list;
 mod runtime;
-mod stats;
+mod sync;
 mod task;
 pub mod time;
+mod timer;
 mod trace;
+mod util;
 mod wait;
-mod waker;
 mod yield_now;
 
-pub use event::{Event, EventWait};
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
 pub use runtime::{Builder, Runtime, run, spawn, stats};
-pub use stats::Stats;
+pub use sync::{Event, EventWait};
 pub use task::TaskId;
 pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeout_at};
+pub use util::stats::Stats;
 pub use wait::{Gather, ReturnWhen, Wait, gather, wait};
 pub use yield_now::{YieldNow, yield_now};
 

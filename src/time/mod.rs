@@ -1,13 +1,14 @@
-//! Time: sleeps, timeouts, the runtime's clock, and the timing wheel under
-//! them.
+//! Time, as a program sees it: sleeps, timeouts and the runtime's clock
+//! (layer 4: futures over the runtime).
 //!
 //! | file | what it holds |
 //! |------|---------------|
-//! | `wheel/` | the hierarchical timing wheel: a pure data structure |
-//! | `clock.rs` | the real or virtual (paused) clock |
-//! | `driver.rs` | the wheel fed by the clock: fires timers, says how long to park |
 //! | `sleep.rs` | [`sleep`], [`sleep_until`], [`Sleep`] |
 //! | `timeout.rs` | [`timeout`], [`timeout_at`], [`Timeout`], [`Elapsed`] |
+//!
+//! The clock, the timing wheel and the driver under them live in `timer/`,
+//! below the runtime; the wheel is public here as [`wheel`], a data
+//! structure to read and use on its own.
 //!
 //! # Precision
 //!
@@ -32,15 +33,13 @@
 //! rather than hang. (A wake from another thread that has already arrived
 //! is taken first; a paused runtime does not wait for one that has not.)
 
-mod clock;
-pub(crate) mod driver;
 mod sleep;
 mod timeout;
-pub mod wheel;
 
 use std::time::Instant;
 
-use crate::context;
+use crate::executor;
+pub use crate::timer::wheel;
 
 pub use sleep::{Sleep, sleep, sleep_until};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
@@ -69,5 +68,5 @@ pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 #[doc(alias = "time")]
 #[doc(alias = "loop.time")]
 pub fn now() -> Instant {
-    context::current("now").timers().clock.now()
+    executor::current("now").timers().clock.now()
 }

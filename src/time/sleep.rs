@@ -6,8 +6,12 @@
 //! creation number, not the time of the first poll, places it among timers
 //! with the same deadline: equal deadlines fire in creation order.
 //!
-//! Completion needs no clock read: the sleep is done exactly when its timer
-//! is no longer in the wheel, which only happens when the driver fired it.
+//! Completion usually needs no clock read: woken by its timer, a sleep
+//! learns that the timer fired from the driver's count of drains
+//! (`Driver::has_fired`), without touching the wheel or the clock. Two
+//! paths do read the clock: the first poll of a timeout, which must know
+//! whether its deadline has already passed (asyncio's `timeout(0)` fires
+//! at the first suspension), and a poll after the runtime is gone.
 //!
 //! Once its runtime is dropped, nothing fires a timer any more, but the
 //! runtime's clock still reads (the real time, or the virtual time where it
@@ -21,9 +25,8 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::context;
-use crate::runtime::Inner;
-use crate::time::driver::Armed;
+use crate::executor::{self, Core};
+use crate::timer::driver::Armed;
 
 /// Waits until `duration` has passed on the runtime's clock; asyncio's
 /// `await asyncio.sleep(seconds)`.
@@ -122,7 +125,7 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
     /// The runtime whose clock and wheel this sleep uses.
-    rt: Rc<Inner>,
+    rt: Rc<Core>,
     /// The deadline in nanoseconds since the clock's origin; `None` for a
     /// deadline too far away to represent, which never comes.
     deadline: Option<u64>,
@@ -148,21 +151,21 @@ impl Sleep {
     /// A sleep of `duration` from now on the current runtime's clock;
     /// `api` names the caller in the panic outside a runtime.
     pub(crate) fn after(api: &str, duration: Duration) -> Self {
-        let rt = context::current(api);
+        let rt = executor::current(api);
         let deadline = rt.timers().clock.deadline_after(duration);
         Sleep::at(rt, deadline)
     }
 
     /// A sleep until `deadline` on the current runtime's clock.
     pub(crate) fn until(api: &str, deadline: Instant) -> Self {
-        let rt = context::current(api);
+        let rt = executor::current(api);
         let deadline = rt.timers().clock.nanos_of(deadline);
         Sleep::at(rt, deadline)
     }
 
     /// A sleep until `deadline` (nanoseconds since the clock's origin;
     /// `None`: never) on `rt`'s clock.
-    fn at(rt: Rc<Inner>, deadline: Option<u64>) -> Self {
+    fn at(rt: Rc<Core>, deadline: Option<u64>) -> Self {
         let order = rt.timers().next_order();
         Sleep {
             rt,
@@ -218,7 +221,7 @@ impl Sleep {
             }
             // Its timer can only fire while its own runtime runs, and that
             // cannot happen before this other runtime's `block_on` returns.
-            _ if context::other_runtime_running(&self.rt) => panic!(
+            _ if executor::other_runtime_running(&self.rt) => panic!(
                 "a `looplet::sleep` (or timeout) was awaited inside another runtime's \
                  `block_on`; its timer only fires in the `block_on` of the runtime it was \
                  created in, so await it there"

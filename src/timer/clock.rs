@@ -10,6 +10,11 @@
 //! # Invariants
 //!
 //! The virtual time never goes backwards.
+//!
+//! The clock is shared (`Rc`) by the timer driver, which reads it to fire
+//! timers, and the tracer, which stamps each trace line with it.
+//!
+//! Read next: `wheel/mod.rs`.
 
 use std::cell::Cell;
 use std::time::{Duration, Instant};

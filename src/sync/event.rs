@@ -7,27 +7,28 @@
 //!
 //! # How it keeps its waiters
 //!
-//! Waiters live in a `Slab` (freed slots are reused) and are threaded, in
-//! the order they began waiting, on a [`List`] through it: a waiter that
-//! is dropped unlinks itself in O(1), and `set` wakes them oldest first.
+//! Waiters wait in a [`Waiters`] line (`waiters.rs`), oldest first: a
+//! waiter that is dropped unlinks itself in O(1), and `set` wakes them
+//! oldest first.
 //!
 //! `set` does not mark waiters one by one. It bumps a *generation*
-//! counter, takes every waker from the list, and empties the slab. A
-//! waiter remembers the generation it began waiting in; it has been
-//! released exactly when the generation has moved on. That is why a
-//! released waiter completes even if `clear` runs before it is polled, and
-//! why `set(); clear(); set()` wakes a waiter once: the first `set` took
-//! it off the list, so the second finds nobody.
+//! counter, takes every waker off the line, and wakes them. A waiter
+//! remembers the generation it began waiting in; it has been released
+//! exactly when the generation has moved on. That is why a released waiter
+//! completes even if `clear` runs before it is polled, and why `set();
+//! clear(); set()` wakes a waiter once: the first `set` took it off the
+//! line, so the second finds nobody.
 //!
 //! # Invariants
 //!
-//! * Every waiter in the slab is on the list, and every one of them began
-//!   waiting in the current generation, while the flag was down.
+//! * Every waiter on the line began waiting in the current generation,
+//!   while the flag was down.
 //! * No borrow of the event is held while a waker is woken or dropped:
 //!   `set` collects the wakers, lets go of the event, then wakes them. A
 //!   waker may call back into the event (even `set` it again) safely.
 //!
-//! Read next: `wait.rs` (`wait` and `gather` over task handles).
+//! Read next: `executor/` (the loop that runs tasks), or `wait.rs` (`wait`
+//! and `gather` over task handles).
 
 use std::cell::RefCell;
 use std::fmt;
@@ -36,10 +37,9 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use slab::Slab;
-
-use crate::list::{Links, List, Node};
-use crate::{trace, waker};
+use super::waiters::Waiters;
+use crate::trace;
+use crate::util::panic;
 
 /// A flag that tasks can wait on; asyncio's `asyncio.Event`.
 ///
@@ -104,35 +104,10 @@ struct State {
     /// Bumped by every `set` that raises the flag: a waiter from an older
     /// generation has been released.
     generation: u64,
-    /// The waiters, each with its waker.
-    waiters: Slab<Waiter>,
-    /// The waiters in the order they began waiting.
-    order: List,
+    /// The tasks waiting for the flag, oldest first.
+    waiters: Waiters,
     /// Memory for the wakers of one `set`, kept between calls.
     spare: Vec<Waker>,
-}
-
-/// One task waiting for the event.
-struct Waiter {
-    /// Whom to wake (`None` only for the instant between inserting the
-    /// waiter and storing its waker).
-    waker: Option<Waker>,
-    /// Its place in the waiting order.
-    links: Links,
-}
-
-impl Waiter {
-    /// A waiter with no waker yet, outside any list.
-    const EMPTY: Waiter = Waiter {
-        waker: None,
-        links: Links::EMPTY,
-    };
-}
-
-impl Node for Waiter {
-    fn links(&mut self) -> &mut Links {
-        &mut self.links
-    }
 }
 
 impl Event {
@@ -199,32 +174,23 @@ impl Event {
         let waiters = state.waiters.len();
         if waiters == 1 {
             // The hand-off case (one task waiting): no buffer needed.
-            let key = state
-                .order
-                .pop_front(&mut state.waiters)
-                .expect("one waiter");
-            let Waiter { waker, .. } = state.waiters.remove(key);
+            let waker = state.waiters.pop_front().expect("one waiter");
             drop(guard); // a waker may use the event
             if trace::tracing() {
                 trace::event_set(Some(1));
             }
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+            waker.wake();
             return;
         }
         let mut wakers = std::mem::take(&mut state.spare);
-        while let Some(key) = state.order.pop_front(&mut state.waiters) {
-            let Waiter { waker, .. } = state.waiters.remove(key);
-            wakers.extend(waker);
-        }
+        state.waiters.drain_into(&mut wakers);
         drop(guard); // a waker may use the event
         if trace::tracing() {
             trace::event_set(Some(waiters));
         }
-        // Every waker is off the list now: one that panics must not strand
+        // Every waker is off the line now: one that panics must not strand
         // the ones behind it. Its panic goes on once the buffer is back.
-        let panic = waker::wake_all(wakers.drain(..), Waker::wake);
+        let panic = panic::each_catching(wakers.drain(..), Waker::wake);
         let mut state = self.state.borrow_mut();
         if state.spare.capacity() < wakers.capacity() {
             state.spare = wakers;
@@ -373,12 +339,7 @@ impl Future for EventWait<'_> {
                     drop(waker);
                     return this.complete_at_once();
                 }
-                // Insert an empty waiter, then store the waker in place: the
-                // slab copies what it is given with wide loads, which stall
-                // when the value was just built from narrow stores.
-                let key = state.waiters.insert(Waiter::EMPTY);
-                state.waiters[key].waker = Some(waker);
-                state.order.push_back(&mut state.waiters, key);
+                let key = state.waiters.push_back(waker);
                 this.state = WaitState::Waiting {
                     key,
                     generation: state.generation,
@@ -398,8 +359,7 @@ impl Future for EventWait<'_> {
                         this.state = WaitState::Done;
                         return Poll::Ready(());
                     }
-                    let current = state.waiters[key].waker.as_ref();
-                    if current.is_some_and(|w| w.will_wake(cx.waker())) {
+                    if state.waiters.wakes_alike(key, cx.waker()) {
                         return Poll::Pending;
                     }
                 }
@@ -414,7 +374,7 @@ impl Future for EventWait<'_> {
                     this.state = WaitState::Done;
                     return Poll::Ready(());
                 }
-                let old = state.waiters[key].waker.replace(waker);
+                let old = state.waiters.replace_waker(key, waker);
                 drop(state);
                 drop(old);
                 Poll::Pending
@@ -446,7 +406,6 @@ impl Drop for EventWait<'_> {
                 // Released by a `set`, which already emptied the list.
                 return;
             }
-            state.order.remove(&mut state.waiters, key);
             state.waiters.remove(key)
         };
         drop(removed);

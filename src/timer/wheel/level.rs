@@ -18,6 +18,8 @@
 //! of the wheel's position on that level (no wrap-around), and every timer
 //! on level `L` comes before every timer on level `L + 1`.
 
+use crate::util::list::List;
+
 /// Bits per digit: each level has `1 << SLOT_BITS` slots.
 pub(crate) const SLOT_BITS: u32 = 6;
 
@@ -77,6 +79,38 @@ pub(crate) fn slot_start(elapsed: Tick, level: usize, slot: usize) -> Tick {
 /// must look at the overflow list again for a timer due at `tick`.
 pub(crate) fn block_start(tick: Tick) -> Tick {
     Tick((tick.0 >> SPAN_BITS) << SPAN_BITS)
+}
+
+/// One level of the wheel.
+///
+/// # Invariants
+///
+/// Bit `s` of `occupied` is set exactly when `slots[s]` is non-empty.
+pub(super) struct Level {
+    /// One bit per non-empty slot.
+    pub(super) occupied: u64,
+    /// The timers of each slot, in insertion order.
+    pub(super) slots: [List; SLOTS],
+}
+
+impl Default for Level {
+    fn default() -> Self {
+        Level {
+            occupied: 0,
+            slots: [const { List::new() }; SLOTS],
+        }
+    }
+}
+
+/// The next slot the wheel must visit.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NextSlot {
+    /// The level, or `LEVELS` for the overflow list.
+    pub(super) level: usize,
+    /// The slot on that level (0 for the overflow list).
+    pub(super) slot: usize,
+    /// The tick at which the wheel must visit it.
+    pub(super) start: Tick,
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@
 //! the way asyncio's `create_task` finds the running loop. [`enter`] sets
 //! it for the length of a `block_on` and refuses to nest;
 //! [`enter_for_shutdown`] sets it while a runtime drops its tasks; both
-//! put back any runtime they displaced. The waker's fast
-//! path ([`schedule_local`]) checks here whether it is being woken on its
-//! own executor's thread, inside that executor.
+//! put back any runtime they displaced, and tell `trace/` which tracer the
+//! hook of `sync/` should write on. The waker's fast path
+//! ([`schedule_local`]) checks here whether it is being woken on its own
+//! executor's thread, inside that executor.
 //!
 //! # Invariants
 //!
@@ -17,26 +18,27 @@
 //!   runtime that is shutting down is current but not running, so a
 //!   destructor of one of its tasks may still call `looplet::run`.
 //! * `CURRENT` is only borrowed for a few instructions at a time, never
-//!   across user code, so a waker or `spawn` called from anywhere can read it.
+//!   across user code (a trace writer is user code too), so a waker,
+//!   `spawn`, or a runtime dropped from anywhere can use it.
 //!
-//! Read next: `runtime.rs`.
+//! Read next: `core.rs`.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 
-use crate::runtime::Inner;
-use crate::task::TaskId;
-use crate::waker::Shared;
+use super::core::Core;
+use super::remote::Remote;
+use crate::task::{TaskId, TaskKey};
+use crate::trace::{self, Via};
 
 thread_local! {
     /// The runtime that `spawn`, `sleep` and wakers find on this thread.
-    static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
     /// The runtime whose `block_on` is running on this thread (null when
     /// none), kept apart from `CURRENT` because a runtime shutting down
     /// inside another's task is current for a moment without running. The
     /// pointer is only an identity, compared and never dereferenced.
-    static RUNNING: Cell<*const Inner> = const { Cell::new(std::ptr::null()) };
+    static RUNNING: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
 }
 
 /// The running runtime.
@@ -44,7 +46,7 @@ thread_local! {
 /// # Panics
 ///
 /// Outside a runtime, with a message that names `api` and the fix.
-pub(crate) fn current(api: &str) -> Rc<Inner> {
+pub(crate) fn current(api: &str) -> Rc<Core> {
     try_current().unwrap_or_else(|| {
         panic!(
             "`looplet::{api}` called outside a runtime; call it from inside `looplet::run` \
@@ -54,35 +56,53 @@ pub(crate) fn current(api: &str) -> Rc<Inner> {
 }
 
 /// The running runtime, or `None` outside one.
-pub(crate) fn try_current() -> Option<Rc<Inner>> {
+pub(crate) fn try_current() -> Option<Rc<Core>> {
     CURRENT
         .try_with(|current| current.try_borrow().ok().and_then(|rt| rt.clone()))
         .ok()
         .flatten()
 }
 
-/// Wakes task `(key, id)` of the runtime owning `shared` directly, if that
+/// Wakes task `(key, id)` of the runtime owning `remote` directly, if that
 /// runtime is the one running on this thread. Returns `false` otherwise, and
 /// the caller falls back to the cross-thread inbox.
+///
+/// The wake itself (a table borrow, a queue push, counter bumps) runs no
+/// user code, so it happens under the `CURRENT` borrow. Its trace line is
+/// written to a user's writer, which may do anything (drop another
+/// runtime, say), so when the runtime traces the line is written after the
+/// borrow ends, through a clone of the runtime.
 #[inline]
-pub(crate) fn schedule_local(shared: &Arc<Shared>, key: usize, id: TaskId) -> bool {
-    CURRENT
-        .try_with(|current| match current.try_borrow() {
-            Ok(rt) => match rt.as_ref() {
-                Some(rt) if Arc::ptr_eq(rt.shared(), shared) => {
-                    rt.wake_local(key, id);
-                    true
-                }
-                _ => false,
-            },
-            Err(_) => false,
+pub(crate) fn schedule_local(remote: &Remote, key: TaskKey, id: TaskId) -> bool {
+    let woken = CURRENT
+        .try_with(|current| {
+            let current = current.try_borrow().ok()?;
+            let core = current
+                .as_ref()
+                .filter(|core| std::ptr::eq(core.remote(), remote))?;
+            let result = core.wake(key, id);
+            if !core.narrator().is_tracing() {
+                // Counts only: nothing is written, so no user code runs.
+                core.narrator().woken(id, result, Via::Local);
+                return Some(None);
+            }
+            Some(Some((core.clone(), result)))
         })
-        .unwrap_or(false)
+        .ok()
+        .flatten();
+    match woken {
+        None => false,
+        Some(None) => true,
+        Some(Some((core, result))) => {
+            core.narrator().woken(id, result, Via::Local);
+            true
+        }
+    }
 }
 
 /// Whether a `block_on` of a runtime other than `rt` is running on this
 /// thread: then `rt`'s tasks cannot run until it returns.
-pub(crate) fn other_runtime_running(rt: &Rc<Inner>) -> bool {
+pub(crate) fn other_runtime_running(rt: &Rc<Core>) -> bool {
     RUNNING
         .try_with(|running| {
             let running = running.get();
@@ -98,7 +118,7 @@ pub(crate) struct Enter {
     /// The runtime this guard displaced, if any: one that is shutting down
     /// (its destructors may call `run`), or, for a shutdown's guard, the
     /// runtime whose task dropped it.
-    previous: Option<Rc<Inner>>,
+    previous: Option<Rc<Core>>,
     /// Whether this guard marks a `block_on` as running.
     block_on: bool,
 }
@@ -110,7 +130,7 @@ pub(crate) struct Enter {
 ///
 /// If a `block_on` is already running on this thread: `api` cannot be
 /// nested.
-pub(crate) fn enter(rt: &Rc<Inner>, api: &str) -> Enter {
+pub(crate) fn enter(rt: &Rc<Core>, api: &str) -> Enter {
     let nested = RUNNING
         .try_with(|running| {
             if !running.get().is_null() {
@@ -136,7 +156,7 @@ pub(crate) fn enter(rt: &Rc<Inner>, api: &str) -> Enter {
 /// task: the destructors of `rt`'s tasks must find `rt` (a `spawn` in one
 /// is cancelled at once), not the runtime that happens to be running. The
 /// guard puts the other runtime back.
-pub(crate) fn enter_for_shutdown(rt: &Rc<Inner>) -> Enter {
+pub(crate) fn enter_for_shutdown(rt: &Rc<Core>) -> Enter {
     Enter {
         previous: make_current(rt),
         block_on: false,
@@ -147,8 +167,8 @@ pub(crate) fn enter_for_shutdown(rt: &Rc<Inner>) -> Enter {
 /// its thread-locals are being destroyed (a `Runtime` kept in a
 /// `thread_local!` is dropped then), `CURRENT` may be gone: then nothing
 /// changes, and destructors run with no current runtime.
-fn make_current(rt: &Rc<Inner>) -> Option<Rc<Inner>> {
-    crate::trace::set_tracing(rt.tracer().is_some());
+fn make_current(rt: &Rc<Core>) -> Option<Rc<Core>> {
+    trace::set_current(rt.narrator().tracer().cloned());
     CURRENT
         .try_with(|current| current.borrow_mut().replace(rt.clone()))
         .ok()
@@ -158,7 +178,11 @@ fn make_current(rt: &Rc<Inner>) -> Option<Rc<Inner>> {
 impl Drop for Enter {
     fn drop(&mut self) {
         let previous = self.previous.take();
-        crate::trace::set_tracing(previous.as_ref().is_some_and(|rt| rt.tracer().is_some()));
+        trace::set_current(
+            previous
+                .as_ref()
+                .and_then(|rt| rt.narrator().tracer().cloned()),
+        );
         if self.block_on {
             let _ = RUNNING.try_with(|running| running.set(std::ptr::null()));
         }

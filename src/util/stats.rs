@@ -3,6 +3,12 @@
 //! The counters are plain `Cell<u64>`s bumped on the executor's thread: no
 //! atomics, a few instructions each. [`Stats`] is a copy of them at one
 //! moment; subtract two copies to measure a stretch of work.
+//!
+//! Only the narrator (`trace/narrator.rs`) bumps them, in the same call that
+//! narrates the step being counted, so a count and its trace line cannot
+//! disagree.
+//!
+//! Read next: `task/` (what the counters count).
 
 use std::cell::Cell;
 

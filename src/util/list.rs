@@ -19,7 +19,8 @@
 //! Keys are stored as `u32` to keep nodes small (an `Event` waiter is a
 //! waker and these links: 24 bytes); a slab past four billion entries panics.
 //!
-//! Read next: `time/wheel/mod.rs` (slots) or `event.rs` (waiters).
+//! Read next: `panic.rs`; then `timer/wheel/mod.rs` (slots) or
+//! `sync/waiters.rs` (waiters) to see lists in use.
 
 use slab::Slab;
 

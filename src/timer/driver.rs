@@ -1,12 +1,11 @@
-//! The timer driver: the wheel, fed by the clock, waking tasks.
+//! The timer driver: the wheel, fed by the clock, waking whoever waits.
 //!
 //! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
 //! where they meet. A timer is armed with a deadline in nanoseconds since
 //! the clock's origin, an order and a [`Waker`]; once per turn the executor
 //! calls [`Driver::fire`], which reads the clock once and wakes, earliest
 //! first, every timer whose deadline has passed. When the executor has nothing to
-//! do, [`Driver::next_deadline`] says how long it may park (or, on a
-//! virtual clock, where to jump).
+//! do, [`Driver::idle`] says what to do instead (`idle.rs`).
 //!
 //! # Creation order
 //!
@@ -30,20 +29,19 @@
 //! are collected into a buffer first.
 //!
 //! A waker that panics strands nobody: by then every due timer is out of
-//! the wheel, so all of them are still handed out
-//! ([`wake_all`](crate::waker::wake_all)), the buffer is put back, and the
-//! first panic goes back to the caller, to raise once its books are
-//! straight.
+//! the wheel, so all of them are still handed out (`each_catching` in
+//! `util/panic.rs`), the buffer is put back, and the first panic goes back
+//! to the caller, to raise once its books are straight.
 //!
-//! Read next: `sleep.rs`.
+//! Read next: `idle.rs`.
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::task::Waker;
 
 use super::clock::Clock;
 use super::wheel::{Fired, Placement, TimerKey, Visit, Wheel};
-use crate::task::Payload;
-use crate::waker::wake_all;
+use crate::util::panic::{Payload, each_catching};
 
 /// Nanoseconds per tick of the wheel: ticks are 1 ms.
 pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
@@ -59,7 +57,7 @@ pub(crate) struct Armed {
 
 /// What one [`Driver::fire`] did.
 #[derive(Debug, Default)]
-pub(crate) struct Firing {
+pub(crate) struct FireReport {
     /// How many timers fired; every one of them was handed to `wake`.
     pub(crate) count: u64,
     /// The first panic out of `wake`, for the caller to raise again once
@@ -70,8 +68,8 @@ pub(crate) struct Firing {
 /// A runtime's clock and timers.
 #[derive(Debug)]
 pub(crate) struct Driver {
-    /// The clock the deadlines are measured on.
-    pub(crate) clock: Clock,
+    /// The clock the deadlines are measured on (shared with the tracer).
+    pub(crate) clock: Rc<Clock>,
     /// Armed timers, each holding the waker of the future waiting on it.
     wheel: RefCell<Wheel<Waker>>,
     /// Reused buffer for the timers of one `fire`.
@@ -86,10 +84,10 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    /// A driver with no timers, on a real or a virtual clock.
-    pub(crate) fn new(paused: bool) -> Self {
+    /// A driver with no timers, on `clock`.
+    pub(crate) fn new(clock: Rc<Clock>) -> Self {
         Driver {
-            clock: Clock::new(paused),
+            clock,
             wheel: RefCell::new(Wheel::with_tick(NANOS_PER_TICK)),
             fired: RefCell::new(Vec::new()),
             drains: Cell::new(0),
@@ -157,18 +155,18 @@ impl Driver {
     /// only if a timer is armed.
     ///
     /// If `wake` panics, the timers behind the one that panicked are still
-    /// handed to it; the first panic comes back in [`Firing::panic`].
+    /// handed to it; the first panic comes back in [`FireReport::panic`].
     #[inline]
-    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> Firing {
+    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> FireReport {
         if self.wheel.borrow().is_empty() {
-            Firing::default()
+            FireReport::default()
         } else {
             self.fire_due(wake)
         }
     }
 
     /// Timers are armed: read the clock and hand out what is due.
-    fn fire_due(&self, wake: impl FnMut(Fired<Waker>)) -> Firing {
+    fn fire_due(&self, wake: impl FnMut(Fired<Waker>)) -> FireReport {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
         {
@@ -183,9 +181,9 @@ impl Driver {
         // The wheel borrow has ended: a waker may do anything, panic
         // included. Every due timer is out of the wheel, so stopping at a
         // panic would strand the rest: nobody would ever wake them.
-        let panic = wake_all(fired.drain(..), wake);
+        let panic = each_catching(fired.drain(..), wake);
         self.fired.replace(fired);
-        Firing { count, panic }
+        FireReport { count, panic }
     }
 
     /// Where the timer `key` waits, for the trace.

@@ -1,22 +1,23 @@
-//! Wakers: how a `Waker` finds its task, from this thread or any other.
+//! What a wake does: the runtime's side of a task's waker.
 //!
-//! `std::task::Waker` is `Send + Sync`, so whatever a waker points to must
-//! be too, while tasks themselves are `!Send`. So a task's waker holds no
-//! part of the task: only its slot key, its id, and an `Arc` of the
-//! runtime's [`Shared`] part, the one piece of a runtime that other threads
-//! may touch. [`futures_task::ArcWake`] turns that `Arc` into a `Waker`
-//! without a hand-written vtable.
-//!
-//! Waking takes one of two paths:
+//! A task's waker (`task/waker.rs`) carries a slot key, an id and an `Arc`
+//! of this [`Remote`], the one part of a runtime other threads may touch;
+//! waking it calls [`Schedule::schedule`] here. This is where the runtime
+//! decides between two paths:
 //!
 //! * **Local** (the common case): woken on the executor's own thread while
 //!   its `block_on` runs. The thread-local current runtime is this one, so
-//!   the task is put on the run queue directly: a thread-local read, a
-//!   `RefCell` borrow and a `VecDeque` push, no atomics.
+//!   the task goes straight onto the run queue (`context::schedule_local`):
+//!   a thread-local read, a `RefCell` borrow and a `VecDeque` push, no
+//!   atomics.
 //! * **Remote**: woken from another thread (or on this thread while the
 //!   runtime is not running). The `(key, id)` pair goes into a locked inbox
-//!   and the executor's thread is unparked; the executor moves the inbox
-//!   into its run queue between batches.
+//!   and the executor's thread is unparked; the loop moves the inbox into
+//!   the run queue between batches, and at the start of each `block_on`.
+//!
+//! A task woken twice runs once either way: the table queues a task only
+//! from the IDLE state (a second wake finds it SCHEDULED), and a wake whose
+//! id no longer matches its slot is stale and ignored (`task/table.rs`).
 //!
 //! # Why no wakeup is lost
 //!
@@ -32,27 +33,22 @@
 //!
 //! Shutting down closes the inbox (`None`); a remote wake then does
 //! nothing. A local wake cannot happen, because the runtime is no longer
-//! current on any thread. A waker woken twice, or after its task finished
-//! and its slot was reused, is ignored by the scheduler: the slot's task id
-//! no longer matches the waker's.
+//! current on any thread.
 //!
-//! Read next: `task.rs` (what the scheduler does with a wake).
+//! Read next: `context.rs`.
 
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 use std::thread::{self, Thread, ThreadId};
 
-use futures_task::ArcWake;
-
-use crate::context;
-use crate::task::{Payload, TaskId};
+use super::context;
+use crate::task::{Schedule, TaskId, TaskKey};
 
 /// A wake that came through the inbox.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RemoteWake {
     /// The task's slot.
-    pub(crate) key: usize,
+    pub(crate) key: TaskKey,
     /// The task's id.
     pub(crate) id: TaskId,
     /// The waking thread, recorded only when the runtime traces.
@@ -61,9 +57,9 @@ pub(crate) struct RemoteWake {
 
 /// The part of a runtime that other threads may touch.
 #[derive(Debug)]
-pub(crate) struct Shared {
-    /// Wakes from other threads, oldest first; `None` once the runtime is
-    /// shut down.
+pub(crate) struct Remote {
+    /// Wakes from outside the running executor, oldest first; `None` once
+    /// the runtime is shut down.
     inbox: Mutex<Option<Vec<RemoteWake>>>,
     /// Set after a push to the inbox and cleared by the executor before it
     /// drains it, so an idle check costs one atomic load, not a lock.
@@ -74,10 +70,10 @@ pub(crate) struct Shared {
     trace: bool,
 }
 
-impl Shared {
-    /// The shared part of a runtime that runs on the calling thread.
+impl Remote {
+    /// The remote part of a runtime that runs on the calling thread.
     pub(crate) fn new(trace: bool) -> Self {
-        Shared {
+        Remote {
             inbox: Mutex::new(Some(Vec::new())),
             notified: AtomicBool::new(false),
             thread: thread::current(),
@@ -88,7 +84,7 @@ impl Shared {
     /// Queues a wake from outside the executor and unparks it.
     ///
     /// Returns `false` if the runtime is gone and the wake was dropped.
-    pub(crate) fn send(&self, key: usize, id: TaskId) -> bool {
+    pub(crate) fn send(&self, key: TaskKey, id: TaskId) -> bool {
         {
             let mut inbox = self.inbox.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(inbox) = inbox.as_mut() else {
@@ -132,58 +128,11 @@ impl Shared {
     }
 }
 
-/// The data behind one task's `Waker`.
-#[derive(Debug)]
-pub(crate) struct TaskWaker {
-    /// The runtime the task belongs to.
-    shared: Arc<Shared>,
-    /// The task's slot in the runtime's slab.
-    key: usize,
-    /// The task's id: tells it from a later task reusing the same slot.
-    id: TaskId,
-}
-
-impl TaskWaker {
-    /// The waker data for task `id` in slot `key`.
-    pub(crate) fn new(shared: Arc<Shared>, key: usize, id: TaskId) -> Self {
-        TaskWaker { shared, key, id }
-    }
-
-    /// Points an unshared waker at a new task (the caller holds the only
-    /// reference, so no other thread can be reading it).
-    pub(crate) fn reuse(&mut self, key: usize, id: TaskId) {
-        self.key = key;
-        self.id = id;
-    }
-}
-
-impl ArcWake for TaskWaker {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        let TaskWaker { shared, key, id } = &**arc_self;
-        if !context::schedule_local(shared, *key, *id) {
+impl Schedule for Remote {
+    fn schedule(&self, key: TaskKey, id: TaskId) {
+        if !context::schedule_local(self, key, id) {
             // Dropped silently if the runtime is gone: nothing is left to run.
-            shared.send(*key, *id);
+            self.send(key, id);
         }
     }
-}
-
-/// Wakes each of `items` with `wake`, in order, even if some wakes panic,
-/// and returns the first panic's payload for the caller to raise again once
-/// its own books are straight.
-///
-/// A `Waker` may come from any executor, so waking it runs foreign code
-/// that may panic. Whoever wakes a batch (`Event::set`, the timer driver)
-/// has already taken every waker off its list; stopping at the first panic
-/// would strand the rest, which nobody would ever wake.
-pub(crate) fn wake_all<T>(
-    items: impl IntoIterator<Item = T>,
-    mut wake: impl FnMut(T),
-) -> Option<Payload> {
-    let mut first = None;
-    for item in items {
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| wake(item))) {
-            first.get_or_insert(payload);
-        }
-    }
-    first
 }

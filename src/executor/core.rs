@@ -1,0 +1,171 @@
+//! The core: everything a runtime owns, behind the one `Rc` that the
+//! `Runtime`, the thread-local context, every `JoinHandle` and every
+//! `Sleep` share.
+//!
+//! The core is the shared *state*: the task table, the timers, the
+//! narrator, the remote part. The *loop* that drives it (`run_loop.rs`)
+//! exists only while a `block_on` runs, and owns what only it uses.
+//! Handles and sleeps reach the core through the methods here; none of
+//! them runs the loop.
+//!
+//! # Invariants
+//!
+//! * No `RefCell` borrow of the table is held while a future is polled, a
+//!   waker is woken, or a user value is dropped (see `task/leftovers.rs`).
+//! * Once `closed` is set (the runtime is dropped), a spawn is cancelled
+//!   before it exists, so destructors that spawn cannot keep a runtime
+//!   alive forever.
+//!
+//! Read next: `run_loop.rs`.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::Waker;
+
+use super::remote::Remote;
+use super::task_ref::TaskRef;
+use crate::task::{BoxTask, TaskCell, TaskId, TaskKey, TaskTable, WakeResult};
+use crate::timer::clock::Clock;
+use crate::timer::driver::{Armed, Driver};
+use crate::timer::wheel::TimerKey;
+use crate::trace::{Narrator, Tracer};
+use crate::util::stats::Stats;
+
+/// Where a tracing runtime writes.
+pub(crate) type TraceOut = Rc<RefCell<dyn Write>>;
+
+/// Everything a runtime owns.
+pub(crate) struct Core {
+    /// Tasks and the run queue.
+    pub(super) table: RefCell<TaskTable<Remote>>,
+    /// The clock and the timers.
+    pub(super) timers: Driver,
+    /// The counters, and the tracer when tracing.
+    pub(super) narrator: Narrator,
+    /// The part other threads may touch: the inbox for their wakes.
+    pub(super) remote: Arc<Remote>,
+    /// The next task id.
+    next_id: Cell<u64>,
+    /// Set at shutdown: tasks spawned from then on are cancelled at once.
+    closed: Cell<bool>,
+}
+
+impl Core {
+    /// A runtime with no tasks, for the calling thread, on a virtual clock
+    /// if `paused`, narrating into `trace` if given.
+    pub(crate) fn new(paused: bool, trace: Option<TraceOut>) -> Self {
+        let remote = Arc::new(Remote::new(trace.is_some()));
+        let clock = Rc::new(Clock::new(paused));
+        let tracer = trace.map(|out| Rc::new(Tracer::new(out, clock.clone())));
+        let narrator = Narrator::new(tracer, paused);
+        let timers = Driver::new(clock);
+        narrator.watch(&timers);
+        Core {
+            table: RefCell::new(TaskTable::new(remote.clone())),
+            timers,
+            narrator,
+            remote,
+            next_id: Cell::new(1),
+            closed: Cell::new(false),
+        }
+    }
+
+    /// The counters, and the tracer when tracing.
+    #[inline]
+    pub(crate) fn narrator(&self) -> &Narrator {
+        &self.narrator
+    }
+
+    /// The part other threads may touch.
+    pub(crate) fn remote(&self) -> &Remote {
+        &self.remote
+    }
+
+    /// The clock and the timers.
+    pub(crate) fn timers(&self) -> &Driver {
+        &self.timers
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn stats(&self) -> Stats {
+        self.narrator.stats()
+    }
+
+    /// How many tasks have a slot, and how many are queued.
+    pub(crate) fn task_counts(&self) -> (usize, usize) {
+        let table = self.table.borrow();
+        (table.len(), table.queued())
+    }
+
+    /// Whether the runtime has been shut down (dropped).
+    pub(crate) fn is_closed(&self) -> bool {
+        self.closed.get()
+    }
+
+    /// Marks the runtime closed (it is being dropped): spawns are
+    /// cancelled at once, and wakes from other threads do nothing.
+    pub(super) fn close(&self) {
+        self.closed.set(true);
+        self.remote.close();
+    }
+
+    /// Hands out the next task id.
+    pub(super) fn next_id(&self) -> TaskId {
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        TaskId(id)
+    }
+
+    /// Spawns `future` as a task (edge 1) and returns the handle's claim on
+    /// its slot.
+    pub(crate) fn spawn<F>(self: Rc<Self>, future: F) -> TaskRef
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let id = self.next_id();
+        if self.closed.get() {
+            self.narrator.spawned_during_shutdown(id);
+            let key = self.table.borrow_mut().spawn_cancelled(id);
+            // The handle exists before the future's destructor runs, so the
+            // slot is freed even if that destructor panics.
+            let task = TaskRef::new(self, key);
+            drop(future);
+            return task;
+        }
+        let cell: BoxTask = Box::pin(TaskCell::new(future));
+        let key = self.table.borrow_mut().spawn(id, Some(cell));
+        self.narrator.spawned(id);
+        TaskRef::new(self, key)
+    }
+
+    /// Wakes task `(key, id)` in the table (edges 4 and 5); the caller
+    /// counts and narrates it.
+    #[inline]
+    pub(super) fn wake(&self, key: TaskKey, id: TaskId) -> WakeResult {
+        self.table.borrow_mut().wake(key, id)
+    }
+
+    /// Arms a timer for `deadline` that wakes `waker`, placed among equal
+    /// deadlines by `order` (see `Driver::next_order`).
+    pub(crate) fn arm_timer(&self, deadline: u64, order: u64, waker: &Waker) -> Armed {
+        // The clone runs the waker's own code, which may panic: count the
+        // timer only once it is armed.
+        let waker = waker.clone();
+        let armed = self.timers.arm(deadline, order, waker);
+        self.narrator.timer_armed(armed.key, deadline, &self.timers);
+        armed
+    }
+
+    /// Disarms the timer `key`, if it is still armed.
+    pub(crate) fn cancel_timer(&self, key: TimerKey) {
+        let waker = self.timers.cancel(key);
+        if waker.is_some() {
+            self.narrator.timer_cancelled(key);
+        }
+        drop(waker);
+    }
+}

@@ -1,0 +1,36 @@
+//! Layer 3, the executor: the loop that drives the task table and the
+//! timers, the thread-local context that free functions find it through,
+//! what a wake does, and shutdown.
+//!
+//! ```text
+//!  thread-local CURRENT ──> Rc<Core> <── Runtime, JoinHandle (TaskRef), Sleep
+//!                             ├── table:    RefCell<TaskTable<Remote>>   tasks, states, run queue
+//!                             ├── timers:   Driver                       Wheel<Waker> + Rc<Clock>
+//!                             ├── narrator: Narrator                     counters, tracer
+//!                             └── remote:   Arc<Remote>  ──> Send + Sync: the inbox for wakes
+//!                                                            from other threads, the thread
+//!                                                            to unpark
+//!  block_on ──> Loop { core, drained }   the turns: batch, inbox, timers, park
+//! ```
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `core.rs` | [`Core`]: the state every handle shares; spawn, timer arming |
+//! | `run_loop.rs` | `block_on`: turns, the one poll path, the inbox, firing timers, parking |
+//! | `remote.rs` | what a wake does: local queue, or locked inbox and unpark; why no wakeup is lost |
+//! | `context.rs` | which runtime runs on this thread; nesting checks |
+//! | `task_ref.rs` | a join handle's claim on its task's slot |
+//! | `shutdown.rs` | what dropping a runtime does |
+//!
+//! Read next: `context.rs`.
+
+mod context;
+mod core;
+mod remote;
+mod run_loop;
+mod shutdown;
+mod task_ref;
+
+pub(crate) use context::{current, other_runtime_running};
+pub(crate) use core::{Core, TraceOut};
+pub(crate) use task_ref::TaskRef;

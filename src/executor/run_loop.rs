@@ -1,0 +1,263 @@
+//! The loop: what `block_on` does, turn after turn, until its main future
+//! is done.
+//!
+//! # One turn of the loop
+//!
+//! 1. **Batch.** Count the run queue, then pop and poll exactly that many
+//!    entries. A task woken during the batch (even by itself) goes to the
+//!    back and waits for the next turn, so no task can starve the others.
+//!    When the entry is `block_on`'s main future and it finishes, the turn
+//!    ends and `block_on` returns.
+//! 2. **Inbox.** Move wakes that came from other threads into the queue.
+//! 3. **Timers.** Read the clock once and wake every timer whose deadline
+//!    has passed, earliest first: those tasks queue behind the work that
+//!    was already ready.
+//! 4. **Park** if the queue is still empty, as the timer driver's idle plan
+//!    says (`timer/idle.rs`): until the next deadline or a cross-thread
+//!    wake; on a paused clock, jump the clock to the next deadline instead.
+//!
+//! Before main's first turn, steps 2 and 3 run once: wakes and timers that
+//! came due between two `block_on`s queue ahead of main, as tasks spawned
+//! from outside do.
+//!
+//! The main future takes part in the queue like any task (it has a slot;
+//! only its cell stays on the caller's stack), which is what gives
+//! asyncio's ordering: `yield_now()` in main lets every task queued before
+//! it run first. Main and spawned tasks are polled by the same code,
+//! [`Loop::poll`]; a panic in either is caught there, and main's is raised
+//! again from `block_on` once the books are straight.
+//!
+//! Read next: `task_ref.rs`.
+
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::{Pin, pin};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_task::waker_ref;
+
+use super::context;
+use super::core::Core;
+use super::remote::{Remote, RemoteWake};
+use crate::task::{AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey};
+use crate::timer::idle::Idle;
+use crate::trace::{Name, Via};
+use crate::util::panic as panics;
+
+/// What one `block_on` owns while it runs.
+struct Loop<'a> {
+    /// The runtime it drives.
+    core: &'a Rc<Core>,
+    /// Reused buffer for draining the inbox.
+    drained: Vec<RemoteWake>,
+}
+
+impl Core {
+    /// Runs `future` to completion, driving the tasks meanwhile; `api`
+    /// names the caller in the panic for nesting.
+    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, api: &str, future: F) -> F::Output {
+        let _enter = context::enter(self, api);
+        let mut run = Loop {
+            core: self,
+            drained: Vec::new(),
+        };
+        // Wakes and due timers from before this call go ahead of main.
+        run.drain_inbox();
+        run.fire_timers();
+        let main = MainSlot::new(self);
+        let mut cell = pin!(TaskCell::new(future));
+        loop {
+            if let Some(outcome) = run.turn(main.key, cell.as_mut()) {
+                return match outcome {
+                    Outcome::Completed => cell.take_ready().expect("main's output is taken once"),
+                    Outcome::Panicked => {
+                        let payload = cell.take_panic().expect("main's panic is kept");
+                        panic::resume_unwind(payload)
+                    }
+                    Outcome::Cancelled => unreachable!("main has no handle to cancel it"),
+                };
+            }
+            run.drain_inbox();
+            run.fire_timers();
+            if self.table.borrow().queued() == 0 {
+                run.park();
+            }
+        }
+    }
+}
+
+impl Loop<'_> {
+    /// Step 1 of a turn: polls the entries queued when it began. Returns
+    /// how main ended, if it did; the rest of the batch then waits.
+    fn turn(&mut self, main_key: TaskKey, mut main: Pin<&mut dyn Task>) -> Option<Outcome> {
+        let core = self.core;
+        let batch = core.table.borrow().queued();
+        core.narrator.turn(batch);
+        for _ in 0..batch {
+            let begin = core.table.borrow_mut().begin_poll();
+            let polling = match begin {
+                Begin::Empty => break,
+                Begin::Skip(leftovers) => {
+                    leftovers.finish_catching();
+                    continue;
+                }
+                Begin::Poll(polling) => polling,
+            };
+            let is_main = polling.key == main_key;
+            match self.poll(polling, is_main, main.as_mut()) {
+                AfterPoll::Completed { .. } if is_main => return Some(Outcome::Completed),
+                AfterPoll::Panicked if is_main => return Some(Outcome::Panicked),
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Polls one entry: a spawned task's boxed cell, or, for main, `main`.
+    /// A panic is caught and becomes the task's result (edge 7).
+    fn poll(
+        &mut self,
+        mut polling: Polling<Remote>,
+        is_main: bool,
+        main: Pin<&mut dyn Task>,
+    ) -> AfterPoll {
+        let core = self.core;
+        let name = Name {
+            id: polling.id,
+            main: is_main,
+        };
+        core.narrator.poll_started(name);
+        let mut panic_note = None;
+        let result = {
+            let waker = waker_ref(&polling.waker);
+            let mut cx = Context::from_waker(&waker);
+            let mut task = match polling.task.as_mut() {
+                Some(boxed) => boxed.as_mut().as_task(),
+                None => main,
+            };
+            match panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx))) {
+                Ok(Poll::Pending) => PollResult::Pending,
+                Ok(Poll::Ready(())) => PollResult::Ready,
+                Err(payload) => {
+                    if core.narrator.is_tracing() {
+                        panic_note = panics::message(&*payload).map(str::to_owned);
+                    }
+                    // Drop the future now and keep the payload for the
+                    // handle. If the future's destructor panics too, that
+                    // second panic is reported by the hook and dropped: the
+                    // first one is the task's result.
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().fail(payload)));
+                    PollResult::Panicked
+                }
+            }
+        };
+        let id = polling.id;
+        let ended = core.table.borrow_mut().end_poll(polling, result);
+        core.narrator
+            .poll_ended(name, ended.after, panic_note.as_deref());
+        // What a finished task leaves: an unwanted output, a future
+        // cancelled during its own poll, its handle's waker to wake. A panic
+        // from those destructors has already been reported by the panic
+        // hook; it must not take the executor down.
+        if !ended.leftovers.is_empty() {
+            core.narrator.finishing(Some(id));
+            ended.leftovers.finish_catching();
+            core.narrator.finishing(None);
+        }
+        ended.after
+    }
+
+    /// Step 2 of a turn: moves cross-thread wakes into the run queue.
+    #[inline]
+    fn drain_inbox(&mut self) {
+        if self.core.remote.is_notified() {
+            self.drain_inbox_now();
+        }
+    }
+
+    /// The inbox has something: move it into the run queue.
+    #[cold]
+    fn drain_inbox_now(&mut self) {
+        let core = self.core;
+        core.remote.drain_into(&mut self.drained);
+        for RemoteWake { key, id, from } in self.drained.drain(..) {
+            let result = core.wake(key, id);
+            core.narrator.woken(id, result, Via::Inbox(from));
+        }
+    }
+
+    /// Step 3 of a turn: wakes whoever waits on a timer that is due.
+    ///
+    /// A timer's waker may be foreign code (a `Sleep` polled by hand, or by
+    /// another executor) that panics. Then every other due timer is still
+    /// woken, the counters and the trace are put straight, and only then
+    /// does the first panic go on, out of `block_on`.
+    fn fire_timers(&self) {
+        let core = self.core;
+        let report = core.timers.fire(|timer| {
+            core.narrator.timer_fires(&timer, &core.timers);
+            timer.value.wake();
+        });
+        core.narrator.timers_fired(&report, &core.timers);
+        if let Some(payload) = report.panic {
+            panic::resume_unwind(payload);
+        }
+    }
+
+    /// Step 4: nothing is ready. Carries out the driver's idle plan: sleep
+    /// until the next deadline or a cross-thread wake, jump the virtual
+    /// clock, or report a deadlock.
+    fn park(&self) {
+        let core = self.core;
+        // A remote waker pushes to the inbox, sets `notified`, then unparks
+        // this thread. Checking the flag here is the last look before
+        // sleeping: a wake that lands after it also unparks after it, and
+        // `park` returns at once on a pending unpark. See `remote.rs`.
+        if core.remote.is_notified() {
+            return;
+        }
+        let plan = core.timers.idle();
+        core.narrator.idle(plan);
+        match plan {
+            Idle::Due => {}
+            Idle::Sleep { nanos } => std::thread::park_timeout(Duration::from_nanos(nanos)),
+            Idle::UntilWoken => std::thread::park(),
+            Idle::Jump { to, .. } => core.timers.clock.advance_to(to),
+            Idle::Deadlock => panic!(
+                "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
+                 (`Builder::start_paused`), so nothing will ever wake a task; a task is \
+                 probably waiting for an event nobody sets or a handle that never finishes"
+            ),
+        }
+    }
+}
+
+/// The slot of a `block_on`'s main future; freed when dropped, including
+/// when `block_on` unwinds.
+struct MainSlot<'rt> {
+    /// The runtime.
+    core: &'rt Core,
+    /// Main's slot.
+    key: TaskKey,
+}
+
+impl<'rt> MainSlot<'rt> {
+    /// Gives the main future a slot and queues it (edge 1).
+    fn new(core: &'rt Core) -> Self {
+        let id = core.next_id();
+        let key = core.table.borrow_mut().spawn(id, None);
+        core.narrator.main_spawned(id);
+        MainSlot { core, key }
+    }
+}
+
+impl Drop for MainSlot<'_> {
+    fn drop(&mut self) {
+        let released = self.core.table.borrow_mut().remove_main(self.key);
+        if let Some(leftovers) = released {
+            leftovers.finish_catching();
+        }
+    }
+}

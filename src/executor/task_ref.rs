@@ -1,0 +1,163 @@
+//! A join handle's claim on its task's slot, with the output type left
+//! out: what `JoinHandle<T>` (`join/`) is made of.
+//!
+//! The handle names its task by slot key alone: the slot stays the
+//! handle's until the handle is dropped (edge 9 waits for it), so no id is
+//! needed to tell it from a later task. The output is never copied into a
+//! separate shared box: it stays in the task's own cell until the handle
+//! moves it out.
+//!
+//! Read next: `shutdown.rs`, then `join/` (the typed handle).
+
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::context;
+use super::core::Core;
+use crate::task::{BoxTask, Cancel, JoinPoll, Outcome, TaskId, TaskKey};
+
+/// An owned claim on one task's slot; dropping it detaches the task.
+pub(crate) struct TaskRef {
+    /// The runtime the task lives in.
+    core: Rc<Core>,
+    /// The task's slot.
+    key: TaskKey,
+    /// Set once the result was taken.
+    taken: bool,
+}
+
+impl TaskRef {
+    /// The claim on slot `key` of `core`.
+    pub(super) fn new(core: Rc<Core>, key: TaskKey) -> Self {
+        TaskRef {
+            core,
+            key,
+            taken: false,
+        }
+    }
+
+    /// The task's id.
+    pub(crate) fn id(&self) -> TaskId {
+        self.core.table.borrow().id(self.key)
+    }
+
+    /// Whether the result has been taken.
+    pub(crate) fn is_taken(&self) -> bool {
+        self.taken
+    }
+
+    /// Whether the task has finished (or its result was taken).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.taken || self.core.table.borrow().outcome(self.key).is_some()
+    }
+
+    /// Cancels the task (edge 8); `false` if it had already finished or
+    /// its result was taken.
+    ///
+    /// # Panics
+    ///
+    /// If the task's future panics while it is dropped here.
+    pub(crate) fn cancel(&self) -> bool {
+        if self.taken {
+            return false;
+        }
+        let (id, (cancel, leftovers)) = {
+            let mut table = self.core.table.borrow_mut();
+            (table.id(self.key), table.cancel(self.key))
+        };
+        self.core.narrator.cancelled(id, cancel);
+        leftovers.finish();
+        cancel != Cancel::Finished
+    }
+
+    /// How the task ended, once it has; meanwhile registers the caller's
+    /// waker to be woken then.
+    ///
+    /// # Panics
+    ///
+    /// If the task has not finished and a `block_on` of another runtime is
+    /// running: see [`TaskRef::pending`].
+    pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
+        let poll = self.core.table.borrow().join_poll(self.key, cx.waker());
+        match poll {
+            JoinPoll::Ready(outcome) => Poll::Ready(outcome),
+            JoinPoll::Pending => self.pending(),
+            JoinPoll::NeedsWaker => match self.register(cx) {
+                Ok(()) => self.pending(),
+                Err(outcome) => Poll::Ready(outcome),
+            },
+        }
+    }
+
+    /// Takes the task's result once it has finished: its id, how it ended,
+    /// and its cell (output or panic payload; a cancelled task has none).
+    /// The slot stays until the claim is dropped.
+    pub(crate) fn poll_take(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<(TaskId, Outcome, Option<BoxTask>)> {
+        let outcome = std::task::ready!(self.poll_outcome(cx));
+        let (id, cell) = {
+            let mut table = self.core.table.borrow_mut();
+            (table.id(self.key), table.take_cell(self.key))
+        };
+        self.taken = true;
+        self.core.narrator.result_taken(id);
+        Poll::Ready((id, outcome, cell))
+    }
+
+    /// Registers the caller's waker for the task's completion. It is
+    /// cloned with no borrow held: a clone runs the waker's own code, which
+    /// may use the runtime. Gives back how the task ended if it finished
+    /// in the meantime.
+    fn register(&self, cx: &mut Context<'_>) -> Result<(), Outcome> {
+        let waker = cx.waker().clone();
+        let set = self.core.table.borrow_mut().set_join_waker(self.key, waker);
+        match set {
+            Ok(replaced) => {
+                drop(replaced);
+                Ok(())
+            }
+            Err(waker) => {
+                drop(waker);
+                let outcome = self.core.table.borrow().outcome(self.key);
+                Err(outcome.expect("set_join_waker refused only a finished task"))
+            }
+        }
+    }
+
+    /// The task has not finished: `Pending`, unless it never can while
+    /// this thread is busy with another runtime.
+    ///
+    /// # Panics
+    ///
+    /// If a `block_on` of another runtime is running: this task's own
+    /// runtime cannot run until it returns, so waiting would hang.
+    fn pending<R>(&self) -> Poll<R> {
+        if context::other_runtime_running(&self.core) {
+            panic!(
+                "a `JoinHandle` of {} was awaited inside another runtime's `block_on`; \
+                 its task can only run in its own runtime's `block_on`, so await it there",
+                self.id()
+            );
+        }
+        // Reading the id costs a table borrow; only the trace needs it.
+        if self.core.narrator.is_tracing() {
+            self.core.narrator.join_pending(self.id());
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for TaskRef {
+    fn drop(&mut self) {
+        let (id, released) = {
+            let mut table = self.core.table.borrow_mut();
+            (table.id(self.key), table.detach(self.key))
+        };
+        self.core.narrator.detached(id, released.is_some());
+        if let Some(leftovers) = released {
+            leftovers.finish();
+        }
+    }
+}

@@ -1,0 +1,180 @@
+//! [`JoinError`]: why awaiting a task's handle gave no output.
+//!
+//! Read next: `wait.rs`.
+
+use std::any::Any;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+use crate::task::TaskId;
+use crate::util::panic::{self, Payload};
+
+/// Why awaiting a [`JoinHandle`](crate::JoinHandle) gave no output: the task was cancelled, or
+/// it panicked.
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let err = looplet::spawn(async { panic!("boom") }).await.unwrap_err();
+///     assert!(err.is_panic());
+///     assert_eq!(err.to_string(), "task 2 panicked: boom");
+///     let payload = err.into_panic();
+///     assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+/// });
+/// ```
+#[doc(alias = "CancelledError")]
+pub struct JoinError {
+    /// The task that failed.
+    id: TaskId,
+    /// How it failed.
+    repr: Repr,
+}
+
+/// How a task failed.
+enum Repr {
+    /// It was cancelled.
+    Cancelled,
+    /// It panicked. The `Mutex` makes the error `Sync` (a panic payload is
+    /// only `Send`), so it can travel in `Box<dyn Error + Send + Sync>`.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    /// A cancelled task's error.
+    pub(crate) fn cancelled(id: TaskId) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
+    }
+
+    /// A panicked task's error.
+    pub(crate) fn panic(id: TaskId, payload: Payload) -> Self {
+        JoinError {
+            id,
+            repr: Repr::Panic(Mutex::new(payload)),
+        }
+    }
+
+    /// Whether the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     handle.cancel();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    /// });
+    /// ```
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let err = looplet::spawn(async { panic!() }).await.unwrap_err();
+    ///     assert!(err.is_panic());
+    /// });
+    /// ```
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The id of the task that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     let id = handle.id();
+    ///     handle.cancel();
+    ///     assert_eq!(handle.await.unwrap_err().id(), id);
+    /// });
+    /// ```
+    pub fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// The panic's payload, to inspect or to re-raise with
+    /// [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    ///
+    /// If the task was cancelled rather than panicked; use
+    /// [`try_into_panic`](JoinError::try_into_panic) to check first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let err = looplet::spawn(async { panic!("{}", 7) }).await.unwrap_err();
+    ///     assert_eq!(err.into_panic().downcast_ref::<String>().unwrap(), "7");
+    /// });
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic().unwrap_or_else(|err| {
+            panic!("`JoinError::into_panic` called on {err}; check `is_panic` first")
+        })
+    }
+
+    /// The panic's payload, or the error back if the task was cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let handle = looplet::spawn(async {});
+    ///     handle.cancel();
+    ///     let err = handle.await.unwrap_err();
+    ///     assert!(err.try_into_panic().is_err());
+    /// });
+    /// ```
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => {
+                Ok(payload.into_inner().unwrap_or_else(PoisonError::into_inner))
+            }
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic message, if the payload is a string.
+    fn panic_message(&self) -> Option<String> {
+        let Repr::Panic(payload) = &self.repr else {
+            return None;
+        };
+        let payload = payload.lock().unwrap_or_else(PoisonError::into_inner);
+        panic::message(&**payload).map(str::to_owned)
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => write!(f, "{} was cancelled", self.id),
+            (Repr::Panic(_), Some(message)) => write!(f, "{} panicked: {message}", self.id),
+            (Repr::Panic(_), None) => write!(f, "{} panicked", self.id),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.repr {
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Panic(_) => match self.panic_message() {
+                Some(message) => write!(f, "JoinError::Panic({}, {message:?})", self.id),
+                None => write!(f, "JoinError::Panic({}, ..)", self.id),
+            },
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}

@@ -1,0 +1,156 @@
+//! A FIFO queue of waiters: the one waiter list the primitives of `sync/`
+//! share.
+//!
+//! Each waiter is a waker in a `Slab` (freed slots are reused), threaded in
+//! the order it began waiting on a [`List`] through the same slab: joining
+//! is O(1) at the back, a waiter that is dropped unlinks itself in O(1)
+//! from anywhere, and the oldest comes off the front first. No allocation
+//! per waiter once the slab has grown to the most waiters ever at once.
+//!
+//! A waiter is named by the key [`Waiters::push_back`] returns; the owner
+//! (the future that waits) keeps it and must remove it when dropped, unless
+//! the waiter was already taken off the list.
+//!
+//! # Invariants
+//!
+//! * Every waiter in the slab is on the list, and only those.
+//! * Nothing here wakes or drops a waker of its own accord: wakers are
+//!   handed back, for the caller to wake or drop once it has let go of its
+//!   `RefCell` (a waker runs foreign code, which may re-enter the
+//!   primitive).
+//!
+//! Read next: `event.rs`.
+
+use std::task::Waker;
+
+use slab::Slab;
+
+use crate::util::list::{Links, List, Node};
+
+/// One waiting task.
+struct Waiter {
+    /// Whom to wake.
+    waker: Waker,
+    /// Its place in the waiting order.
+    links: Links,
+}
+
+impl Node for Waiter {
+    fn links(&mut self) -> &mut Links {
+        &mut self.links
+    }
+}
+
+/// Waiters, oldest first.
+#[derive(Default)]
+pub(crate) struct Waiters {
+    /// The waiters, each with its waker.
+    slab: Slab<Waiter>,
+    /// Their keys in the order they began waiting.
+    order: List,
+}
+
+impl Waiters {
+    /// How many are waiting.
+    pub(crate) fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// Adds a waiter at the back; returns its key.
+    #[inline]
+    pub(crate) fn push_back(&mut self, waker: Waker) -> usize {
+        let key = self.slab.insert(Waiter {
+            waker,
+            links: Links::EMPTY,
+        });
+        self.order.push_back(&mut self.slab, key);
+        key
+    }
+
+    /// Removes the waiter `key` from wherever it is in the line and gives
+    /// its waker back, to drop.
+    pub(crate) fn remove(&mut self, key: usize) -> Waker {
+        self.order.remove(&mut self.slab, key);
+        self.slab.remove(key).waker
+    }
+
+    /// Takes the oldest waiter off the line.
+    #[inline]
+    pub(crate) fn pop_front(&mut self) -> Option<Waker> {
+        let key = self.order.pop_front(&mut self.slab)?;
+        Some(self.slab.remove(key).waker)
+    }
+
+    /// Whether waiter `key` would wake whoever `waker` wakes.
+    pub(crate) fn wakes_alike(&self, key: usize, waker: &Waker) -> bool {
+        self.slab[key].waker.will_wake(waker)
+    }
+
+    /// Gives waiter `key` a new waker; returns the old one, to drop.
+    pub(crate) fn replace_waker(&mut self, key: usize, waker: Waker) -> Waker {
+        std::mem::replace(&mut self.slab[key].waker, waker)
+    }
+
+    /// Takes every waiter off the line, oldest first, into `out`.
+    pub(crate) fn drain_into(&mut self, out: &mut Vec<Waker>) {
+        out.reserve(self.len());
+        while let Some(waker) = self.pop_front() {
+            out.push(waker);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use futures_task::{ArcWake, waker};
+
+    use super::*;
+
+    /// A waker that records its number in a shared log when woken.
+    struct Numbered(usize, Arc<std::sync::Mutex<Vec<usize>>>);
+
+    impl ArcWake for Numbered {
+        fn wake_by_ref(arc_self: &Arc<Self>) {
+            arc_self.1.lock().unwrap().push(arc_self.0);
+        }
+    }
+
+    #[test]
+    fn oldest_first_and_removal_from_the_middle() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiters = Waiters::default();
+        let keys: Vec<usize> = (0..4)
+            .map(|i| waiters.push_back(waker(Arc::new(Numbered(i, log.clone())))))
+            .collect();
+        drop(waiters.remove(keys[1]));
+        assert_eq!(waiters.len(), 3);
+        let mut out = Vec::new();
+        waiters.drain_into(&mut out);
+        out.into_iter().for_each(Waker::wake);
+        assert_eq!(*log.lock().unwrap(), [0, 2, 3]);
+        assert_eq!(waiters.len(), 0);
+    }
+
+    #[test]
+    fn a_replaced_waker_is_handed_back() {
+        #[derive(Default)]
+        struct Count(AtomicUsize);
+        impl ArcWake for Count {
+            fn wake_by_ref(arc_self: &Arc<Self>) {
+                arc_self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let (a, b) = (Arc::new(Count::default()), Arc::new(Count::default()));
+        let mut waiters = Waiters::default();
+        let key = waiters.push_back(waker(a.clone()));
+        assert!(waiters.wakes_alike(key, &waker(a.clone())));
+        let old = waiters.replace_waker(key, waker(b.clone()));
+        old.wake();
+        waiters.pop_front().unwrap().wake();
+        assert_eq!(a.0.load(Ordering::Relaxed), 1);
+        assert_eq!(b.0.load(Ordering::Relaxed), 1);
+    }
+}

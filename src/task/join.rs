@@ -1,0 +1,95 @@
+//! The task table as a join handle sees it: how the task ended, its cell
+//! to take, the waker to wake when it ends, and letting go of the slot
+//! (edge 9).
+//!
+//! Read next: `tests.rs` beside this file walks the diagram edge by edge;
+//! then `executor/` (the loop that drives the table).
+
+use std::task::Waker;
+
+use super::cell::BoxTask;
+use super::id::{TaskId, TaskKey};
+use super::leftovers::Leftovers;
+use super::state::{JoinPoll, Outcome, State};
+use super::table::TaskTable;
+
+impl<S> TaskTable<S> {
+    /// Whether task `(key, id)` still has its slot (for tests).
+    #[cfg(test)]
+    pub(crate) fn has(&self, key: TaskKey, id: TaskId) -> bool {
+        self.tasks
+            .get(key.index())
+            .is_some_and(|slot| slot.id == id)
+    }
+
+    /// The id of the task in slot `key`.
+    pub(crate) fn id(&self, key: TaskKey) -> TaskId {
+        self.tasks[key.index()].id
+    }
+
+    /// How the task in slot `key` ended, if it has.
+    pub(crate) fn outcome(&self, key: TaskKey) -> Option<Outcome> {
+        match self.tasks[key.index()].state {
+            State::Done(outcome) => Some(outcome),
+            _ => None,
+        }
+    }
+
+    /// What a handle polled with `waker` finds: how the task ended, or
+    /// whether `waker` still has to be registered.
+    #[inline]
+    pub(crate) fn join_poll(&self, key: TaskKey, waker: &Waker) -> JoinPoll {
+        let slot = &self.tasks[key.index()];
+        match slot.state {
+            State::Done(outcome) => JoinPoll::Ready(outcome),
+            _ if slot.join_waker.as_ref().is_some_and(|w| w.will_wake(waker)) => JoinPoll::Pending,
+            _ => JoinPoll::NeedsWaker,
+        }
+    }
+
+    /// Moves a finished task's cell (its output or panic payload) out, for
+    /// its handle. The slot stays until the handle is dropped.
+    pub(crate) fn take_cell(&mut self, key: TaskKey) -> Option<BoxTask> {
+        let slot = &mut self.tasks[key.index()];
+        debug_assert!(
+            matches!(slot.state, State::Done(_)),
+            "{} is not done",
+            slot.id
+        );
+        slot.task.take()
+    }
+
+    /// Registers `waker` (cloned by the caller with no borrow held) to be
+    /// woken when the task in slot `key` finishes. Returns the waker it
+    /// replaces, for the caller to drop after the borrow, or gives `waker`
+    /// back if the task finished in the meantime.
+    pub(crate) fn set_join_waker(
+        &mut self,
+        key: TaskKey,
+        waker: Waker,
+    ) -> Result<Option<Waker>, Waker> {
+        let slot = &mut self.tasks[key.index()];
+        match slot.state {
+            State::Done(_) => Err(waker),
+            _ => Ok(slot.join_waker.replace(waker)),
+        }
+    }
+
+    /// The handle of the task in slot `key` is dropped: the slot is freed
+    /// if the task is done (edge 9), else the task is detached.
+    #[inline]
+    pub(crate) fn detach(&mut self, key: TaskKey) -> Option<Leftovers> {
+        self.tasks[key.index()].has_handle = false;
+        self.release(key)
+    }
+
+    /// Removes a `block_on`'s main slot: main returned or panicked, or
+    /// `block_on` is unwinding.
+    pub(crate) fn remove_main(&mut self, key: TaskKey) -> Option<Leftovers> {
+        let slot = &mut self.tasks[key.index()];
+        if !matches!(slot.state, State::Done(_)) {
+            slot.state = State::Done(Outcome::Cancelled);
+        }
+        self.detach(key)
+    }
+}

@@ -1,0 +1,353 @@
+//! The task table: every task's slot and the FIFO run queue. Pure
+//! bookkeeping: one method per edge of the state diagram in `task/mod.rs`,
+//! and no user code ever runs inside it.
+//!
+//! # Invariants
+//!
+//! * A key is in the run queue at most once, and exactly when its slot's
+//!   `in_queue` is set; a SCHEDULED slot always has `in_queue` set. This is
+//!   what makes a task woken twice run once.
+//! * A slot is freed only when nobody can name it any more: the task is
+//!   DONE, its handle is gone (or took the result), and its key is not in
+//!   the run queue. (A task cancelled while SCHEDULED stays until the queue
+//!   reaches it.)
+//! * No method runs user code: futures, outputs and wakers that must be
+//!   dropped or woken are handed back as [`Leftovers`], and the caller
+//!   finishes them after the `RefCell` borrow ends. User code may re-enter
+//!   the table at any time.
+//!
+//! Read next: `join.rs`, the same table as a join handle sees it; then
+//! `tests.rs`, which walks the diagram edge by edge.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::task::Waker;
+
+use slab::Slab;
+
+use super::cell::BoxTask;
+use super::id::{TaskId, TaskKey};
+use super::leftovers::Leftovers;
+use super::state::{
+    AfterPoll, Begin, Cancel, Ended, Outcome, PollResult, Polling, State, WakeResult,
+};
+use super::waker::TaskWaker;
+
+/// One task's entry in the table (56 bytes).
+pub(super) struct Slot<S> {
+    /// The task cell: the future, then its output or panic payload. `None`
+    /// while the future is being polled, once it was dropped or its result
+    /// taken, and always for a `block_on`'s main future, which lives on the
+    /// caller's stack.
+    pub(super) task: Option<BoxTask>,
+    /// Who to wake when it finishes: whoever polled its handle last.
+    pub(super) join_waker: Option<Waker>,
+    /// The data behind its `Waker`; lent out while it is being polled.
+    pub(super) waker: Option<Arc<TaskWaker<S>>>,
+    /// Tells this task from earlier and later ones in the same slot.
+    pub(super) id: TaskId,
+    /// Where it is in its life.
+    pub(super) state: State,
+    /// Whether its key is in the run queue.
+    pub(super) in_queue: bool,
+    /// Whether its handle (or `block_on`, for main) still holds the slot.
+    pub(super) has_handle: bool,
+}
+
+/// Edge 8 for a task that is not running: DONE, cancelled, its future and
+/// its handle's waker handed back. The one place `cancel` and `cancel_all`
+/// make the transition.
+fn cancel_waiting<S>(slot: &mut Slot<S>) -> Leftovers {
+    debug_assert!(
+        matches!(slot.state, State::Idle | State::Scheduled),
+        "{} cancelled while {:?}",
+        slot.id,
+        slot.state
+    );
+    slot.state = State::Done(Outcome::Cancelled);
+    Leftovers {
+        task: slot.task.take(),
+        wake: slot.join_waker.take(),
+        old_waker: None,
+    }
+}
+
+/// The runtime's tasks and run queue. `S` is what the tasks' wakers do
+/// (the runtime's [`Schedule`](super::waker::Schedule)).
+pub(crate) struct TaskTable<S> {
+    /// Every task that has a slot (including each running `block_on`'s main).
+    pub(super) tasks: Slab<Slot<S>>,
+    /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
+    /// tasks cancelled while scheduled).
+    pub(super) queue: VecDeque<TaskKey>,
+    /// Wakers of freed slots that nobody else holds, kept for reuse: a
+    /// spawn takes one instead of allocating. Never longer than the most
+    /// tasks that were ever alive at once.
+    pub(super) spare_wakers: Vec<Arc<TaskWaker<S>>>,
+    /// What every new waker points to.
+    pub(super) schedule: Arc<S>,
+}
+
+impl<S> TaskTable<S> {
+    /// An empty table whose wakers point at `schedule`.
+    pub(crate) fn new(schedule: Arc<S>) -> Self {
+        TaskTable {
+            tasks: Slab::new(),
+            queue: VecDeque::new(),
+            spare_wakers: Vec::new(),
+            schedule,
+        }
+    }
+
+    /// The number of entries in the run queue.
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The number of tasks with a slot (alive, or done with a live handle).
+    pub(crate) fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    /// Adds a task and queues it (edge 1). `task` is `None` for a
+    /// `block_on`'s main future.
+    pub(crate) fn spawn(&mut self, id: TaskId, task: Option<BoxTask>) -> TaskKey {
+        let entry = self.tasks.vacant_entry();
+        let key = TaskKey::new(entry.key());
+        let waker = match self.spare_wakers.pop() {
+            Some(mut waker) => {
+                // Only unshared wakers are kept, so this never allocates.
+                Arc::get_mut(&mut waker)
+                    .expect("spare wakers are unshared")
+                    .reuse(key, id);
+                waker
+            }
+            None => Arc::new(TaskWaker::new(self.schedule.clone(), key, id)),
+        };
+        entry.insert(Slot {
+            task,
+            join_waker: None,
+            waker: Some(waker),
+            id,
+            state: State::Scheduled,
+            in_queue: true,
+            has_handle: true,
+        });
+        self.queue.push_back(key);
+        key
+    }
+
+    /// Adds a task that is cancelled from the start (edges 1 and 8 at
+    /// once): spawned while the runtime shuts down. Its future is never
+    /// stored.
+    pub(crate) fn spawn_cancelled(&mut self, id: TaskId) -> TaskKey {
+        TaskKey::new(self.tasks.insert(Slot {
+            task: None,
+            join_waker: None,
+            waker: None,
+            id,
+            state: State::Done(Outcome::Cancelled),
+            in_queue: false,
+            has_handle: true,
+        }))
+    }
+
+    /// Wakes task `(key, id)` (edges 4 and 5).
+    #[inline]
+    pub(crate) fn wake(&mut self, key: TaskKey, id: TaskId) -> WakeResult {
+        let Some(slot) = self.tasks.get_mut(key.index()).filter(|slot| slot.id == id) else {
+            return WakeResult::Stale;
+        };
+        match &mut slot.state {
+            State::Idle => {
+                slot.state = State::Scheduled;
+                slot.in_queue = true;
+                self.queue.push_back(key);
+                WakeResult::Queued
+            }
+            State::Running { woken, .. } if !*woken => {
+                *woken = true;
+                WakeResult::Deferred
+            }
+            State::Running { .. } | State::Scheduled => WakeResult::Duplicate,
+            State::Done(_) => WakeResult::Stale,
+        }
+    }
+
+    /// Pops the front of the run queue and, if it is a task to poll, takes
+    /// its cell and waker out of the slot (edge 2).
+    #[inline(always)]
+    pub(crate) fn begin_poll(&mut self) -> Begin<S> {
+        let Some(key) = self.queue.pop_front() else {
+            return Begin::Empty;
+        };
+        let slot = &mut self.tasks[key.index()];
+        debug_assert!(slot.in_queue, "{} popped but not marked queued", slot.id);
+        slot.in_queue = false;
+        if slot.state != State::Scheduled {
+            // Cancelled while it waited in the queue.
+            return Begin::Skip(self.release(key).unwrap_or_default());
+        }
+        slot.state = State::Running {
+            woken: false,
+            cancelled: false,
+        };
+        Begin::Poll(Polling {
+            key,
+            id: slot.id,
+            task: slot.task.take(),
+            waker: slot.waker.take().expect("a scheduled task has its waker"),
+        })
+    }
+
+    /// Puts a polled task back and moves it on (edges 3, 5, 6, 7, 8).
+    pub(crate) fn end_poll(&mut self, polling: Polling<S>, result: PollResult) -> Ended {
+        let Polling {
+            key,
+            id,
+            task,
+            waker,
+        } = polling;
+        let slot = &mut self.tasks[key.index()];
+        debug_assert_eq!(slot.id, id, "{key} changed hands during a poll");
+        slot.waker = Some(waker);
+        let State::Running { woken, cancelled } = slot.state else {
+            unreachable!("{} was not running at the end of its poll", slot.id);
+        };
+        let (outcome, after) = match result {
+            // asyncio: a task cancelled during its last step ends cancelled,
+            // even if the step finished the coroutine. Its future (or
+            // output) goes with the leftovers below.
+            PollResult::Pending | PollResult::Ready if cancelled => {
+                (Outcome::Cancelled, AfterPoll::Cancelled)
+            }
+            PollResult::Pending => {
+                slot.task = task;
+                if woken {
+                    slot.state = State::Scheduled;
+                    slot.in_queue = true;
+                    self.queue.push_back(key);
+                    return Ended {
+                        after: AfterPoll::Requeued,
+                        leftovers: Leftovers::default(),
+                    };
+                }
+                slot.state = State::Idle;
+                return Ended {
+                    after: AfterPoll::Idle,
+                    leftovers: Leftovers::default(),
+                };
+            }
+            PollResult::Ready => (Outcome::Completed, AfterPoll::Completed { freed: false }),
+            PollResult::Panicked => (Outcome::Panicked, AfterPoll::Panicked),
+        };
+        // Done: keep the output or payload for the handle (a cancelled
+        // task's cell goes with the leftovers), tell the handle, and free
+        // the slot if nobody wants it.
+        let dropped = match outcome {
+            Outcome::Cancelled => task,
+            Outcome::Completed | Outcome::Panicked => {
+                slot.task = task;
+                None
+            }
+        };
+        slot.state = State::Done(outcome);
+        let wake = slot.join_waker.take();
+        let released = self.release(key);
+        let freed = released.is_some();
+        let mut leftovers = released.unwrap_or_default();
+        leftovers.wake = wake;
+        leftovers.task = leftovers.task.or(dropped);
+        let after = match after {
+            AfterPoll::Completed { .. } => AfterPoll::Completed { freed },
+            other => other,
+        };
+        Ended { after, leftovers }
+    }
+
+    /// Cancels the task in slot `key` (edge 8). A running task (cancelling
+    /// itself) is dropped at the end of its poll; any other is dropped when
+    /// the leftovers are finished.
+    pub(crate) fn cancel(&mut self, key: TaskKey) -> (Cancel, Leftovers) {
+        let slot = &mut self.tasks[key.index()];
+        match &mut slot.state {
+            State::Done(_) => (Cancel::Finished, Leftovers::default()),
+            State::Running { cancelled, .. } => {
+                *cancelled = true;
+                (Cancel::AfterPoll, Leftovers::default())
+            }
+            State::Idle | State::Scheduled => (Cancel::Now, cancel_waiting(slot)),
+        }
+    }
+
+    /// Cancels every task that is not running (edge 8, at shutdown) and
+    /// empties the run queue. Returns how many tasks it cancelled, and the
+    /// leftovers to finish.
+    pub(crate) fn cancel_all(&mut self) -> (u64, Vec<Leftovers>) {
+        for key in self.queue.drain(..) {
+            self.tasks[key.index()].in_queue = false;
+        }
+        let mut leftovers: Vec<Leftovers> = self
+            .tasks
+            .iter_mut()
+            .filter(|(_, slot)| matches!(slot.state, State::Idle | State::Scheduled))
+            .map(|(_, slot)| cancel_waiting(slot))
+            .collect();
+        let cancelled = leftovers.len() as u64;
+        let unwanted: Vec<TaskKey> = self
+            .tasks
+            .iter()
+            .filter(|(_, slot)| matches!(slot.state, State::Done(_)) && !slot.has_handle)
+            .map(|(index, _)| TaskKey::new(index))
+            .collect();
+        leftovers.extend(unwanted.into_iter().filter_map(|key| self.release(key)));
+        self.spare_wakers = Vec::new();
+        (cancelled, leftovers)
+    }
+
+    /// Frees slot `key` if nobody can name it any more: the task is done,
+    /// no handle holds it, and it is not in the run queue. Its waker is
+    /// kept for reuse if nobody else holds it. `None` if the slot stays.
+    #[inline]
+    pub(super) fn release(&mut self, key: TaskKey) -> Option<Leftovers> {
+        let slot = &self.tasks[key.index()];
+        if !matches!(slot.state, State::Done(_)) || slot.has_handle || slot.in_queue {
+            return None;
+        }
+        let slot = self.tasks.remove(key.index());
+        if let Some(waker) = slot.waker {
+            // looplet never makes `Weak` wakers, so a strong count of one
+            // means nobody else holds it (a plain load, unlike `get_mut`).
+            if Arc::strong_count(&waker) == 1 {
+                self.spare_wakers.push(waker);
+            }
+        }
+        Some(Leftovers {
+            task: slot.task,
+            wake: None,
+            old_waker: slot.join_waker,
+        })
+    }
+
+    /// The number of spare wakers kept for reuse (for tests).
+    #[cfg(test)]
+    pub(crate) fn spare_wakers(&self) -> usize {
+        self.spare_wakers.len()
+    }
+
+    /// The state of slot `key` (for tests).
+    #[cfg(test)]
+    pub(super) fn state(&self, key: TaskKey) -> State {
+        self.tasks[key.index()].state
+    }
+}
+
+// Per-task memory: a field added to `Slot` must earn its bytes.
+const _: () = assert!(
+    std::mem::size_of::<Slot<()>>() <= 56,
+    "`Slot` grew past 56 bytes"
+);
+const _: () = assert!(
+    std::mem::size_of::<Leftovers>() <= 48,
+    "`Leftovers` grew past 48 bytes"
+);

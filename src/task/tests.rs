@@ -1,0 +1,311 @@
+//! The task table on its own, edge by edge of the state diagram in
+//! `mod.rs`: no runtime, no thread-local, and a [`Schedule`] that only
+//! records the wakes it is given.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
+
+use futures_task::{ArcWake, waker, waker_ref};
+
+use super::state::State;
+use super::*;
+use crate::util::panic;
+
+/// A `Schedule` that records every wake.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(TaskKey, TaskId)>>);
+
+impl Schedule for Recorder {
+    fn schedule(&self, key: TaskKey, id: TaskId) {
+        self.0.lock().unwrap().push((key, id));
+    }
+}
+
+/// A waker that counts its wakes, to stand for a join handle's owner.
+#[derive(Default)]
+struct Counter(AtomicUsize);
+
+impl ArcWake for Counter {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn table() -> TaskTable<Recorder> {
+    TaskTable::new(Arc::new(Recorder::default()))
+}
+
+fn cell<F>(future: F) -> Option<BoxTask>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Some(Box::pin(TaskCell::new(future)))
+}
+
+/// Polls a task taken out by `begin_poll` once, as the executor would.
+fn poll(polling: &mut Polling<Recorder>) -> PollResult {
+    let waker = waker_ref(&polling.waker);
+    let task = polling.task.as_mut().expect("a spawned task has a cell");
+    match task.as_mut().poll(&mut Context::from_waker(&waker)) {
+        Poll::Ready(()) => PollResult::Ready,
+        Poll::Pending => PollResult::Pending,
+    }
+}
+
+fn begin(table: &mut TaskTable<Recorder>) -> Polling<Recorder> {
+    match table.begin_poll() {
+        Begin::Poll(polling) => polling,
+        Begin::Empty => panic!("the queue is empty"),
+        Begin::Skip(_) => panic!("the front task was cancelled"),
+    }
+}
+
+#[test]
+fn edge_1_spawn_queues_in_spawn_order() {
+    let mut table = table();
+    let keys: Vec<_> = (1..=3)
+        .map(|i| table.spawn(TaskId(i), cell(async {})))
+        .collect();
+    assert_eq!(table.queued(), 3);
+    assert_eq!(table.len(), 3);
+    for (i, key) in keys.into_iter().enumerate() {
+        assert_eq!(table.state(key), State::Scheduled);
+        let polling = begin(&mut table);
+        assert_eq!((polling.key, polling.id), (key, TaskId(i as u64 + 1)));
+    }
+}
+
+#[test]
+fn edge_2_begin_poll_lends_the_cell_and_the_waker() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async {}));
+    let polling = begin(&mut table);
+    assert!(polling.task.is_some());
+    assert_eq!(
+        table.state(key),
+        State::Running {
+            woken: false,
+            cancelled: false
+        }
+    );
+    assert!(matches!(table.begin_poll(), Begin::Empty));
+}
+
+#[test]
+fn edge_3_pending_goes_idle() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let mut polling = begin(&mut table);
+    let result = poll(&mut polling);
+    let ended = table.end_poll(polling, result);
+    assert_eq!(ended.after, AfterPoll::Idle);
+    assert!(ended.leftovers.is_empty());
+    assert_eq!(table.state(key), State::Idle);
+    assert_eq!(table.queued(), 0);
+}
+
+#[test]
+fn edge_4_wake_queues_an_idle_task_once() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let polling = begin(&mut table);
+    let _ = table.end_poll(polling, PollResult::Pending);
+    assert_eq!(table.wake(key, TaskId(1)), WakeResult::Queued);
+    assert_eq!(table.wake(key, TaskId(1)), WakeResult::Duplicate);
+    assert_eq!(table.queued(), 1);
+    assert_eq!(table.state(key), State::Scheduled);
+}
+
+#[test]
+fn edge_5_a_task_woken_while_running_goes_to_the_back_after_its_poll() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let other = table.spawn(TaskId(2), cell(std::future::pending::<()>()));
+    let polling = begin(&mut table);
+    assert_eq!(table.wake(key, TaskId(1)), WakeResult::Deferred);
+    assert_eq!(table.wake(key, TaskId(1)), WakeResult::Duplicate);
+    let ended = table.end_poll(polling, PollResult::Pending);
+    assert_eq!(ended.after, AfterPoll::Requeued);
+    assert_eq!(table.queued(), 2);
+    assert_eq!(
+        begin(&mut table).key,
+        other,
+        "behind the task already queued"
+    );
+}
+
+#[test]
+fn edge_6_ready_completes_keeps_the_output_and_wakes_the_handle() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async { 42_u32 }));
+    let handle = Arc::new(Counter::default());
+    let handle_waker = waker(handle.clone());
+    assert_eq!(table.join_poll(key, &handle_waker), JoinPoll::NeedsWaker);
+    assert!(matches!(
+        table.set_join_waker(key, handle_waker.clone()),
+        Ok(None)
+    ));
+    assert_eq!(table.join_poll(key, &handle_waker), JoinPoll::Pending);
+    let mut polling = begin(&mut table);
+    let result = poll(&mut polling);
+    let ended = table.end_poll(polling, result);
+    assert_eq!(ended.after, AfterPoll::Completed { freed: false });
+    ended.leftovers.finish();
+    assert_eq!(handle.0.load(Ordering::Relaxed), 1, "the handle was woken");
+    assert_eq!(
+        table.join_poll(key, &handle_waker),
+        JoinPoll::Ready(Outcome::Completed)
+    );
+    let mut cell = table.take_cell(key).expect("the output waits in the cell");
+    assert_eq!(take_output::<u32>(cell.as_mut()), Some(42));
+    assert!(table.detach(key).is_some(), "edge 9: the slot is freed");
+    assert_eq!(table.len(), 0);
+}
+
+#[test]
+fn edge_7_a_panic_keeps_its_payload_for_the_handle() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let mut polling = begin(&mut table);
+    let task = polling.task.as_mut().unwrap();
+    task.as_mut().fail(Box::new("boom"));
+    let ended = table.end_poll(polling, PollResult::Panicked);
+    assert_eq!(ended.after, AfterPoll::Panicked);
+    assert_eq!(table.outcome(key), Some(Outcome::Panicked));
+    let mut cell = table.take_cell(key).unwrap();
+    let payload = cell.as_mut().take_panic().unwrap();
+    assert_eq!(panic::message(&*payload), Some("boom"));
+}
+
+#[test]
+fn edge_8_cancel_from_every_state() {
+    let mut table = table();
+    // SCHEDULED: cancelled now; the queue entry is skipped later.
+    let scheduled = table.spawn(TaskId(1), cell(async {}));
+    let (cancel, leftovers) = table.cancel(scheduled);
+    assert_eq!(cancel, Cancel::Now);
+    assert!(!leftovers.is_empty(), "the future is handed back to drop");
+    assert!(matches!(table.begin_poll(), Begin::Skip(_)));
+    // IDLE: cancelled now.
+    let idle = table.spawn(TaskId(2), cell(std::future::pending::<()>()));
+    let polling = begin(&mut table);
+    let _ = table.end_poll(polling, PollResult::Pending);
+    assert_eq!(table.cancel(idle).0, Cancel::Now);
+    assert_eq!(table.outcome(idle), Some(Outcome::Cancelled));
+    // RUNNING: cancelled after its poll, even if the poll finished it.
+    let running = table.spawn(TaskId(3), cell(async { 7 }));
+    let mut polling = begin(&mut table);
+    assert_eq!(table.cancel(running).0, Cancel::AfterPoll);
+    let result = poll(&mut polling);
+    assert_eq!(result, PollResult::Ready);
+    let ended = table.end_poll(polling, result);
+    assert_eq!(ended.after, AfterPoll::Cancelled);
+    assert!(!ended.leftovers.is_empty(), "its output is dropped");
+    assert_eq!(table.outcome(running), Some(Outcome::Cancelled));
+    // DONE: nothing to do.
+    assert_eq!(table.cancel(running).0, Cancel::Finished);
+}
+
+#[test]
+fn edge_8_cancel_all_cancels_what_waits_and_frees_what_nobody_holds() {
+    let mut table = table();
+    // Idle, handle kept.
+    let idle = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let polling = begin(&mut table);
+    let _ = table.end_poll(polling, PollResult::Pending);
+    // Cancelled while queued, handle dropped: its slot waits for the queue.
+    let orphan = table.spawn(TaskId(2), cell(async {}));
+    let _ = table.cancel(orphan);
+    assert!(table.detach(orphan).is_none());
+    let (cancelled, leftovers) = table.cancel_all();
+    assert_eq!(cancelled, 1, "only task 1 was still waiting");
+    assert_eq!(leftovers.len(), 2, "task 1's future, task 2's freed slot");
+    assert_eq!(table.outcome(idle), Some(Outcome::Cancelled));
+    assert_eq!(table.queued(), 0);
+    assert_eq!(
+        table.len(),
+        1,
+        "only task 1, whose handle is alive, keeps a slot"
+    );
+}
+
+#[test]
+fn edge_9_a_detached_task_frees_its_slot_when_it_finishes() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async {}));
+    assert!(table.detach(key).is_none(), "a live task keeps its slot");
+    assert!(table.has(key, TaskId(1)));
+    let mut polling = begin(&mut table);
+    let result = poll(&mut polling);
+    let ended = table.end_poll(polling, result);
+    assert_eq!(ended.after, AfterPoll::Completed { freed: true });
+    assert!(!table.has(key, TaskId(1)));
+    assert_eq!(table.len(), 0);
+}
+
+#[test]
+fn a_slot_stays_while_its_key_is_in_the_queue() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async {}));
+    let _ = table.cancel(key);
+    assert!(table.detach(key).is_none(), "still in the queue");
+    assert!(matches!(table.begin_poll(), Begin::Skip(_)));
+    assert_eq!(table.len(), 0, "freed when the queue reached it");
+}
+
+#[test]
+fn a_stale_wake_is_ignored_even_when_the_slot_is_reused() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async {}));
+    let _ = table.detach(key);
+    let polling = begin(&mut table);
+    let _ = table.end_poll(polling, PollResult::Ready);
+    let reused = table.spawn(TaskId(2), cell(std::future::pending::<()>()));
+    assert_eq!(reused, key, "the slab reuses the freed slot");
+    let polling = begin(&mut table);
+    let _ = table.end_poll(polling, PollResult::Pending);
+    assert_eq!(table.wake(key, TaskId(1)), WakeResult::Stale);
+    assert_eq!(table.state(reused), State::Idle);
+}
+
+#[test]
+fn the_waker_hands_key_and_id_to_schedule() {
+    let recorder = Arc::new(Recorder::default());
+    let mut table = TaskTable::new(recorder.clone());
+    let key = table.spawn(TaskId(7), cell(async {}));
+    let polling = begin(&mut table);
+    let waker: Waker = waker_ref(&polling.waker).clone();
+    waker.wake_by_ref();
+    assert_eq!(*recorder.0.lock().unwrap(), [(key, TaskId(7))]);
+    drop(waker);
+    let _ = table.end_poll(polling, PollResult::Pending);
+}
+
+#[test]
+fn a_freed_slot_keeps_its_unshared_waker_for_the_next_spawn() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async {}));
+    let _ = table.detach(key);
+    let polling = begin(&mut table);
+    let first = Arc::as_ptr(&polling.waker);
+    let _ = table.end_poll(polling, PollResult::Ready);
+    assert_eq!(table.spare_wakers(), 1);
+    table.spawn(TaskId(2), cell(async {}));
+    assert_eq!(table.spare_wakers(), 0);
+    assert_eq!(Arc::as_ptr(&begin(&mut table).waker), first, "reused");
+}
+
+#[test]
+fn a_freed_slot_whose_waker_is_still_held_elsewhere_drops_it() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(async {}));
+    let _ = table.detach(key);
+    let polling = begin(&mut table);
+    let kept: Waker = waker_ref(&polling.waker).clone();
+    let _ = table.end_poll(polling, PollResult::Ready);
+    assert_eq!(table.spare_wakers(), 0, "someone still holds it");
+    drop(kept);
+}

@@ -1,0 +1,166 @@
+//! What the loop does when no task is ready: a small plan the driver makes
+//! from the clock and the next deadline, and the loop carries out.
+//!
+//! Keeping the decision here, apart from the parking itself, lets it be
+//! tested on a bare driver (see the tests below): no threads, no runtime.
+//!
+//! | clock | a timer is armed | no timer is armed |
+//! |-------|------------------|-------------------|
+//! | real | sleep until its deadline ([`Idle::Sleep`]), or nothing to wait for if it is already due ([`Idle::Due`]) | sleep until a wake from another thread ([`Idle::UntilWoken`]) |
+//! | virtual (paused) | jump the clock to it ([`Idle::Jump`]) | nothing can ever wake a task: [`Idle::Deadlock`] |
+//!
+//! "Its deadline" is the wheel's next expiration: a timer's exact deadline,
+//! or the start of the slot that holds it, where the wheel must cascade
+//! (see `wheel/turn.rs`). Either way it is never later than the earliest
+//! deadline, so no timer fires late.
+//!
+//! Read next: `trace/` (how the runtime narrates what it does).
+
+use super::driver::Driver;
+
+/// What an idle loop should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Idle {
+    /// Real clock: the next timer is already due (the turn's clock reading
+    /// was a little old). Nothing to wait for, so this is no park.
+    Due,
+    /// Real clock: park the thread for `nanos`, until the next deadline (or
+    /// a wake from another thread, whichever comes first).
+    Sleep {
+        /// How long, in nanoseconds.
+        nanos: u64,
+    },
+    /// Real clock, no timer armed: park until a wake from another thread.
+    UntilWoken,
+    /// Virtual clock: jump it to `to`, `by` nanoseconds ahead.
+    Jump {
+        /// The time to jump to, in nanoseconds since the clock's origin.
+        to: u64,
+        /// How far that is from now.
+        by: u64,
+    },
+    /// Virtual clock, no timer armed: nothing can ever wake a task.
+    Deadlock,
+}
+
+impl Idle {
+    /// Whether carrying out the plan counts as a park in
+    /// [`Stats::parks`](crate::Stats::parks): the thread sleeps, or the
+    /// virtual clock jumps in its place.
+    pub(crate) fn is_park(self) -> bool {
+        matches!(
+            self,
+            Idle::Sleep { .. } | Idle::UntilWoken | Idle::Jump { .. }
+        )
+    }
+}
+
+impl Driver {
+    /// The plan for a loop with nothing ready. Reads the real clock only
+    /// when a timer is armed.
+    pub(crate) fn idle(&self) -> Idle {
+        let deadline = self.next_deadline();
+        let clock = &self.clock;
+        if clock.is_paused() {
+            return match deadline {
+                Some(to) => Idle::Jump {
+                    to,
+                    by: to.saturating_sub(clock.peek_nanos()),
+                },
+                None => Idle::Deadlock,
+            };
+        }
+        let Some(deadline) = deadline else {
+            return Idle::UntilWoken;
+        };
+        let now = clock.now_nanos();
+        if deadline <= now {
+            Idle::Due
+        } else {
+            Idle::Sleep {
+                nanos: deadline - now,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use futures_task::noop_waker;
+
+    use super::*;
+    use crate::timer::clock::Clock;
+
+    const MS: u64 = 1_000_000;
+
+    fn driver(paused: bool) -> Driver {
+        Driver::new(Rc::new(Clock::new(paused)))
+    }
+
+    #[test]
+    fn paused_with_no_timer_is_a_deadlock() {
+        assert_eq!(driver(true).idle(), Idle::Deadlock);
+    }
+
+    #[test]
+    fn paused_jumps_to_the_slot_then_to_the_exact_deadline() {
+        let driver = driver(true);
+        let armed = driver.arm(5 * MS + MS / 2, 0, noop_waker());
+        // Tick 5 sits on level 0: first the start of its slot...
+        assert_eq!(
+            driver.idle(),
+            Idle::Jump {
+                to: 5 * MS,
+                by: 5 * MS
+            }
+        );
+        driver.clock.advance_to(5 * MS);
+        assert_eq!(driver.fire(|_| {}).count, 0);
+        // ...then, in the due heap, the exact deadline.
+        assert_eq!(
+            driver.idle(),
+            Idle::Jump {
+                to: 5 * MS + MS / 2,
+                by: MS / 2
+            }
+        );
+        driver.clock.advance_to(5 * MS + MS / 2);
+        assert_eq!(driver.fire(|_| {}).count, 1);
+        assert!(driver.has_fired(armed, 5 * MS + MS / 2));
+        assert_eq!(driver.idle(), Idle::Deadlock);
+    }
+
+    #[test]
+    fn paused_jumps_are_parks_and_a_deadlock_is_not() {
+        assert!(Idle::Jump { to: 1, by: 1 }.is_park());
+        assert!(Idle::Sleep { nanos: 1 }.is_park());
+        assert!(Idle::UntilWoken.is_park());
+        assert!(!Idle::Due.is_park());
+        assert!(!Idle::Deadlock.is_park());
+    }
+
+    #[test]
+    fn real_with_no_timer_waits_for_a_wake() {
+        assert_eq!(driver(false).idle(), Idle::UntilWoken);
+    }
+
+    #[test]
+    fn real_with_a_past_deadline_does_not_park() {
+        let driver = driver(false);
+        driver.arm(0, 0, noop_waker());
+        assert_eq!(driver.idle(), Idle::Due);
+    }
+
+    #[test]
+    fn real_sleeps_until_the_next_deadline() {
+        let driver = driver(false);
+        let deadline = driver.clock.now_nanos() + 10_000 * MS;
+        driver.arm(deadline, 0, noop_waker());
+        match driver.idle() {
+            Idle::Sleep { nanos } => assert!(nanos > 0 && nanos <= 10_000 * MS, "{nanos}"),
+            other => panic!("expected a sleep, got {other:?}"),
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Arming and disarming: where `insert` places a timer, how `cancel`
+//! unlinks it in O(1), and the one check that tells a live timer from a
+//! stale key or a stale due-heap item.
+//!
+//! Read next: `turn.rs`.
+
+use std::cmp::Reverse;
+
+use super::entry::{DueItem, Entry, Spot};
+use super::level::{LEVELS, Tick, level_for, slot_for};
+use super::{Placement, TimerKey, Wheel};
+use crate::util::list::Links;
+
+impl<T> Wheel<T> {
+    /// Arms a timer for `deadline` holding `value`. Among equal deadlines it
+    /// fires after the timers inserted before it (its order is its `seq`).
+    ///
+    /// A deadline at or before the current time is fine: the timer fires on
+    /// the next [`poll`](Wheel::poll).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use looplet::time::wheel::{Placement, Wheel};
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(5000, 'x');
+    /// assert_eq!(wheel.placement(key), Some(Placement::Slot { level: 2, slot: 1 }));
+    /// ```
+    pub fn insert(&mut self, deadline: u64, value: T) -> TimerKey {
+        self.insert_in_order(deadline, self.next_seq, value)
+    }
+
+    /// Arms a timer for `deadline` holding `value`, to fire after every
+    /// timer with the same deadline and a lower `order` and before every one
+    /// with a higher order; equal orders fire in insertion order.
+    ///
+    /// [`insert`](Wheel::insert) is this with the insertion number as the
+    /// order. The runtime passes the number a `Sleep` took when it was
+    /// created, so that sleeps fire in creation order even when they are
+    /// armed (first polled) in another.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// wheel.insert_in_order(10, 2, "made third");
+    /// wheel.insert_in_order(10, 0, "made first");
+    /// wheel.insert_in_order(10, 1, "made second");
+    /// let fired: Vec<_> = std::iter::from_fn(|| wheel.poll(10)).map(|f| f.value).collect();
+    /// assert_eq!(fired, ["made first", "made second", "made third"]);
+    /// ```
+    pub fn insert_in_order(&mut self, deadline: u64, order: u64, value: T) -> TimerKey {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let index = self.entries.insert(Entry {
+            deadline,
+            seq,
+            order,
+            spot: Spot::DUE,
+            links: Links::default(),
+            value,
+        });
+        self.place(index);
+        TimerKey { index, seq }
+    }
+
+    /// Puts the entry at `index` (in no list) where its deadline belongs.
+    pub(super) fn place(&mut self, index: usize) {
+        let entry = &self.entries[index];
+        let when = self.tick_of(entry.deadline);
+        if when <= self.elapsed {
+            self.due.push(Reverse(DueItem {
+                deadline: entry.deadline,
+                order: entry.order,
+                seq: entry.seq,
+                index,
+            }));
+            self.entries[index].spot = Spot::DUE;
+            return;
+        }
+        let level = level_for(self.elapsed, when);
+        if level == LEVELS {
+            self.overflow.push_back(&mut self.entries, index);
+            self.overflow_min = self.overflow_min.min(when);
+            self.entries[index].spot = Spot::OVERFLOW;
+        } else {
+            let slot = slot_for(when, level);
+            let lvl = &mut self.levels[level];
+            lvl.slots[slot].push_back(&mut self.entries, index);
+            lvl.occupied |= 1 << slot;
+            self.entries[index].spot = Spot {
+                level: level as u8,
+                slot: slot as u8,
+            };
+        }
+    }
+
+    /// The entry at `index` if it is still the timer numbered `seq`. The
+    /// one liveness check: a key and a due-heap item each name a timer by
+    /// `(index, seq)`, and the slab may have reused the index since.
+    pub(super) fn live(&self, index: usize, seq: u64) -> Option<&Entry<T>> {
+        self.entries.get(index).filter(|e| e.seq == seq)
+    }
+
+    /// [`live`](Wheel::live), for changing the entry.
+    fn live_mut(&mut self, index: usize, seq: u64) -> Option<&mut Entry<T>> {
+        self.entries.get_mut(index).filter(|e| e.seq == seq)
+    }
+
+    /// Whether the timer `key` is still armed (neither fired nor cancelled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// let key = wheel.insert(3, ());
+    /// assert!(wheel.contains(key));
+    /// wheel.poll(3);
+    /// assert!(!wheel.contains(key));
+    /// ```
+    pub fn contains(&self, key: TimerKey) -> bool {
+        self.live(key.index, key.seq).is_some()
+    }
+
+    /// Where the timer `key` waits, if it is still armed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use looplet::time::wheel::{Placement, Wheel};
+    ///
+    /// let mut wheel = Wheel::new();
+    /// let key = wheel.insert(70, ());
+    /// assert_eq!(wheel.placement(key), Some(Placement::Slot { level: 1, slot: 1 }));
+    /// ```
+    pub fn placement(&self, key: TimerKey) -> Option<Placement> {
+        self.live(key.index, key.seq).map(|e| e.spot.placement())
+    }
+
+    /// The value of the armed timer `key`, to update it in place.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// let key = wheel.insert(3, 1);
+    /// *wheel.get_mut(key).unwrap() = 2;
+    /// assert_eq!(wheel.poll(3).unwrap().value, 2);
+    /// ```
+    pub fn get_mut(&mut self, key: TimerKey) -> Option<&mut T> {
+        self.live_mut(key.index, key.seq).map(|e| &mut e.value)
+    }
+
+    /// Disarms the timer `key` and returns its value; `None` if it already
+    /// fired or was cancelled. O(1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// let key = wheel.insert(1_000_000, "far");
+    /// assert_eq!(wheel.cancel(key), Some("far"));
+    /// assert_eq!(wheel.cancel(key), None);
+    /// ```
+    pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
+        let spot = self.live(key.index, key.seq)?.spot;
+        match spot {
+            Spot::DUE => {
+                // Its heap item goes stale and is skipped when it surfaces.
+            }
+            Spot::OVERFLOW => {
+                self.overflow.remove(&mut self.entries, key.index);
+                // A too-early `overflow_min` is a valid lower bound while
+                // the list has timers (the wheel visits it, then recomputes
+                // it); once empty, the wheel turns past it, so reset it.
+                if self.overflow.is_empty() {
+                    self.overflow_min = Tick(u64::MAX);
+                }
+            }
+            Spot { level, slot } => {
+                let (level, slot) = (level as usize, slot as usize);
+                let lvl = &mut self.levels[level];
+                lvl.slots[slot].remove(&mut self.entries, key.index);
+                if lvl.slots[slot].is_empty() {
+                    lvl.occupied &= !(1 << slot);
+                }
+            }
+        }
+        let entry = self.entries.remove(key.index);
+        if self.entries.is_empty() {
+            // Nothing is armed: every heap item is stale.
+            self.due.clear();
+        }
+        Some(entry.value)
+    }
+}

@@ -1,0 +1,209 @@
+//! How the wheel turns: finding the next slot to visit without a scan,
+//! cascading a slot's timers down a level, moving a reached tick's timers
+//! into the due heap, and handing back what is due.
+//!
+//! Read next: `tests.rs` beside this file, then `timer/driver.rs`, which
+//! feeds the wheel the clock.
+
+use std::cmp::Reverse;
+
+use super::level::{LEVELS, NextSlot, Tick, block_start, slot_start};
+use super::{Fired, Level, TimerKey, Visit, Wheel};
+use crate::util::list::List;
+
+impl<T> Wheel<T> {
+    /// Drops stale items from the top of the due heap.
+    fn discard_stale(&mut self) {
+        while let Some(Reverse(top)) = self.due.peek() {
+            if self.live(top.index, top.seq).is_some() {
+                return;
+            }
+            self.due.pop();
+        }
+    }
+
+    /// The next slot the wheel must visit, if any.
+    fn next_slot(&self) -> Option<NextSlot> {
+        for (level, lvl) in self.levels.iter().enumerate() {
+            if lvl.occupied != 0 {
+                let slot = lvl.occupied.trailing_zeros() as usize;
+                let start = slot_start(self.elapsed, level, slot);
+                debug_assert!(
+                    start > self.elapsed,
+                    "level {level} slot {slot} starts at {start:?}, not after elapsed {:?}",
+                    self.elapsed
+                );
+                return Some(NextSlot { level, slot, start });
+            }
+        }
+        if self.overflow.is_empty() {
+            return None;
+        }
+        let start = block_start(self.overflow_min);
+        debug_assert!(
+            start > self.elapsed,
+            "overflow block {start:?} is not after elapsed {:?}",
+            self.elapsed
+        );
+        Some(NextSlot {
+            level: LEVELS,
+            slot: 0,
+            start,
+        })
+    }
+
+    /// The earliest time at which [`poll`](Wheel::poll) may have something
+    /// to do, or `None` when no timer is armed.
+    ///
+    /// When the earliest timer's tick has been reached this is its exact
+    /// deadline. Otherwise it is the start of the slot holding it, which is
+    /// never later than the deadline: polling then cascades the slot, and
+    /// asking again gives a closer answer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use looplet::time::wheel::Wheel;
+    ///
+    /// // Ten units to the tick: deadline 1234 is in tick 123, on level 1.
+    /// let mut wheel = Wheel::with_tick(10);
+    /// wheel.insert(1234, ());
+    /// assert_eq!(wheel.next_expiration(), Some(640)); // its level-1 slot starts at tick 64
+    /// wheel.poll(640); // cascades it to level 0
+    /// assert_eq!(wheel.next_expiration(), Some(1230)); // the start of tick 123
+    /// wheel.poll(1230); // moves it to the due heap
+    /// assert_eq!(wheel.next_expiration(), Some(1234)); // exact
+    /// ```
+    pub fn next_expiration(&mut self) -> Option<u64> {
+        self.discard_stale();
+        if let Some(Reverse(top)) = self.due.peek() {
+            return Some(top.deadline);
+        }
+        self.next_slot()
+            .map(|next| next.start.0.saturating_mul(self.units_per_tick))
+    }
+
+    /// Hands back one timer whose deadline is at or before `now`, earliest
+    /// deadline first (equal deadlines by their order, see
+    /// [`insert_in_order`](Wheel::insert_in_order)), or `None` when nothing
+    /// more is due at `now`.
+    ///
+    /// Call it in a loop to drain everything due. Time must not go
+    /// backwards: a `now` earlier than a previous one is treated as that
+    /// previous time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// wheel.insert(30, 'b');
+    /// wheel.insert(10, 'a');
+    /// let fired: Vec<char> = std::iter::from_fn(|| wheel.poll(100)).map(|f| f.value).collect();
+    /// assert_eq!(fired, ['a', 'b']);
+    /// ```
+    pub fn poll(&mut self, now: u64) -> Option<Fired<T>> {
+        let now_tick = self.tick_of(now);
+        loop {
+            self.discard_stale();
+            if let Some(&Reverse(top)) = self.due.peek() {
+                // Everything in the slots is in a later tick than the heap's
+                // top, so the top decides.
+                if top.deadline > now {
+                    return None;
+                }
+                self.due.pop();
+                let entry = self.entries.remove(top.index);
+                return Some(Fired {
+                    key: TimerKey {
+                        index: top.index,
+                        seq: entry.seq,
+                    },
+                    deadline: entry.deadline,
+                    value: entry.value,
+                });
+            }
+            match self.next_slot() {
+                Some(next) if next.start <= now_tick => self.visit(next),
+                _ => {
+                    // No slot starts by `now`: the wheel may turn to it.
+                    self.elapsed = self.elapsed.max(now_tick);
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Turns the wheel to `next.start` and places that slot's timers again:
+    /// a cascade to lower levels, or into the due heap for a level-0 slot.
+    fn visit(&mut self, next: NextSlot) {
+        self.elapsed = next.start;
+        let mut list = if next.level == LEVELS {
+            // Recomputed from the timers that go back to the overflow list.
+            self.overflow_min = Tick(u64::MAX);
+            std::mem::take(&mut self.overflow)
+        } else {
+            let lvl = &mut self.levels[next.level];
+            lvl.occupied &= !(1 << next.slot);
+            std::mem::take(&mut lvl.slots[next.slot])
+        };
+        let mut timers = 0;
+        while let Some(index) = list.pop_front(&mut self.entries) {
+            self.place(index);
+            timers += 1;
+        }
+        if let Some(visits) = &mut self.visits {
+            visits.push(Visit {
+                level: next.level,
+                slot: next.slot,
+                tick: next.start,
+                timers,
+            });
+        }
+    }
+
+    /// Starts (or stops) recording the slots the wheel visits, for
+    /// [`take_visits`](Wheel::take_visits).
+    ///
+    /// # Examples
+    ///
+    /// See [`Visit`].
+    pub fn record_visits(&mut self, on: bool) {
+        self.visits = on.then(Vec::new);
+    }
+
+    /// The slots visited since the last call (empty unless recording).
+    ///
+    /// # Examples
+    ///
+    /// See [`Visit`].
+    pub fn take_visits(&mut self) -> Vec<Visit> {
+        match &mut self.visits {
+            Some(visits) => std::mem::take(visits),
+            None => Vec::new(),
+        }
+    }
+
+    /// Removes every timer and returns their values, in no promised order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// wheel.insert(10, 1);
+    /// wheel.insert(10_000_000, 2);
+    /// let mut all = wheel.drain();
+    /// all.sort();
+    /// assert_eq!(all, [1, 2]);
+    /// assert!(wheel.is_empty());
+    /// ```
+    pub fn drain(&mut self) -> Vec<T> {
+        let values = self.entries.drain().map(|e| e.value).collect();
+        for lvl in &mut self.levels {
+            *lvl = Level::default();
+        }
+        self.overflow = List::new();
+        self.overflow_min = Tick(u64::MAX);
+        self.due.clear();
+        values
+    }
+}

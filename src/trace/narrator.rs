@@ -1,0 +1,310 @@
+//! The narrator: one call per step a task takes. Each call bumps the
+//! step's counter and, when the runtime traces, writes the step's line.
+//!
+//! The hot part of each call (a counter bump and a branch) is inlined into
+//! the loop; the line itself is written out of line, in a `#[cold]`
+//! function, so tracing costs nothing in the loop's code when it is off.
+//!
+//! The numbers in the lines are the edges of the task state diagram
+//! (`task/mod.rs`).
+//!
+//! Read next: `timers.rs`.
+
+use std::fmt;
+use std::rc::Rc;
+use std::thread::ThreadId;
+
+use super::tracer::{Name, Source, Tracer};
+use crate::task::{AfterPoll, Cancel, TaskId, WakeResult};
+use crate::util::stats::{Counters, Stats, bump};
+
+/// What the trace says of a panic whose payload is not a string.
+pub(super) const NOT_A_STRING: &str = "(a payload that is not a string)";
+
+/// Where a wake came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Via {
+    /// The executor's own thread, while it runs: straight onto the queue.
+    Local,
+    /// The locked inbox; the waking thread, when tracing recorded it.
+    Inbox(Option<ThreadId>),
+}
+
+/// A runtime's counters and, when it traces, its tracer.
+pub(crate) struct Narrator {
+    /// What the runtime has done, for `stats()`.
+    pub(super) counters: Counters,
+    /// The tracer, when tracing.
+    pub(super) tracer: Option<Rc<Tracer>>,
+}
+
+impl fmt::Debug for Narrator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Narrator")
+            .field("tracing", &self.tracer.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes a line on `tracer`: `line!(tracer, "...", args)`.
+macro_rules! line {
+    ($tracer:expr, $($arg:tt)*) => {
+        $tracer.line(format_args!($($arg)*))
+    };
+}
+pub(super) use line;
+
+impl Narrator {
+    /// A narrator that writes to `tracer`, if any; its first line says
+    /// which clock the runtime runs on.
+    pub(crate) fn new(tracer: Option<Rc<Tracer>>, paused: bool) -> Self {
+        if let Some(tracer) = &tracer {
+            let clock = if paused { "virtual" } else { "real" };
+            line!(
+                tracer,
+                "looplet trace ({clock} clock): seconds since the runtime was built; (n) is an \
+                 edge of the task state diagram in docs/02-life-of-a-task.md"
+            );
+        }
+        Narrator {
+            counters: Counters::default(),
+            tracer,
+        }
+    }
+
+    /// The tracer, when tracing.
+    #[inline]
+    pub(crate) fn tracer(&self) -> Option<&Rc<Tracer>> {
+        self.tracer.as_ref()
+    }
+
+    /// Whether the runtime traces.
+    #[inline]
+    pub(crate) fn is_tracing(&self) -> bool {
+        self.tracer.is_some()
+    }
+
+    /// A snapshot of the counters.
+    pub(crate) fn stats(&self) -> Stats {
+        self.counters.snapshot()
+    }
+
+    /// Edge 1: task `id` was spawned.
+    #[inline]
+    pub(crate) fn spawned(&self, id: TaskId) {
+        bump(&self.counters.tasks_spawned);
+        if let Some(tracer) = &self.tracer {
+            spawned_line(tracer, id);
+        }
+    }
+
+    /// Edges 1 and 8 at once: task `id` was spawned while the runtime shuts
+    /// down, so it is cancelled before it exists.
+    pub(crate) fn spawned_during_shutdown(&self, id: TaskId) {
+        bump(&self.counters.tasks_spawned);
+        bump(&self.counters.tasks_cancelled);
+        if let Some(tracer) = &self.tracer {
+            line!(
+                tracer,
+                "{id} spawned during shutdown: cancelled at once (8)"
+            );
+        }
+    }
+
+    /// Edge 1 for a `block_on`'s main future (not counted as a task).
+    pub(crate) fn main_spawned(&self, id: TaskId) {
+        if let Some(tracer) = &self.tracer {
+            line!(tracer, "block_on: the main future is {id} (1)");
+        }
+    }
+
+    /// A turn of the loop begins with `batch` entries queued.
+    #[inline]
+    pub(crate) fn turn(&self, batch: usize) {
+        bump(&self.counters.turns);
+        if batch > 0 {
+            if let Some(tracer) = &self.tracer {
+                turn_line(tracer, self.counters.turns.get(), batch);
+            }
+        }
+    }
+
+    /// Edge 2: `name` is about to be polled; lines until its end are
+    /// indented under it.
+    #[inline]
+    pub(crate) fn poll_started(&self, name: Name) {
+        bump(&self.counters.polls);
+        if let Some(tracer) = &self.tracer {
+            poll_started_line(tracer, name);
+        }
+    }
+
+    /// Edges 3, 5, 6, 7, 8: where the poll of `name` took it; `panic` is
+    /// the panic's message when it panicked and the runtime traces.
+    #[inline]
+    pub(crate) fn poll_ended(&self, name: Name, after: AfterPoll, panic: Option<&str>) {
+        if !name.main {
+            match after {
+                AfterPoll::Idle | AfterPoll::Requeued => {}
+                AfterPoll::Completed { .. } => bump(&self.counters.tasks_completed),
+                AfterPoll::Panicked => bump(&self.counters.tasks_panicked),
+                AfterPoll::Cancelled => bump(&self.counters.tasks_cancelled),
+            }
+        }
+        if let Some(tracer) = &self.tracer {
+            poll_ended_line(tracer, name, after, panic);
+        }
+    }
+
+    /// Edges 4 and 5: task `id` was woken, through `via`, and `result` is
+    /// what the table did with it.
+    #[inline]
+    pub(crate) fn woken(&self, id: TaskId, result: WakeResult, via: Via) {
+        match via {
+            Via::Local => bump(&self.counters.wakes_local),
+            Via::Inbox(_) => bump(&self.counters.wakes_remote),
+        }
+        if result == WakeResult::Duplicate {
+            bump(&self.counters.wakes_deduplicated);
+        }
+        if let Some(tracer) = &self.tracer {
+            woken_line(tracer, id, result, via);
+        }
+    }
+
+    /// Edge 8 through a handle: `cancel` says what it did to task `id`.
+    pub(crate) fn cancelled(&self, id: TaskId, cancel: Cancel) {
+        if cancel == Cancel::Now {
+            bump(&self.counters.tasks_cancelled);
+        }
+        if let Some(tracer) = &self.tracer {
+            let by = tracer.waker_of(id);
+            match cancel {
+                Cancel::Now => line!(tracer, "{id} cancelled by {by}: future dropped (8)"),
+                Cancel::AfterPoll => line!(
+                    tracer,
+                    "{id} cancels itself: dropped when this poll returns (8)"
+                ),
+                Cancel::Finished => {
+                    line!(
+                        tracer,
+                        "{id} cancel by {by}: already finished, nothing to do"
+                    )
+                }
+            }
+        }
+    }
+
+    /// A handle found task `id` unfinished and waits for it.
+    #[inline]
+    pub(crate) fn join_pending(&self, id: TaskId) {
+        if let Some(tracer) = &self.tracer {
+            line!(tracer, "waits for {id} to finish");
+        }
+    }
+
+    /// A handle took the result of task `id`.
+    #[inline]
+    pub(crate) fn result_taken(&self, id: TaskId) {
+        if let Some(tracer) = &self.tracer {
+            line!(tracer, "{id} result taken by its handle");
+        }
+    }
+
+    /// The handle of task `id` was dropped: its slot was `freed` (edge 9),
+    /// or the task is detached.
+    #[inline]
+    pub(crate) fn detached(&self, id: TaskId, freed: bool) {
+        if let Some(tracer) = &self.tracer {
+            if freed {
+                line!(tracer, "{id} handle dropped: slot freed (9)");
+            } else {
+                line!(
+                    tracer,
+                    "{id} handle dropped: the task is detached and keeps running"
+                );
+            }
+        }
+    }
+
+    /// What finished task `id` leaves is being woken and dropped (`Some`),
+    /// or that is over (`None`): wakes meanwhile are its doing.
+    #[inline]
+    pub(crate) fn finishing(&self, id: Option<TaskId>) {
+        if let Some(tracer) = &self.tracer {
+            tracer.set_source(id.map_or(Source::Runtime, Source::Finishing));
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn spawned_line(tracer: &Tracer, id: TaskId) {
+    line!(tracer, "{id} spawned (1)");
+}
+
+#[cold]
+#[inline(never)]
+fn turn_line(tracer: &Tracer, turn: u64, batch: usize) {
+    line!(tracer, "turn {turn}: {batch} queued");
+}
+
+#[cold]
+#[inline(never)]
+fn poll_started_line(tracer: &Tracer, name: Name) {
+    line!(tracer, "{name} poll (2)");
+    tracer.set_polling(Some(name));
+}
+
+#[cold]
+#[inline(never)]
+fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll, panic: Option<&str>) {
+    tracer.set_polling(None);
+    match after {
+        AfterPoll::Idle => line!(tracer, "{name} pending (3)"),
+        AfterPoll::Requeued => line!(
+            tracer,
+            "{name} pending, but woken while running: back of the queue (5)"
+        ),
+        AfterPoll::Completed { .. } if name.main => {
+            line!(tracer, "{name} ready: block_on returns (6)")
+        }
+        AfterPoll::Completed { freed: false } => line!(tracer, "{name} ready: completed (6)"),
+        AfterPoll::Completed { freed: true } => line!(
+            tracer,
+            "{name} ready: completed (6); no handle wants it: slot freed (9)"
+        ),
+        AfterPoll::Panicked if name.main => {
+            line!(tracer, "{name} panicked (7): block_on passes the panic on")
+        }
+        AfterPoll::Panicked => line!(
+            tracer,
+            "{name} panicked (7): {}",
+            panic.unwrap_or(NOT_A_STRING)
+        ),
+        AfterPoll::Cancelled => {
+            line!(tracer, "{name} cancelled during its own poll: dropped (8)")
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn woken_line(tracer: &Tracer, id: TaskId, result: WakeResult, via: Via) {
+    if let Via::Inbox(from) = via {
+        tracer.set_source(Source::Thread(from));
+    }
+    let by = tracer.waker_of(id);
+    match result {
+        WakeResult::Queued => line!(tracer, "{id} woken by {by}: queued (4)"),
+        WakeResult::Deferred => line!(
+            tracer,
+            "{id} woken by {by} while running: queued again after this poll (5)"
+        ),
+        WakeResult::Duplicate => line!(tracer, "{id} woken by {by}: already queued, nothing to do"),
+        WakeResult::Stale => line!(tracer, "{id} woken by {by}: finished, ignored"),
+    }
+    if via != Via::Local {
+        tracer.set_source(Source::Runtime);
+    }
+}

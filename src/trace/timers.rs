@@ -1,0 +1,201 @@
+//! The narrator, continued: one call per step of the timers, of the idle
+//! loop, and of shutdown.
+//!
+//! Read next: `sync.rs`.
+
+use std::task::Waker;
+
+use super::Seconds;
+use super::narrator::{Narrator, line};
+use super::tracer::{Source, Tracer};
+use crate::timer::driver::{Driver, FireReport};
+use crate::timer::idle::Idle;
+use crate::timer::wheel::{Fired, LEVELS, Placement, TimerKey, Visit};
+use crate::util::panic;
+use crate::util::stats::{add, bump};
+
+use super::narrator::NOT_A_STRING;
+
+impl Narrator {
+    /// Makes `driver` record the wheel's slot visits, if the runtime
+    /// traces: the trace shows each cascade.
+    pub(crate) fn watch(&self, driver: &Driver) {
+        if self.tracer.is_some() {
+            driver.record_visits();
+        }
+    }
+
+    /// A timer `key` was armed for `deadline` (nanoseconds since the
+    /// clock's origin).
+    #[inline]
+    pub(crate) fn timer_armed(&self, key: TimerKey, deadline: u64, driver: &Driver) {
+        bump(&self.counters.timers_armed);
+        if let Some(tracer) = &self.tracer {
+            armed_line(tracer, key, deadline, driver);
+        }
+    }
+
+    /// The timer `key` was disarmed before its deadline.
+    #[inline]
+    pub(crate) fn timer_cancelled(&self, key: TimerKey) {
+        bump(&self.counters.timers_cancelled);
+        if let Some(tracer) = &self.tracer {
+            line!(tracer, "timer {} cancelled", key.seq());
+        }
+    }
+
+    /// `timer` is due and about to be woken (after the cascades that
+    /// brought it due); the wake that follows is its doing.
+    #[inline]
+    pub(crate) fn timer_fires(&self, timer: &Fired<Waker>, driver: &Driver) {
+        if let Some(tracer) = &self.tracer {
+            fires_line(tracer, timer, driver);
+        }
+    }
+
+    /// A round of firing is over: `report` says how many fired, and
+    /// whether a waker panicked.
+    #[inline]
+    pub(crate) fn timers_fired(&self, report: &FireReport, driver: &Driver) {
+        add(&self.counters.timers_fired, report.count);
+        if let Some(tracer) = &self.tracer {
+            fired_line(tracer, driver, report);
+        }
+    }
+
+    /// Nothing is ready: the loop carries out `plan`.
+    pub(crate) fn idle(&self, plan: Idle) {
+        if plan.is_park() {
+            bump(&self.counters.parks);
+        }
+        if let Some(tracer) = &self.tracer {
+            idle_line(tracer, plan);
+        }
+    }
+
+    /// Shutdown cancelled `n` tasks that were still alive (edge 8).
+    pub(crate) fn shutdown_cancelled(&self, n: u64) {
+        add(&self.counters.tasks_cancelled, n);
+        if let (Some(tracer), true) = (&self.tracer, n > 0) {
+            line!(tracer, "shutdown: cancelling {n} task(s) still alive (8)");
+        }
+    }
+
+    /// Shutdown is over: the trace ends with the counters.
+    pub(crate) fn shutdown_done(&self) {
+        if let Some(tracer) = &self.tracer {
+            let s = self.counters.snapshot();
+            line!(
+                tracer,
+                "shutdown: {} task(s) spawned, {} completed, {} cancelled, {} panicked; {} polls \
+                 in {} turns; {} timer(s) armed, {} fired, {} cancelled; {} park(s)",
+                s.tasks_spawned,
+                s.tasks_completed,
+                s.tasks_cancelled,
+                s.tasks_panicked,
+                s.polls,
+                s.turns,
+                s.timers_armed,
+                s.timers_fired,
+                s.timers_cancelled,
+                s.parks
+            );
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn armed_line(tracer: &Tracer, key: TimerKey, deadline: u64, driver: &Driver) {
+    let now = driver.clock.peek_nanos();
+    let place = match driver.placement(key) {
+        Some(Placement::Slot { level, slot }) => format!("wheel level {level} slot {slot}"),
+        Some(Placement::Due) => "the due heap: its millisecond has come".to_string(),
+        Some(Placement::Overflow) => "the overflow list: beyond the top level".to_string(),
+        None => "nowhere".to_string(),
+    };
+    line!(
+        tracer,
+        "timer {} armed for {} s (in {} s): {place}",
+        key.seq(),
+        Seconds(deadline),
+        Seconds(deadline.saturating_sub(now))
+    );
+}
+
+#[cold]
+#[inline(never)]
+fn fires_line(tracer: &Tracer, timer: &Fired<Waker>, driver: &Driver) {
+    visit_lines(tracer, driver.take_visits());
+    line!(
+        tracer,
+        "timer {} fires (deadline {} s)",
+        timer.key.seq(),
+        Seconds(timer.deadline)
+    );
+    tracer.set_source(Source::Timer(timer.key.seq()));
+}
+
+#[cold]
+#[inline(never)]
+fn fired_line(tracer: &Tracer, driver: &Driver, report: &FireReport) {
+    visit_lines(tracer, driver.take_visits());
+    tracer.set_source(Source::Runtime);
+    if let Some(payload) = &report.panic {
+        let message = panic::message(&**payload).unwrap_or(NOT_A_STRING);
+        line!(
+            tracer,
+            "a timer's waker panicked: {message}; every due timer was woken, the panic leaves \
+             block_on"
+        );
+    }
+}
+
+/// The wheel's slot visits (cascades) since the last look.
+fn visit_lines(tracer: &Tracer, visits: Vec<Visit>) {
+    for visit in visits {
+        let (tick, n) = (visit.tick.0, visit.timers);
+        match visit.level {
+            0 => line!(
+                tracer,
+                "wheel: tick {tick} ms reached: {n} timer(s) into the due heap"
+            ),
+            level if level < LEVELS => line!(
+                tracer,
+                "wheel: cascade at tick {tick} ms: level {level} slot {}, {n} timer(s) moved down",
+                visit.slot
+            ),
+            _ => line!(
+                tracer,
+                "wheel: overflow list looked at again at tick {tick} ms: {n} timer(s)"
+            ),
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn idle_line(tracer: &Tracer, plan: Idle) {
+    match plan {
+        Idle::Due => {}
+        Idle::Jump { to, by } => line!(
+            tracer,
+            "idle: nothing ready; the virtual clock jumps to {} s (+{} s)",
+            Seconds(to),
+            Seconds(by)
+        ),
+        Idle::Sleep { nanos } => line!(
+            tracer,
+            "idle: nothing ready; parking {} s until the next timer",
+            Seconds(nanos)
+        ),
+        Idle::Deadlock => line!(
+            tracer,
+            "idle: nothing ready, no timer, and the clock is paused: a deadlock; block_on panics"
+        ),
+        Idle::UntilWoken => line!(
+            tracer,
+            "idle: nothing ready, no timer; parking until a wake from another thread"
+        ),
+    }
+}

@@ -1,0 +1,18 @@
+//! Layer 0, the leaves: vocabulary every other layer shares and that needs
+//! nothing of looplet itself.
+//!
+//! | file | what it holds |
+//! |------|---------------|
+//! | `list.rs` | doubly-linked lists threaded through a `Slab` (wheel slots, waiter queues) |
+//! | `panic.rs` | what a panic carries, its message, and waking a batch without stranding anyone |
+//! | `stats.rs` | the runtime's counters and their public snapshot, [`Stats`](crate::Stats) |
+//!
+//! Nothing here names another module of the crate; everything else may
+//! name this.
+//!
+//! Read next: `task/` (a task's cell and the table of tasks) or `timer/`
+//! (the clock, the wheel and the driver).
+
+pub(crate) mod list;
+pub(crate) mod panic;
+pub(crate) mod stats;
