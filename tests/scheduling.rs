@@ -339,3 +339,85 @@ fn tasks_spawned_from_outside_run_in_the_next_block_on_in_spawn_order() {
     let late = rt.spawn(async { 9 });
     assert_eq!(rt.block_on(late).unwrap(), 9);
 }
+
+/// A task that parks on `probe`, then logs "task" once woken; returned
+/// parked, after one `block_on`, with the probe ready to complete.
+fn parked_task(rt: &looplet::Runtime, log: &Log, probe: &Probe) -> JoinHandle<()> {
+    let task = rt.spawn({
+        let (log, probe) = (log.clone(), probe.clone());
+        async move {
+            probe.future().await;
+            log.push("task");
+        }
+    });
+    rt.block_on(async {}); // the task runs once and parks on the probe
+    assert_eq!(probe.polls(), 1);
+    probe.ready.set(true);
+    task
+}
+
+#[test]
+fn a_wake_on_this_thread_between_block_ons_runs_ahead_of_the_next_main() {
+    let rt = Builder::new().build();
+    let (log, probe) = (Log::new(), Probe::new());
+    let task = parked_task(&rt, &log, &probe);
+    probe.wake(); // on this thread, with no `block_on` running
+    rt.block_on({
+        let log = log.clone();
+        async move { log.push("main") }
+    });
+    assert_eq!(log.take(), ["task", "main"]);
+    assert!(task.is_finished());
+}
+
+#[test]
+fn a_wake_from_another_thread_between_block_ons_runs_ahead_of_the_next_main() {
+    let rt = Builder::new().build();
+    let (log, probe) = (Log::new(), Probe::new());
+    let task = parked_task(&rt, &log, &probe);
+    let waker = probe.waker.borrow().clone().unwrap();
+    std::thread::spawn(move || waker.wake()).join().unwrap();
+    rt.block_on({
+        let log = log.clone();
+        async move { log.push("main") }
+    });
+    assert_eq!(log.take(), ["task", "main"]);
+    assert!(task.is_finished());
+}
+
+#[test]
+fn a_timer_due_between_block_ons_runs_ahead_of_the_next_main() {
+    let rt = Builder::new().build(); // the real clock: time passes between calls
+    let log = Log::new();
+    let task = rt.spawn({
+        let log = log.clone();
+        async move {
+            looplet::sleep(std::time::Duration::from_millis(1)).await;
+            log.push("task");
+        }
+    });
+    rt.block_on(async {}); // arms the timer
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    rt.block_on({
+        let log = log.clone();
+        async move { log.push("main") }
+    });
+    assert_eq!(log.take(), ["task", "main"]);
+    assert!(task.is_finished());
+}
+
+#[test]
+fn ticking_block_on_by_hand_does_not_starve_a_sleeping_task() {
+    // The way futures' `LocalPool` and smol users drive an executor: many
+    // short `block_on`s. Each must also fire the timers that came due.
+    let rt = Builder::new().build();
+    let task = rt.spawn(async { looplet::sleep(std::time::Duration::from_millis(2)).await });
+    let give_up = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !task.is_finished() {
+        assert!(
+            std::time::Instant::now() < give_up,
+            "the sleeping task never ran"
+        );
+        rt.block_on(async {});
+    }
+}

@@ -307,3 +307,53 @@ fn env_child() {
     }
     looplet::run(async { spawn(async {}).await.unwrap() });
 }
+
+/// A trace writer is user code, and may do anything: here it drops another
+/// runtime (whose shutdown makes that runtime current for a moment) in the
+/// middle of narrating a task's wake of itself. The executor must not be
+/// holding its thread-local context then.
+#[test]
+fn a_trace_writer_may_drop_a_runtime_while_a_task_wakes_itself() {
+    struct DropsARuntime {
+        lines: Lines,
+        victim: std::rc::Rc<std::cell::RefCell<Option<Runtime>>>,
+    }
+    impl Write for DropsARuntime {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let written = self.lines.write(buf)?;
+            if self.lines.contains("woken by itself") {
+                drop(self.victim.borrow_mut().take());
+            }
+            Ok(written)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let victim = std::rc::Rc::new(std::cell::RefCell::new(Some(
+        Builder::new().start_paused(true).build(),
+    )));
+    // A task for the victim's shutdown to cancel (the handle detaches).
+    drop(
+        victim
+            .borrow()
+            .as_ref()
+            .unwrap()
+            .spawn(std::future::pending::<()>()),
+    );
+    let lines = Lines::default();
+    let rt = Builder::new()
+        .start_paused(true)
+        .trace_to(DropsARuntime {
+            lines: lines.clone(),
+            victim: victim.clone(),
+        })
+        .build();
+    rt.block_on(async { spawn(async { yield_now().await }).await.unwrap() });
+    assert!(victim.borrow().is_none(), "the writer dropped the runtime");
+    assert!(
+        lines.contains("task 2 woken by itself"),
+        "{:?}",
+        lines.take()
+    );
+}
