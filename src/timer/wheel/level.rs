@@ -137,7 +137,7 @@ mod tests {
     }
 
     #[test]
-    fn level_for_sleeps_named_in_the_issue() {
+    fn level_for_sleeps_on_each_side_of_the_level_0_and_1_edges() {
         // 1, 63 ms: level 0; 64, 65, 4095 ms: level 1; 4096, 4097: level 2.
         let cases = [
             (1, 0),
