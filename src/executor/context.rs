@@ -68,36 +68,39 @@ pub(crate) fn try_current() -> Option<Rc<Core>> {
 /// the caller falls back to the cross-thread inbox.
 ///
 /// The wake itself (a table borrow, a queue push, counter bumps) runs no
-/// user code, so it happens under the `CURRENT` borrow. Its trace line is
-/// written to a user's writer, which may do anything (drop another
-/// runtime, say), so when the runtime traces the line is written after the
-/// borrow ends, through a clone of the runtime.
+/// user code, so it happens under the `CURRENT` borrow. A traced wake also
+/// writes a line to a user's writer, which may do anything (drop another
+/// runtime, say), so it lets go of the borrow first and works on a clone.
 #[inline]
 pub(crate) fn schedule_local(remote: &Remote, key: TaskKey, id: TaskId) -> bool {
-    let woken = CURRENT
+    CURRENT
         .try_with(|current| {
-            let current = current.try_borrow().ok()?;
-            let core = current
-                .as_ref()
-                .filter(|core| std::ptr::eq(core.remote(), remote))?;
-            let result = core.wake(key, id);
-            if !core.narrator().is_tracing() {
-                // Counts only: nothing is written, so no user code runs.
-                core.narrator().woken(id, result, Via::Local);
-                return Some(None);
+            let Ok(current) = current.try_borrow() else {
+                return false;
+            };
+            match current.as_ref() {
+                Some(core) if std::ptr::eq(core.remote(), remote) => {
+                    if core.narrator().is_tracing() {
+                        let core = core.clone();
+                        drop(current);
+                        wake_here(&core, key, id);
+                    } else {
+                        wake_here(core, key, id);
+                    }
+                    true
+                }
+                _ => false,
             }
-            Some(Some((core.clone(), result)))
         })
-        .ok()
-        .flatten();
-    match woken {
-        None => false,
-        Some(None) => true,
-        Some(Some((core, result))) => {
-            core.narrator().woken(id, result, Via::Local);
-            true
-        }
-    }
+        .unwrap_or(false)
+}
+
+/// Wakes task `(key, id)` of `core`, which runs on this thread: edges 4
+/// and 5, counted and narrated.
+#[inline]
+fn wake_here(core: &Core, key: TaskKey, id: TaskId) {
+    let result = core.wake(key, id);
+    core.narrator().woken(id, result, Via::Local);
 }
 
 /// Whether a `block_on` of a runtime other than `rt` is running on this

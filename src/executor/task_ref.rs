@@ -77,42 +77,69 @@ impl TaskRef {
     ///
     /// If the task has not finished and a `block_on` of another runtime is
     /// running: see [`TaskRef::pending`].
+    #[inline]
     pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
         let poll = self.core.table.borrow().join_poll(self.key, cx.waker());
         match poll {
             JoinPoll::Ready(outcome) => Poll::Ready(outcome),
-            JoinPoll::Pending => self.pending(),
-            JoinPoll::NeedsWaker => match self.register(cx) {
-                Ok(()) => self.pending(),
-                Err(outcome) => Poll::Ready(outcome),
-            },
+            waiting => self.wait(cx, waiting).map(|_| self.outcome()),
         }
     }
 
     /// Takes the task's result once it has finished: its id, how it ended,
     /// and its cell (output or panic payload; a cancelled task has none).
     /// The slot stays until the claim is dropped.
+    #[inline]
     pub(crate) fn poll_take(
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<(TaskId, Outcome, Option<BoxTask>)> {
-        let outcome = std::task::ready!(self.poll_outcome(cx));
-        let (id, cell) = {
-            let mut table = self.core.table.borrow_mut();
-            (table.id(self.key), table.take_cell(self.key))
+        let taken = self
+            .core
+            .table
+            .borrow_mut()
+            .take_result(self.key, cx.waker());
+        let taken = match taken {
+            Ok(taken) => taken,
+            Err(waiting) => {
+                std::task::ready!(self.wait(cx, waiting));
+                // Finished while the waker was being cloned: take it now.
+                let taken = self
+                    .core
+                    .table
+                    .borrow_mut()
+                    .take_result(self.key, cx.waker());
+                taken.unwrap_or_else(|_| unreachable!("a finished task stays finished"))
+            }
         };
         self.taken = true;
-        self.core.narrator.result_taken(id);
-        Poll::Ready((id, outcome, cell))
+        self.core.narrator.result_taken(taken.0);
+        Poll::Ready(taken)
+    }
+
+    /// How the task ended; it has.
+    fn outcome(&self) -> Outcome {
+        let outcome = self.core.table.borrow().outcome(self.key);
+        outcome.expect("the task has finished")
+    }
+
+    /// The task had not finished when polled: registers the caller's waker
+    /// if `poll` says it must, then `Pending`; or `Ready` if the task
+    /// finished meanwhile (a waker's clone runs foreign code).
+    fn wait(&self, cx: &mut Context<'_>, poll: JoinPoll) -> Poll<()> {
+        if poll == JoinPoll::NeedsWaker && self.register(cx).is_err() {
+            return Poll::Ready(());
+        }
+        self.pending()
     }
 
     /// Registers the caller's waker for the task's completion. It is
     /// cloned with no borrow held: a clone runs the waker's own code, which
-    /// may use the runtime. Gives back how the task ended if it finished
-    /// in the meantime.
-    fn register(&self, cx: &mut Context<'_>) -> Result<(), Outcome> {
+    /// may use the runtime. `Err` if the task finished in the meantime.
+    fn register(&self, cx: &mut Context<'_>) -> Result<(), ()> {
         let waker = cx.waker().clone();
         let set = self.core.table.borrow_mut().set_join_waker(self.key, waker);
+        // Dropped after the borrow: the replaced waker, or ours if refused.
         match set {
             Ok(replaced) => {
                 drop(replaced);
@@ -120,8 +147,7 @@ impl TaskRef {
             }
             Err(waker) => {
                 drop(waker);
-                let outcome = self.core.table.borrow().outcome(self.key);
-                Err(outcome.expect("set_join_waker refused only a finished task"))
+                Err(())
             }
         }
     }
@@ -153,9 +179,13 @@ impl Drop for TaskRef {
     fn drop(&mut self) {
         let (id, released) = {
             let mut table = self.core.table.borrow_mut();
-            (table.id(self.key), table.detach(self.key))
+            // Reading the id costs a load; only the trace needs it.
+            let id = self.core.narrator.is_tracing().then(|| table.id(self.key));
+            (id, table.detach(self.key))
         };
-        self.core.narrator.detached(id, released.is_some());
+        if let Some(id) = id {
+            self.core.narrator.detached(id, released.is_some());
+        }
         if let Some(leftovers) = released {
             leftovers.finish();
         }

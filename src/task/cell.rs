@@ -37,9 +37,6 @@ pub(crate) trait Task {
 pub(crate) trait Spawned: Task {
     /// Moves the output into `out`, which must be an `&mut Option<Output>`.
     fn take_output(self: Pin<&mut Self>, out: &mut dyn Any);
-
-    /// The same cell, as the loop polls it.
-    fn as_task(self: Pin<&mut Self>) -> Pin<&mut dyn Task>;
 }
 
 pin_project! {
@@ -104,10 +101,6 @@ where
             .downcast_mut::<Option<F::Output>>()
             .expect("looplet: a JoinHandle asked for another output type");
         *out = self.take_ready();
-    }
-
-    fn as_task(self: Pin<&mut Self>) -> Pin<&mut dyn Task> {
-        self
     }
 }
 

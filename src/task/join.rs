@@ -47,16 +47,25 @@ impl<S> TaskTable<S> {
         }
     }
 
-    /// Moves a finished task's cell (its output or panic payload) out, for
-    /// its handle. The slot stays until the handle is dropped.
-    pub(crate) fn take_cell(&mut self, key: TaskKey) -> Option<BoxTask> {
-        let slot = &mut self.tasks[key.index()];
-        debug_assert!(
-            matches!(slot.state, State::Done(_)),
-            "{} is not done",
-            slot.id
-        );
-        slot.task.take()
+    /// What a handle polled with `waker` finds, as [`join_poll`]; if the
+    /// task has finished, also moves its cell (the output or panic
+    /// payload; a cancelled task has none) out for the handle, in the same
+    /// borrow. The slot stays until the handle is dropped.
+    ///
+    /// [`join_poll`]: TaskTable::join_poll
+    #[inline]
+    pub(crate) fn take_result(
+        &mut self,
+        key: TaskKey,
+        waker: &Waker,
+    ) -> Result<(TaskId, Outcome, Option<BoxTask>), JoinPoll> {
+        match self.join_poll(key, waker) {
+            JoinPoll::Ready(outcome) => {
+                let slot = &mut self.tasks[key.index()];
+                Ok((slot.id, outcome, slot.task.take()))
+            }
+            waiting => Err(waiting),
+        }
     }
 
     /// Registers `waker` (cloned by the caller with no borrow held) to be

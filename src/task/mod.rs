@@ -71,4 +71,4 @@ pub(crate) use state::{
     AfterPoll, Begin, Cancel, JoinPoll, Outcome, PollResult, Polling, WakeResult,
 };
 pub(crate) use table::TaskTable;
-pub(crate) use waker::Schedule;
+pub(crate) use waker::{Schedule, TaskWaker};

@@ -105,8 +105,10 @@ pub(crate) enum AfterPoll {
 pub(crate) struct Ended {
     /// Where the task went.
     pub(crate) after: AfterPoll,
-    /// Empty unless the task finished.
-    pub(crate) leftovers: Leftovers,
+    /// `None` unless the task finished and left something (an `Option`,
+    /// so that the common case, a task going back to sleep, has nothing to
+    /// drop).
+    pub(crate) leftovers: Option<Leftovers>,
 }
 
 /// What a cancel did (edge 8).

@@ -176,6 +176,12 @@ impl<S> TaskTable<S> {
 
     /// Pops the front of the run queue and, if it is a task to poll, takes
     /// its cell and waker out of the slot (edge 2).
+    ///
+    /// Always inlined into the loop, so the `Polling` it returns stays in
+    /// registers. Measured with callgrind on the workloads of
+    /// `benches/core.rs` (100,000 elements): without it, `spawn_join` runs
+    /// 147.8 M instructions instead of 143.4 M, `ping_pong` 129.3 M instead
+    /// of 121.3 M.
     #[inline(always)]
     pub(crate) fn begin_poll(&mut self) -> Begin<S> {
         let Some(key) = self.queue.pop_front() else {
@@ -214,36 +220,38 @@ impl<S> TaskTable<S> {
         let State::Running { woken, cancelled } = slot.state else {
             unreachable!("{} was not running at the end of its poll", slot.id);
         };
-        let (outcome, after) = match result {
+        let outcome = match result {
             // asyncio: a task cancelled during its last step ends cancelled,
-            // even if the step finished the coroutine. Its future (or
-            // output) goes with the leftovers below.
-            PollResult::Pending | PollResult::Ready if cancelled => {
-                (Outcome::Cancelled, AfterPoll::Cancelled)
-            }
+            // even if the step finished the coroutine.
+            PollResult::Pending | PollResult::Ready if cancelled => Outcome::Cancelled,
             PollResult::Pending => {
                 slot.task = task;
-                if woken {
+                let after = if woken {
                     slot.state = State::Scheduled;
                     slot.in_queue = true;
                     self.queue.push_back(key);
-                    return Ended {
-                        after: AfterPoll::Requeued,
-                        leftovers: Leftovers::default(),
-                    };
-                }
-                slot.state = State::Idle;
+                    AfterPoll::Requeued
+                } else {
+                    slot.state = State::Idle;
+                    AfterPoll::Idle
+                };
                 return Ended {
-                    after: AfterPoll::Idle,
-                    leftovers: Leftovers::default(),
+                    after,
+                    leftovers: None,
                 };
             }
-            PollResult::Ready => (Outcome::Completed, AfterPoll::Completed { freed: false }),
-            PollResult::Panicked => (Outcome::Panicked, AfterPoll::Panicked),
+            PollResult::Ready => Outcome::Completed,
+            PollResult::Panicked => Outcome::Panicked,
         };
-        // Done: keep the output or payload for the handle (a cancelled
-        // task's cell goes with the leftovers), tell the handle, and free
-        // the slot if nobody wants it.
+        self.finish(key, task, outcome)
+    }
+
+    /// The end of a task's life (edges 6, 7, 8): keeps the output or
+    /// payload for the handle (a cancelled task's cell goes with the
+    /// leftovers), hands back the handle's waker to wake, and frees the slot
+    /// if nobody wants the result (edge 9).
+    fn finish(&mut self, key: TaskKey, task: Option<BoxTask>, outcome: Outcome) -> Ended {
+        let slot = &mut self.tasks[key.index()];
         let dropped = match outcome {
             Outcome::Cancelled => task,
             Outcome::Completed | Outcome::Panicked => {
@@ -254,15 +262,20 @@ impl<S> TaskTable<S> {
         slot.state = State::Done(outcome);
         let wake = slot.join_waker.take();
         let released = self.release(key);
-        let freed = released.is_some();
+        let after = match outcome {
+            Outcome::Completed => AfterPoll::Completed {
+                freed: released.is_some(),
+            },
+            Outcome::Panicked => AfterPoll::Panicked,
+            Outcome::Cancelled => AfterPoll::Cancelled,
+        };
         let mut leftovers = released.unwrap_or_default();
         leftovers.wake = wake;
         leftovers.task = leftovers.task.or(dropped);
-        let after = match after {
-            AfterPoll::Completed { .. } => AfterPoll::Completed { freed },
-            other => other,
-        };
-        Ended { after, leftovers }
+        Ended {
+            after,
+            leftovers: (!leftovers.is_empty()).then_some(leftovers),
+        }
     }
 
     /// Cancels the task in slot `key` (edge 8). A running task (cancelling

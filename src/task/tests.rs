@@ -33,6 +33,11 @@ impl ArcWake for Counter {
     }
 }
 
+/// A waker standing for a handle's owner.
+fn handle() -> Arc<Counter> {
+    Arc::new(Counter::default())
+}
+
 fn table() -> TaskTable<Recorder> {
     TaskTable::new(Arc::new(Recorder::default()))
 }
@@ -102,7 +107,7 @@ fn edge_3_pending_goes_idle() {
     let result = poll(&mut polling);
     let ended = table.end_poll(polling, result);
     assert_eq!(ended.after, AfterPoll::Idle);
-    assert!(ended.leftovers.is_empty());
+    assert!(ended.leftovers.is_none());
     assert_eq!(table.state(key), State::Idle);
     assert_eq!(table.queued(), 0);
 }
@@ -153,13 +158,16 @@ fn edge_6_ready_completes_keeps_the_output_and_wakes_the_handle() {
     let result = poll(&mut polling);
     let ended = table.end_poll(polling, result);
     assert_eq!(ended.after, AfterPoll::Completed { freed: false });
-    ended.leftovers.finish();
+    ended.leftovers.expect("the handle to wake").finish();
     assert_eq!(handle.0.load(Ordering::Relaxed), 1, "the handle was woken");
     assert_eq!(
         table.join_poll(key, &handle_waker),
         JoinPoll::Ready(Outcome::Completed)
     );
-    let mut cell = table.take_cell(key).expect("the output waits in the cell");
+    let Ok((id, outcome, Some(mut cell))) = table.take_result(key, &handle_waker) else {
+        panic!("the output waits in the cell");
+    };
+    assert_eq!((id, outcome), (TaskId(1), Outcome::Completed));
     assert_eq!(take_output::<u32>(cell.as_mut()), Some(42));
     assert!(table.detach(key).is_some(), "edge 9: the slot is freed");
     assert_eq!(table.len(), 0);
@@ -175,7 +183,10 @@ fn edge_7_a_panic_keeps_its_payload_for_the_handle() {
     let ended = table.end_poll(polling, PollResult::Panicked);
     assert_eq!(ended.after, AfterPoll::Panicked);
     assert_eq!(table.outcome(key), Some(Outcome::Panicked));
-    let mut cell = table.take_cell(key).unwrap();
+    let Ok((_, Outcome::Panicked, Some(mut cell))) = table.take_result(key, &waker(handle()))
+    else {
+        panic!("the payload waits in the cell");
+    };
     let payload = cell.as_mut().take_panic().unwrap();
     assert_eq!(panic::message(&*payload), Some("boom"));
 }
@@ -203,7 +214,7 @@ fn edge_8_cancel_from_every_state() {
     assert_eq!(result, PollResult::Ready);
     let ended = table.end_poll(polling, result);
     assert_eq!(ended.after, AfterPoll::Cancelled);
-    assert!(!ended.leftovers.is_empty(), "its output is dropped");
+    assert!(ended.leftovers.is_some(), "its output is dropped");
     assert_eq!(table.outcome(running), Some(Outcome::Cancelled));
     // DONE: nothing to do.
     assert_eq!(table.cancel(running).0, Cancel::Finished);

@@ -150,6 +150,12 @@ impl Driver {
         self.wheel.borrow_mut().cancel(key)
     }
 
+    /// Whether no timer is armed.
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.wheel.borrow().is_empty()
+    }
+
     /// Hands every timer whose deadline has passed to `wake`, earliest
     /// first and with no borrow held, and says how many. Reads the clock
     /// only if a timer is armed.

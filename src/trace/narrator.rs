@@ -10,12 +10,14 @@
 //!
 //! Read next: `timers.rs`.
 
+use std::any::Any;
 use std::fmt;
 use std::rc::Rc;
 use std::thread::ThreadId;
 
 use super::tracer::{Name, Source, Tracer};
 use crate::task::{AfterPoll, Cancel, TaskId, WakeResult};
+use crate::util::panic;
 use crate::util::stats::{Counters, Stats, bump};
 
 /// What the trace says of a panic whose payload is not a string.
@@ -139,10 +141,18 @@ impl Narrator {
         }
     }
 
-    /// Edges 3, 5, 6, 7, 8: where the poll of `name` took it; `panic` is
-    /// the panic's message when it panicked and the runtime traces.
+    /// The task being polled panicked with `payload` (edge 7 follows when
+    /// its poll ends): the trace keeps the message for that line.
+    #[cold]
+    pub(crate) fn panicked(&self, payload: &(dyn Any + Send)) {
+        if let Some(tracer) = &self.tracer {
+            tracer.note_panic(panic::message(payload).unwrap_or(NOT_A_STRING));
+        }
+    }
+
+    /// Edges 3, 5, 6, 7, 8: where the poll of `name` took it.
     #[inline]
-    pub(crate) fn poll_ended(&self, name: Name, after: AfterPoll, panic: Option<&str>) {
+    pub(crate) fn poll_ended(&self, name: Name, after: AfterPoll) {
         if !name.main {
             match after {
                 AfterPoll::Idle | AfterPoll::Requeued => {}
@@ -152,7 +162,7 @@ impl Narrator {
             }
         }
         if let Some(tracer) = &self.tracer {
-            poll_ended_line(tracer, name, after, panic);
+            poll_ended_line(tracer, name, after);
         }
     }
 
@@ -258,8 +268,9 @@ fn poll_started_line(tracer: &Tracer, name: Name) {
 
 #[cold]
 #[inline(never)]
-fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll, panic: Option<&str>) {
+fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll) {
     tracer.set_polling(None);
+    let panic = tracer.take_panic();
     match after {
         AfterPoll::Idle => line!(tracer, "{name} pending (3)"),
         AfterPoll::Requeued => line!(
@@ -277,11 +288,7 @@ fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll, panic: Option<
         AfterPoll::Panicked if name.main => {
             line!(tracer, "{name} panicked (7): block_on passes the panic on")
         }
-        AfterPoll::Panicked => line!(
-            tracer,
-            "{name} panicked (7): {}",
-            panic.unwrap_or(NOT_A_STRING)
-        ),
+        AfterPoll::Panicked => line!(tracer, "{name} panicked (7): {panic}"),
         AfterPoll::Cancelled => {
             line!(tracer, "{name} cancelled during its own poll: dropped (8)")
         }

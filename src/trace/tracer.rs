@@ -59,6 +59,9 @@ pub(crate) struct Tracer {
     source: Cell<Source>,
     /// The executor's thread, to tell "this thread" from others.
     thread: ThreadId,
+    /// The message of the panic of the task being polled, until its poll
+    /// is narrated.
+    panic: RefCell<String>,
 }
 
 impl fmt::Debug for Tracer {
@@ -76,6 +79,7 @@ impl Tracer {
             polling: Cell::new(None),
             source: Cell::new(Source::Runtime),
             thread: std::thread::current().id(),
+            panic: RefCell::new(String::new()),
         }
     }
 
@@ -97,6 +101,16 @@ impl Tracer {
     /// Marks the start (`Some`) or end (`None`) of a poll.
     pub(crate) fn set_polling(&self, task: Option<Name>) {
         self.polling.set(task);
+    }
+
+    /// Remembers the message of the panic of the task being polled.
+    pub(crate) fn note_panic(&self, message: &str) {
+        *self.panic.borrow_mut() = message.to_owned();
+    }
+
+    /// Takes the remembered panic message.
+    pub(crate) fn take_panic(&self) -> String {
+        std::mem::take(&mut *self.panic.borrow_mut())
     }
 
     /// Sets who wakes tasks while no task is being polled.
