@@ -2,10 +2,14 @@
 //!
 //! A Rust program writes `looplet::run(main())` the way a Python program
 //! writes `asyncio.run(main())`, and gets asyncio's model: one thread,
-//! tasks that need not be `Send`, no locks, and FIFO scheduling you can
-//! reason about.
+//! tasks that need not be `Send`, FIFO scheduling you can reason about,
+//! and primitives that work across tasks on that thread without being
+//! thread-safe.
+//!
+//! # Using it
 //!
 //! ```
+//! use std::time::Duration;
 //! use looplet::Event;
 //!
 //! let answer = looplet::run(async {
@@ -17,14 +21,40 @@
 //!             21
 //!         }
 //!     });
-//!     looplet::yield_now().await; // asyncio: await asyncio.sleep(0)
+//!     looplet::sleep(Duration::from_millis(10)).await; // asyncio: await asyncio.sleep(0.01)
 //!     event.set();
-//!     task.await.unwrap() * 2
+//!     task.await.unwrap() * 2 // asyncio: await task
 //! });
 //! assert_eq!(answer, 42);
 //! ```
 //!
-//! # A tour in small steps
+//! | asyncio | looplet |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`] |
+//! | a loop with options | [`Builder`] → [`Runtime`], [`Runtime::block_on`] |
+//! | `asyncio.create_task(c)` | [`spawn`] → [`JoinHandle`] |
+//! | `await task`, `task.cancel()`, `task.done()` | `handle.await` → `Result<T, JoinError>`, [`JoinHandle::cancel`], [`JoinHandle::is_finished`] |
+//! | `asyncio.sleep(0)` | [`yield_now`] |
+//! | `asyncio.sleep(s)`, `loop.time()` | [`sleep`], [`sleep_until`], [`now`] |
+//! | `asyncio.wait_for(c, t)`, `asyncio.timeout(t)` | [`timeout`], [`timeout_at`] |
+//! | `asyncio.wait(ts, return_when=…)`, `asyncio.gather(*ts)` | [`wait`], [`gather`] |
+//! | `asyncio.Event()` | [`Event`] |
+//!
+//! Tests run on a virtual clock that jumps to the next timer whenever every
+//! task waits ([`Builder::start_paused`]): a test that sleeps for a day
+//! finishes at once, in the same order every run. `LOOPLET_TRACE=1` (or
+//! [`Builder::trace`]) narrates every step on stderr, and [`stats`] counts
+//! them.
+//!
+//! Not in looplet yet: asyncio's `Lock`, `Semaphore`, `Condition`,
+//! `Barrier` and queues, `TaskGroup` and `as_completed`, `to_thread` and
+//! `run_coroutine_threadsafe`, and sockets. Until they land, a future from
+//! another crate that only uses wakers works here (async-lock's `Mutex`,
+//! async-channel, async-io's `Async<TcpStream>`; wakes from their helper
+//! threads come through looplet's cross-thread inbox), and
+//! `std::thread::spawn` with a channel stands in for `to_thread`.
+//!
+//! # How it works, in small steps
 //!
 //! **A task is a boxed future in a slot.** [`spawn`] boxes the future,
 //! puts it in a slab (a `Vec` that reuses freed slots) and appends its key
@@ -47,22 +77,17 @@
 //! a timer on their first poll: six levels of 64 slots of 1 ms ticks, a
 //! bitmap per level to find the next one without scanning, O(1) insert and
 //! cancel. A timer fires at its exact deadline, so `sleep(1 ms)` takes
-//! about 1.07 ms, not 2.
+//! about 1.07 ms, not 2. The wheel is public, as [`time::wheel`], to read
+//! and use on its own.
 //!
-//! **An [`Event`] is a flag and a queue of wakers.** `wait` on an unset
-//! event puts the task's waker on the queue; `set` raises the flag and
+//! **An [`Event`] is a flag and a line of wakers.** `wait` on an unset
+//! event puts the task's waker in the line; `set` raises the flag and
 //! wakes every waiter, oldest first. It only uses wakers, so it works under
-//! any executor. [`wait`] and [`gather`] wait on many tasks at once, as
-//! asyncio's functions of the same names do.
+//! any executor.
 //!
 //! **When nothing is ready, the thread parks** until the next deadline or a
-//! cross-thread wake: no busy polling. With
-//! [`Builder::start_paused`] the clock is virtual and jumps straight to the
-//! next deadline instead, so tests that sleep for days run in milliseconds.
-//!
-//! **You can watch it work.** `LOOPLET_TRACE=1` (or
-//! [`Builder::trace`]) makes the runtime narrate every spawn, poll, wake,
-//! timer and park on stderr, and [`stats`] counts them.
+//! cross-thread wake: no busy polling. On a paused clock it jumps the clock
+//! to the next deadline instead.
 //!
 //! **A [`JoinHandle`] reads the task's slot.** Awaiting it moves the output
 //! out of the task's box; dropping it detaches the task; [`JoinHandle::cancel`]
@@ -71,26 +96,26 @@
 //!
 //! # Map of the source
 //!
-//! | file | what it holds |
-//! |------|---------------|
-//! | `runtime.rs` | [`run`], [`Builder`], [`Runtime`], [`spawn`]: the loop, parking, shutdown |
-//! | `task.rs` | the task cell, the task state machine, the scheduler's bookkeeping |
-//! | `waker.rs` | wakers, the cross-thread inbox, why no wakeup is lost |
-//! | `context.rs` | which runtime runs on this thread; nesting checks |
-//! | `join.rs` | [`JoinHandle`], [`JoinError`], [`CancelOnDrop`] |
-//! | `event.rs` | [`Event`]: asyncio's event, its waiter queue |
-//! | `wait.rs` | [`wait`], [`gather`], [`ReturnWhen`] |
-//! | `yield_now.rs` | [`yield_now`] |
-//! | `stats.rs` | [`Stats`]: the runtime's counters |
-//! | `trace.rs` | trace mode: the narrator and its lines |
-//! | `list.rs` | doubly-linked lists threaded through a slab |
-//! | `time/` | [`sleep`], [`timeout`], [`now`], the clock and the timer driver |
-//! | `time/wheel/` | the hierarchical timing wheel, a data structure of its own |
+//! The folders are layers: each names only the ones above it in this
+//! table, never one below (`tests/layers.rs` checks it).
 //!
-//! `docs/architecture.md` in the repository draws the whole on one page;
-//! the chapters beside it (`docs/README.md` lists them) explain each part
-//! with the code beside them, and their snippets are compiled and run as
-//! doc tests of this crate.
+//! | layer | folder | what it holds |
+//! |-------|--------|---------------|
+//! | L0 leaves | `util/` | slab lists, panic payloads, the counters ([`Stats`]) |
+//! | L1–L2 tasks | `task/` | [`TaskId`], the task cell, a waker's data and the `Schedule` trait, the task table and its state diagram |
+//! | L1–L2 timers | `timer/` | the clock, the timing wheel ([`time::wheel`]), the driver and its idle plan |
+//! | L1 narration | `trace/` | the narrator: one call per step, counted and, when tracing, written |
+//! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
+//! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
+//! | L4 futures | `join/`, `time/`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`yield_now`] |
+//! | L5 entry points | `runtime/`, `wait.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`] |
+//!
+//! Each folder's `mod.rs` lists its files, and each file opens with what it
+//! owns, its invariants and what to read next. `docs/architecture.md` in
+//! the repository draws the whole on one page; the chapters beside it
+//! (`docs/README.md` lists them) explain each part with the code beside
+//! them, and their snippets are compiled and run as doc tests of this
+//! crate.
 //!
 //! # Where looplet is simpler than a production runtime
 //!
@@ -99,7 +124,7 @@
 //! * Safe code only. tokio puts a task's future, state and waker in one
 //!   allocation with a hand-written vtable; looplet keeps the `Send + Sync`
 //!   waker apart from the `!Send` future, at the cost of a second small
-//!   allocation per task.
+//!   allocation per task (reused once the task is gone).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -20,6 +20,9 @@
 //! unfinished handle: O(n) per wake. (A production runtime would give each
 //! handle its own waker that records which one finished, as
 //! `futures::stream::FuturesUnordered` does.)
+//!
+//! Read next: the crate docs' map of the source, or `docs/` for the whole
+//! executor chapter by chapter.
 
 use std::collections::VecDeque;
 use std::fmt;

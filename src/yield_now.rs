@@ -5,6 +5,8 @@
 //! during its own poll waits for the next batch), so every task that was
 //! already queued runs first. Nothing here is specific to looplet: it works
 //! under any executor.
+//!
+//! Read next: `wait.rs`.
 
 use std::future::Future;
 use std::pin::Pin;

@@ -27,16 +27,14 @@
 //!   `set` collects the wakers, lets go of the event, then wakes them. A
 //!   waker may call back into the event (even `set` it again) safely.
 //!
-//! Read next: `executor/` (the loop that runs tasks), or `wait.rs` (`wait`
-//! and `gather` over task handles).
+//! Read next: `event_wait.rs`, the future a waiter awaits.
 
 use std::cell::RefCell;
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
+use super::event_wait::{EventWait, WaitState};
 use super::waiters::Waiters;
 use crate::trace;
 use crate::util::panic;
@@ -93,21 +91,21 @@ use crate::util::panic;
 #[doc(alias = "asyncio.Event")]
 pub struct Event {
     /// The flag and the waiters, shared by every clone.
-    state: Rc<RefCell<State>>,
+    pub(super) state: Rc<RefCell<State>>,
 }
 
 /// An event's flag and waiters.
 #[derive(Default)]
-struct State {
+pub(super) struct State {
     /// The flag.
-    set: bool,
+    pub(super) set: bool,
     /// Bumped by every `set` that raises the flag: a waiter from an older
     /// generation has been released.
-    generation: u64,
+    pub(super) generation: u64,
     /// The tasks waiting for the flag, oldest first.
-    waiters: Waiters,
+    pub(super) waiters: Waiters,
     /// Memory for the wakers of one `set`, kept between calls.
-    spare: Vec<Waker>,
+    pub(super) spare: Vec<Waker>,
 }
 
 impl Event {
@@ -271,152 +269,5 @@ impl fmt::Debug for Event {
                 .finish(),
             Err(_) => f.write_str("Event { <in use> }"),
         }
-    }
-}
-
-/// The future returned by [`Event::wait`].
-///
-/// # Examples
-///
-/// A wait can be raced against other futures; dropping the loser removes
-/// its waiter at once.
-///
-/// ```
-/// use std::time::Duration;
-///
-/// looplet::Builder::new().start_paused(true).build().block_on(async {
-///     let event = looplet::Event::new();
-///     let wait: looplet::EventWait<'_> = event.wait();
-///     assert!(looplet::timeout(Duration::from_millis(10), wait).await.is_err());
-///     assert_eq!(format!("{event:?}"), "Event { set: false, waiters: 0 }");
-/// });
-/// ```
-///
-/// # Cancel safety
-///
-/// Cancel safe. Dropping it before the event is set removes its waiter at
-/// once (no leak, no stray wake later). Dropping it after a `set` released
-/// it loses nothing but the completion itself: the flag is unchanged.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct EventWait<'a> {
-    /// The event waited on.
-    event: &'a Event,
-    /// Where the wait is.
-    state: WaitState,
-}
-
-/// An `EventWait`'s progress.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum WaitState {
-    /// Not polled yet.
-    Start,
-    /// In the waiter list at `key`, since `generation`.
-    Waiting { key: usize, generation: u64 },
-    /// Completed.
-    Done,
-}
-
-impl Future for EventWait<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // Cloning a waker runs the waker's own code, which may panic or use
-        // this very event, so it happens with no borrow of the event held;
-        // the state is looked at again after it.
-        let this = &mut *self;
-        match this.state {
-            WaitState::Done => Poll::Ready(()),
-            WaitState::Start => {
-                if this.event.state.borrow().set {
-                    return this.complete_at_once();
-                }
-                let waker = cx.waker().clone();
-                let mut guard = this.event.state.borrow_mut();
-                let state = &mut *guard;
-                if state.set {
-                    // The clone set the event.
-                    drop(guard);
-                    drop(waker);
-                    return this.complete_at_once();
-                }
-                let key = state.waiters.push_back(waker);
-                this.state = WaitState::Waiting {
-                    key,
-                    generation: state.generation,
-                };
-                let waiting = state.waiters.len();
-                drop(guard);
-                if trace::tracing() {
-                    trace::event_wait(Some(waiting));
-                }
-                Poll::Pending
-            }
-            WaitState::Waiting { key, generation } => {
-                {
-                    let state = this.event.state.borrow();
-                    if generation != state.generation {
-                        drop(state);
-                        this.state = WaitState::Done;
-                        return Poll::Ready(());
-                    }
-                    if state.waiters.wakes_alike(key, cx.waker()) {
-                        return Poll::Pending;
-                    }
-                }
-                // Keep only the latest waker; drop the old one after letting
-                // go of the event.
-                let waker = cx.waker().clone();
-                let mut state = this.event.state.borrow_mut();
-                if generation != state.generation {
-                    // The clone set the event, which released this waiter.
-                    drop(state);
-                    drop(waker);
-                    this.state = WaitState::Done;
-                    return Poll::Ready(());
-                }
-                let old = state.waiters.replace_waker(key, waker);
-                drop(state);
-                drop(old);
-                Poll::Pending
-            }
-        }
-    }
-}
-
-impl EventWait<'_> {
-    /// The event was set at the first poll: ready without waiting.
-    fn complete_at_once(&mut self) -> Poll<()> {
-        self.state = WaitState::Done;
-        if trace::tracing() {
-            trace::event_wait(None);
-        }
-        Poll::Ready(())
-    }
-}
-
-impl Drop for EventWait<'_> {
-    fn drop(&mut self) {
-        let WaitState::Waiting { key, generation } = self.state else {
-            return;
-        };
-        let removed = {
-            let mut guard = self.event.state.borrow_mut();
-            let state = &mut *guard;
-            if state.generation != generation {
-                // Released by a `set`, which already emptied the list.
-                return;
-            }
-            state.waiters.remove(key)
-        };
-        drop(removed);
-    }
-}
-
-impl fmt::Debug for EventWait<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventWait")
-            .field("state", &self.state)
-            .field("event", self.event)
-            .finish()
     }
 }

@@ -10,10 +10,13 @@
 //! |------|---------------|
 //! | `waiters.rs` | the FIFO waiter list every primitive shares |
 //! | `event.rs` | [`Event`], asyncio's `asyncio.Event` |
+//! | `event_wait.rs` | [`EventWait`], the future of `Event::wait` |
 //!
 //! Read next: `waiters.rs`.
 
 mod event;
+mod event_wait;
 mod waiters;
 
-pub use event::{Event, EventWait};
+pub use event::Event;
+pub use event_wait::EventWait;

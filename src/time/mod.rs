@@ -32,6 +32,8 @@
 //! nowhere to jump: the runtime panics with a message naming the deadlock
 //! rather than hang. (A wake from another thread that has already arrived
 //! is taken first; a paused runtime does not wait for one that has not.)
+//!
+//! Read next: `sleep.rs`.
 
 mod sleep;
 mod timeout;

@@ -17,6 +17,16 @@
 //! runtime's clock still reads (the real time, or the virtual time where it
 //! stopped). A sleep polled then completes if that clock has reached its
 //! deadline, and panics if not, rather than complete early or hang.
+//!
+//! # Invariants
+//!
+//! * A sleep's deadline never moves once it is made; its timer, once
+//!   armed, is in its runtime's wheel until it fires or the sleep is
+//!   dropped (which disarms it).
+//! * A sleep completes only once its runtime's clock has reached its
+//!   deadline.
+//!
+//! Read next: `timeout.rs`.
 
 use std::fmt;
 use std::future::Future;

@@ -1,4 +1,12 @@
 //! `timeout`: give a future a deadline; asyncio's `wait_for` / `timeout`.
+//!
+//! A [`Timeout`] is the inner future and a [`Sleep`] side by side, polled in
+//! that order: the inner future always gets its chance first, so a ready
+//! future wins even against a deadline already past. The sleep is asked
+//! with `past_is_elapsed`, so a zero or past deadline fires at the inner
+//! future's first suspension, as asyncio's `timeout(0)` does.
+//!
+//! Read next: `yield_now.rs`, or `join/` (awaiting a task).
 
 use std::fmt;
 use std::future::Future;

@@ -17,6 +17,8 @@
 //! greater than `elapsed`'s. So every occupied slot of a level lies ahead
 //! of the wheel's position on that level (no wrap-around), and every timer
 //! on level `L` comes before every timer on level `L + 1`.
+//!
+//! Read next: `entry.rs`.
 
 use crate::util::list::List;
 
