@@ -36,7 +36,7 @@ fn rss_bytes() -> u64 {
 }
 
 // The four runtimes, shared with the comparison benchmark.
-#[path = "../benches/support/peers.rs"]
+#[path = "../support/peers.rs"]
 mod peers;
 
 use peers::{AsyncExecutor, BenchEvent, FuturesPool, Looplet, Rt, STARTED, Tokio, mark_started};
