@@ -3,9 +3,9 @@
 //! `async_io::block_on`) and futures (`LocalPool`).
 //!
 //! ```sh
-//! cargo bench --bench compare                 # everything, about 3 minutes
-//! cargo bench --bench compare -- ping_pong    # one workload, all runtimes
-//! cargo bench --bench compare -- /tokio       # one runtime, all workloads
+//! cargo bench -p looplet-bench --bench compare               # everything, about 3 minutes
+//! cargo bench -p looplet-bench --bench compare -- ping_pong  # one workload, all runtimes
+//! cargo bench -p looplet-bench --bench compare -- /tokio     # one runtime, all workloads
 //! ```
 //!
 //! Each workload is written once, generic over the [`Rt`] trait (spawn, join,
@@ -37,8 +37,9 @@
 //! Absolute numbers drift with the machine's load, so take ratios between
 //! runtimes from one run, never across runs.
 //!
-//! `cargo test --benches` runs each benchmark once in a debug build; there
-//! `N` is 2,000 instead of 100,000 (see [`N`]) so that it stays quick.
+//! `cargo test -p looplet-bench --benches` runs each benchmark once in a
+//! debug build; there `N` is 2,000 instead of 100,000 (see [`N`]) so that it
+//! stays quick.
 
 use std::future::Future;
 use std::sync::LazyLock;
@@ -49,9 +50,10 @@ use criterion::{
     measurement::WallTime,
 };
 
-/// Elements per iteration. Debug builds (`cargo test --benches`, which runs
-/// every benchmark once) use 2,000 so the whole file finishes in seconds;
-/// release builds (`cargo bench`) use 100,000.
+/// Elements per iteration. Debug builds
+/// (`cargo test -p looplet-bench --benches`, which runs every benchmark
+/// once) use 2,000 so the whole file finishes in seconds; release builds
+/// (`cargo bench -p looplet-bench`) use 100,000.
 const N: usize = if cfg!(debug_assertions) {
     2_000
 } else {

@@ -1,8 +1,9 @@
 //! looplet's own hot paths: spawn + join, and a same-thread task switch.
 //!
-//! Run with `cargo bench --bench core`; `.ci/run` runs each benchmark once
-//! in test mode (`cargo test --benches`). The side-by-side comparison with
-//! tokio, async-executor and futures lives in `benches/compare.rs`.
+//! Run with `cargo bench -p looplet-bench --bench core`; `.ci/run` runs each
+//! benchmark once in test mode (`cargo test -p looplet-bench --benches`).
+//! The side-by-side comparison with tokio, async-executor and futures lives
+//! in `benches/compare.rs`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use looplet::{Builder, Event, spawn, yield_now};

@@ -1,10 +1,11 @@
 //! The timing wheel on its own: insert + cancel with many timers live, and
 //! firing a large batch.
 //!
-//! `cargo bench --bench wheel`. The insert + cancel pair is the cost every
-//! `timeout` that does not elapse pays; the goal is at most 40 ns per pair,
-//! flat from 0 to 1,000,000 live timers. A `BTreeMap` keyed by
-//! `(deadline, seq)`, the obvious alternative, is measured beside it.
+//! `cargo bench -p looplet-bench --bench wheel`. The insert + cancel pair
+//! is the cost every `timeout` that does not elapse pays; the goal is at
+//! most 40 ns per pair, flat from 0 to 1,000,000 live timers. A `BTreeMap`
+//! keyed by `(deadline, seq)`, the obvious alternative, is measured beside
+//! it.
 
 use std::collections::BTreeMap;
 use std::hint::black_box;

@@ -477,37 +477,6 @@ fn works_under_futures_local_pool() {
 }
 
 #[test]
-fn works_under_tokio_local_set() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .build()
-        .unwrap();
-    let local = tokio::task::LocalSet::new();
-    let log = Log::new();
-    local.block_on(&rt, {
-        let log = log.clone();
-        async move {
-            let ev = Event::new();
-            let handles: Vec<_> = (0..3)
-                .map(|i| {
-                    let (ev, log) = (ev.clone(), log.clone());
-                    tokio::task::spawn_local(async move {
-                        ev.wait().await;
-                        log.push(format!("woke {i}"));
-                    })
-                })
-                .collect();
-            tokio::task::yield_now().await;
-            ev.set();
-            for h in handles {
-                h.await.unwrap();
-            }
-        }
-    });
-    assert_eq!(log.take(), ["woke 0", "woke 1", "woke 2"]);
-}
-
-#[test]
 fn many_tasks_triggered_at_once() {
     let woken = Rc::new(Cell::new(0));
     run({

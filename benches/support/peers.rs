@@ -1,6 +1,6 @@
 //! The four runtimes the benchmarks compare, behind one small trait, so
 //! each workload is written once. Shared by `benches/compare.rs` and
-//! `examples/parked_memory.rs` (each includes this file as a module).
+//! `benches/examples/parked_memory.rs` (each includes this file as a module).
 //!
 //! looplet; tokio's `current_thread` runtime with a `LocalSet`, and
 //! `Notify` plus a flag as its event; async-executor's `LocalExecutor` on

@@ -2,10 +2,10 @@
 //! tasks on one event and prints the growth of the resident set per task.
 //!
 //! ```sh
-//! cargo run --release --example parked_memory                    # looplet
-//! cargo run --release --example parked_memory -- tokio
-//! cargo run --release --example parked_memory -- async-executor
-//! cargo run --release --example parked_memory -- futures --tasks 100000
+//! cargo run -p looplet-bench --release --example parked_memory                    # looplet
+//! cargo run -p looplet-bench --release --example parked_memory -- tokio
+//! cargo run -p looplet-bench --release --example parked_memory -- async-executor
+//! cargo run -p looplet-bench --release --example parked_memory -- futures --tasks 100000
 //! ```
 //!
 //! One runtime per process, so one runtime's freed memory cannot flatter
@@ -36,7 +36,7 @@ fn rss_bytes() -> u64 {
 }
 
 // The four runtimes, shared with the comparison benchmark.
-#[path = "../benches/support/peers.rs"]
+#[path = "../support/peers.rs"]
 mod peers;
 
 use peers::{AsyncExecutor, BenchEvent, FuturesPool, Looplet, Rt, STARTED, Tokio, mark_started};

@@ -4,7 +4,7 @@
 //! beside `std::thread::sleep(1 ms)` (the operating system's floor).
 //!
 //! ```sh
-//! cargo run --release --example sleep_precision
+//! cargo run -p looplet-bench --release --example sleep_precision
 //! ```
 //!
 //! looplet parks until a timer's exact deadline, so the answer is about
