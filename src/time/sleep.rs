@@ -119,11 +119,15 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// `Unpin`.
 ///
 /// ```
+/// use std::future::{Future, poll_fn};
+/// use std::pin::Pin;
+/// use std::task::Poll;
 /// use std::time::Duration;
 ///
 /// looplet::Builder::new().start_paused(true).build().block_on(async {
 ///     let mut nap: looplet::Sleep = looplet::sleep(Duration::from_millis(5));
-///     let first = futures::poll!(&mut nap); // arms the timer
+///     // Poll it once by hand: this arms the timer.
+///     let first = poll_fn(|cx| Poll::Ready(Pin::new(&mut nap).poll(cx))).await;
 ///     assert!(first.is_pending());
 ///     nap.await;
 /// });

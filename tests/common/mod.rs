@@ -99,6 +99,12 @@ impl Future for ProbeFuture {
     }
 }
 
+/// Polls `future` once with the calling task's waker and says how it went:
+/// what `futures::poll!` does, without the proc-macro that comes with it.
+pub async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
+    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *future).poll(cx))).await
+}
+
 /// CPU time the calling thread has used, from the kernel's scheduler
 /// statistics (Linux).
 pub fn thread_cpu_time() -> Duration {
