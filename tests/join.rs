@@ -309,7 +309,7 @@ fn cancelling_a_task_whose_destructor_panics_propagates_to_the_caller() {
 }
 
 #[test]
-fn a_waker_clone_that_uses_the_runtime_finds_the_scheduler_unborrowed() {
+fn a_waker_clone_that_uses_the_runtime_finds_the_task_table_unborrowed() {
     use std::future::Future;
     use std::pin::Pin;
     use std::task::Context;
