@@ -356,17 +356,22 @@ fn parked_task(rt: &looplet::Runtime, log: &Log, probe: &Probe) -> JoinHandle<()
     task
 }
 
+/// Runs a `block_on` whose main only logs "main"; returns what was logged.
+fn next_main_logs(rt: &looplet::Runtime, log: &Log) -> Vec<String> {
+    rt.block_on({
+        let log = log.clone();
+        async move { log.push("main") }
+    });
+    log.take()
+}
+
 #[test]
 fn a_wake_on_this_thread_between_block_ons_runs_ahead_of_the_next_main() {
     let rt = Builder::new().build();
     let (log, probe) = (Log::new(), Probe::new());
     let task = parked_task(&rt, &log, &probe);
     probe.wake(); // on this thread, with no `block_on` running
-    rt.block_on({
-        let log = log.clone();
-        async move { log.push("main") }
-    });
-    assert_eq!(log.take(), ["task", "main"]);
+    assert_eq!(next_main_logs(&rt, &log), ["task", "main"]);
     assert!(task.is_finished());
 }
 
@@ -377,11 +382,7 @@ fn a_wake_from_another_thread_between_block_ons_runs_ahead_of_the_next_main() {
     let task = parked_task(&rt, &log, &probe);
     let waker = probe.waker.borrow().clone().unwrap();
     std::thread::spawn(move || waker.wake()).join().unwrap();
-    rt.block_on({
-        let log = log.clone();
-        async move { log.push("main") }
-    });
-    assert_eq!(log.take(), ["task", "main"]);
+    assert_eq!(next_main_logs(&rt, &log), ["task", "main"]);
     assert!(task.is_finished());
 }
 
@@ -398,11 +399,7 @@ fn a_timer_due_between_block_ons_runs_ahead_of_the_next_main() {
     });
     rt.block_on(async {}); // arms the timer
     std::thread::sleep(std::time::Duration::from_millis(20));
-    rt.block_on({
-        let log = log.clone();
-        async move { log.push("main") }
-    });
-    assert_eq!(log.take(), ["task", "main"]);
+    assert_eq!(next_main_logs(&rt, &log), ["task", "main"]);
     assert!(task.is_finished());
 }
 
