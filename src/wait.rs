@@ -31,6 +31,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::join::{JoinError, JoinHandle};
+use crate::util::panic;
 
 /// When [`wait`] returns; asyncio's `return_when` constants.
 ///
@@ -204,17 +205,39 @@ impl<T> fmt::Debug for Wait<T> {
 /// place; the others are still waited for. With no handles, the result is
 /// an empty vector at once.
 ///
-/// Dropping the `gather` future detaches the tasks it has not collected;
-/// asyncio's `gather` would cancel them.
+/// Dropping the `gather` future before it finished cancels the tasks it
+/// has not collected, as cancelling asyncio's `gather` cancels its
+/// children: `timeout(d, gather(handles))` stops the work when it elapses.
+/// ([`wait`] keeps asyncio's opposite rule: dropping it leaves its tasks
+/// running.)
 ///
 /// # Panics
 ///
 /// Like awaiting each handle in turn: if a handle's result was already
 /// taken (`` `JoinHandle` polled after it completed ``), or if an
 /// unfinished task belongs to another runtime than the one whose
-/// `block_on` is running.
+/// `block_on` is running. Dropping it unfinished cancels tasks, and a
+/// panic from a cancelled future's destructor propagates from the drop,
+/// once every other task is cancelled.
 ///
 /// # Examples
+///
+/// A timeout around a `gather` cancels what is left when it elapses:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::Builder::new().start_paused(true).build().block_on(async {
+///     let jobs: Vec<_> = (1..=3)
+///         .map(|s| looplet::spawn(looplet::sleep(Duration::from_secs(s))))
+///         .collect();
+///     let all = looplet::gather(jobs);
+///     assert!(looplet::timeout(Duration::from_millis(1500), all).await.is_err());
+///     assert_eq!(looplet::stats().tasks_cancelled, 2); // the 2 s and 3 s jobs
+/// });
+/// ```
+///
+/// Results come back in input order:
 ///
 /// ```
 /// use std::time::Duration;
@@ -253,8 +276,9 @@ pub fn gather<T: 'static>(handles: impl IntoIterator<Item = JoinHandle<T>>) -> G
 ///
 /// # Cancel safety
 ///
-/// Dropping it detaches the tasks whose results it has not collected, and
-/// drops the results it has.
+/// Dropping it before it finished cancels the tasks whose results it has
+/// not collected (asyncio's rule for a cancelled `gather`), and drops the
+/// results it has.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Gather<T> {
     /// Handles not collected yet, in input order.
@@ -277,6 +301,21 @@ impl<T: 'static> Future for Gather<T> {
             self.results.push(result);
         }
         Poll::Ready(std::mem::take(&mut self.results))
+    }
+}
+
+impl<T> Drop for Gather<T> {
+    fn drop(&mut self) {
+        // Cancel every task still waited for, even if one's destructor
+        // panics; the first such panic goes on afterwards.
+        let panic = panic::each_catching(self.handles.drain(..), |handle| {
+            handle.cancel();
+        });
+        if let Some(payload) = panic {
+            if !std::thread::panicking() {
+                std::panic::resume_unwind(payload);
+            }
+        }
     }
 }
 

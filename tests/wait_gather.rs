@@ -197,3 +197,73 @@ fn wait_returns_every_handle_and_detaches_nothing() {
         assert_eq!((done.len(), pending.len()), (2, 0));
     });
 }
+
+/// A task that sleeps `ms`, then logs its name; its guard shows whether
+/// its future was dropped unfinished.
+fn logged_sleeper(
+    log: &common::Log,
+    ms: u64,
+) -> (JoinHandle<u64>, std::rc::Rc<std::cell::Cell<bool>>) {
+    let (guard, dropped) = common::DropFlag::new();
+    let log = log.clone();
+    let handle = spawn(async move {
+        let _guard = guard;
+        sleep(MS * ms as u32).await;
+        log.push(format!("{ms} done"));
+        ms
+    });
+    (handle, dropped)
+}
+
+#[test]
+fn a_timeout_around_gather_cancels_the_tasks_it_still_waits_for() {
+    // asyncio: `async with asyncio.timeout(t): await asyncio.gather(*jobs)`
+    // cancels the jobs still running when the timeout fires.
+    paused().block_on(async {
+        let log = common::Log::new();
+        let (jobs, guards): (Vec<_>, Vec<_>) =
+            (1..=5).map(|i| logged_sleeper(&log, i * 10)).unzip();
+        let outcome = looplet::timeout(MS * 25, gather(jobs)).await;
+        assert!(outcome.is_err());
+        assert_eq!(stats().tasks_cancelled, 3);
+        sleep(MS * 100).await;
+        assert_eq!(log.take(), ["10 done", "20 done"], "the rest never ran on");
+        assert!(guards.iter().all(|g| g.get()), "every future was dropped");
+    });
+}
+
+#[test]
+fn a_gather_dropped_before_its_first_poll_cancels_every_task() {
+    paused().block_on(async {
+        let log = common::Log::new();
+        let (jobs, _guards): (Vec<_>, Vec<_>) = (1..=3).map(|i| logged_sleeper(&log, i)).unzip();
+        drop(gather(jobs));
+        sleep(MS * 10).await;
+        assert_eq!(log.take(), Vec::<String>::new());
+        assert_eq!(stats().tasks_cancelled, 3);
+    });
+}
+
+#[test]
+fn a_finished_gather_cancels_nothing_when_dropped() {
+    paused().block_on(async {
+        let results = gather([sleeper(1), sleeper(2)]).await;
+        assert_eq!(results.len(), 2);
+        assert_eq!(stats().tasks_cancelled, 0);
+    });
+}
+
+#[test]
+fn a_timeout_around_wait_leaves_its_tasks_running() {
+    // asyncio: cancelling `asyncio.wait` does not cancel the tasks.
+    paused().block_on(async {
+        let log = common::Log::new();
+        let (jobs, _guards): (Vec<_>, Vec<_>) =
+            (1..=3).map(|i| logged_sleeper(&log, i * 10)).unzip();
+        let outcome = looplet::timeout(MS * 15, wait(jobs, ReturnWhen::AllCompleted)).await;
+        assert!(outcome.is_err());
+        sleep(MS * 100).await;
+        assert_eq!(log.take(), ["10 done", "20 done", "30 done"]);
+        assert_eq!(stats().tasks_cancelled, 0);
+    });
+}
