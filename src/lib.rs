@@ -38,6 +38,7 @@
 //! | `asyncio.sleep(s)`, `loop.time()` | [`sleep`], [`sleep_until`], [`now`] |
 //! | `asyncio.wait_for(c, t)`, `asyncio.timeout(t)` | [`timeout`], [`timeout_at`] |
 //! | `asyncio.wait(ts, return_when=…)`, `asyncio.gather(*ts)` | [`wait`], [`gather`] |
+//! | `asyncio.as_completed(ts)` | [`as_completed`] |
 //! | `asyncio.Event()` | [`Event`] |
 //!
 //! Tests run on a virtual clock that jumps to the next timer whenever every
@@ -47,7 +48,7 @@
 //! them.
 //!
 //! Not in looplet yet: asyncio's `Lock`, `Semaphore`, `Condition`,
-//! `Barrier` and queues, `TaskGroup` and `as_completed`, `to_thread` and
+//! `Barrier` and queues, `TaskGroup`, `to_thread` and
 //! `run_coroutine_threadsafe`, and sockets. Until they land, a future from
 //! another crate that only uses wakers works here (async-lock's `Mutex`,
 //! async-channel, async-io's `Async<TcpStream>`; wakes from their helper
@@ -108,7 +109,7 @@
 //! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
 //! | L4 futures | `join/`, `time/`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`yield_now`] |
-//! | L5 entry points | `runtime/`, `wait.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`] |
+//! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`] |
 //!
 //! Each folder's `mod.rs` lists its files, and each file opens with what it
 //! owns, its invariants and what to read next. `docs/architecture.md` in
@@ -130,6 +131,7 @@
 #![deny(missing_docs)]
 #![warn(missing_debug_implementations, rust_2018_idioms)]
 
+mod as_completed;
 mod executor;
 mod join;
 mod runtime;
@@ -142,6 +144,7 @@ mod util;
 mod wait;
 mod yield_now;
 
+pub use as_completed::{AsCompleted, NextCompleted, as_completed};
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
 pub use runtime::{Builder, Runtime, run, spawn, stats};
 pub use sync::{Event, EventWait};

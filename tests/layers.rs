@@ -71,6 +71,8 @@ const LAYERS: &[Layer] = &[
     ),
     // Combinators over join handles: wait and gather.
     layer("wait", "L5", &["util", "join"]),
+    // Results in completion order over join handles.
+    layer("as_completed", "L5", &["util", "join"]),
 ];
 
 /// One `crate::<to>` path found in a file of module `from`.
