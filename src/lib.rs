@@ -39,6 +39,7 @@
 //! | `asyncio.wait_for(c, t)`, `asyncio.timeout(t)` | [`timeout`], [`timeout_at`] |
 //! | `asyncio.wait(ts, return_when=…)`, `asyncio.gather(*ts)` | [`wait`], [`gather`] |
 //! | `asyncio.as_completed(ts)` | [`as_completed`] |
+//! | `asyncio.TaskGroup()`, `tg.create_task(c)` | [`TaskGroup`], [`TaskGroup::spawn`], [`TaskGroup::join`] |
 //! | `asyncio.Event()` | [`Event`] |
 //!
 //! Tests run on a virtual clock that jumps to the next timer whenever every
@@ -48,7 +49,7 @@
 //! them.
 //!
 //! Not in looplet yet: asyncio's `Lock`, `Semaphore`, `Condition`,
-//! `Barrier` and queues, `TaskGroup`, `to_thread` and
+//! `Barrier` and queues, `to_thread` and
 //! `run_coroutine_threadsafe`, and sockets. Until they land, a future from
 //! another crate that only uses wakers works here (async-lock's `Mutex`,
 //! async-channel, async-io's `Async<TcpStream>`; wakes from their helper
@@ -109,7 +110,7 @@
 //! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
 //! | L4 futures | `join/`, `time/`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`yield_now`] |
-//! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`] |
+//! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs`, `group.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`], [`TaskGroup`] |
 //!
 //! Each folder's `mod.rs` lists its files, and each file opens with what it
 //! owns, its invariants and what to read next. `docs/architecture.md` in
@@ -133,6 +134,7 @@
 
 mod as_completed;
 mod executor;
+mod group;
 mod join;
 mod runtime;
 mod sync;
@@ -145,6 +147,7 @@ mod wait;
 mod yield_now;
 
 pub use as_completed::{AsCompleted, NextCompleted, as_completed};
+pub use group::{TaskGroup, TaskGroupError, TaskGroupJoin};
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
 pub use runtime::{Builder, Runtime, run, spawn, stats};
 pub use sync::{Event, EventWait};

@@ -73,6 +73,12 @@ const LAYERS: &[Layer] = &[
     layer("wait", "L5", &["util", "join"]),
     // Results in completion order over join handles.
     layer("as_completed", "L5", &["util", "join"]),
+    // Task groups: spawn through the runtime, cancel through the executor.
+    layer(
+        "group",
+        "L5",
+        &["util", "task", "executor", "join", "runtime"],
+    ),
 ];
 
 /// One `crate::<to>` path found in a file of module `from`.

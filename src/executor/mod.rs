@@ -20,10 +20,12 @@
 //! | `remote.rs` | what a wake does: local queue, or locked inbox and unpark; why no wakeup is lost |
 //! | `context.rs` | which runtime runs on this thread; nesting checks |
 //! | `task_ref.rs` | a join handle's claim on its task's slot |
+//! | `abort.rs` | a task's cancel switch, for cancelling tasks whose handles others hold |
 //! | `shutdown.rs` | what dropping a runtime does |
 //!
 //! Read next: `context.rs`.
 
+mod abort;
 mod context;
 mod core;
 mod remote;
@@ -31,6 +33,7 @@ mod run_loop;
 mod shutdown;
 mod task_ref;
 
+pub(crate) use abort::TaskAbort;
 pub(crate) use context::{current, other_runtime_running};
 pub(crate) use core::{Core, TraceOut};
 pub(crate) use task_ref::TaskRef;

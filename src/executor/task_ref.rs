@@ -12,6 +12,7 @@
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::abort::TaskAbort;
 use super::context;
 use super::core::Core;
 use crate::task::{BoxTask, Cancel, JoinPoll, Outcome, TaskId, TaskKey};
@@ -39,6 +40,11 @@ impl TaskRef {
     /// The task's id.
     pub(crate) fn id(&self) -> TaskId {
         self.core.table.borrow().id(self.key)
+    }
+
+    /// A switch that cancels this task without owning its slot.
+    pub(crate) fn abort_handle(&self) -> TaskAbort {
+        TaskAbort::new(self.core.clone(), self.key, self.id())
     }
 
     /// Whether the result has been taken.

@@ -15,7 +15,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::executor::TaskRef;
+use crate::executor::{TaskAbort, TaskRef};
 use crate::task::{Outcome, TaskId, take_output};
 
 mod error;
@@ -155,6 +155,11 @@ impl<T> JoinHandle<T> {
         self.task
             .poll_outcome(cx)
             .map(|outcome| outcome == Outcome::Panicked)
+    }
+
+    /// A switch that cancels the task without owning its handle.
+    pub(crate) fn abort_handle(&self) -> TaskAbort {
+        self.task.abort_handle()
     }
 
     /// Wraps the handle so that dropping it cancels the task.

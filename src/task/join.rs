@@ -14,8 +14,7 @@ use super::state::{JoinPoll, Outcome, State};
 use super::table::TaskTable;
 
 impl<S> TaskTable<S> {
-    /// Whether task `(key, id)` still has its slot (for tests).
-    #[cfg(test)]
+    /// Whether task `(key, id)` still has its slot.
     pub(crate) fn has(&self, key: TaskKey, id: TaskId) -> bool {
         self.tasks
             .get(key.index())

@@ -1,0 +1,132 @@
+//! A task of a group: the `Member` future that wraps it, catches its
+//! panic to fail the group, and (through its `Guard`) tells the group
+//! when it ends; and cancelling the group's tasks.
+//!
+//! Read next: `error.rs`.
+
+use std::cell::RefCell;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use super::State;
+use crate::join::JoinError;
+use crate::task::TaskId;
+use crate::util::panic::{Payload, message};
+
+/// Cancels every task of the group that is still running but `except`
+/// (a task that is failing). A task whose future panics as it is dropped
+/// does not stop the others; its panic is handed back with its id.
+pub(super) fn cancel_all(
+    state: &Rc<RefCell<State>>,
+    except: Option<usize>,
+) -> Vec<(TaskId, Payload)> {
+    // The switches are taken out first: cancelling drops futures, whose
+    // guards borrow the state.
+    let tasks = std::mem::take(&mut state.borrow_mut().tasks);
+    let mut panics = Vec::new();
+    for (index, task) in tasks.iter().enumerate() {
+        if Some(index) != except {
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| task.cancel())) {
+                panics.push((task.id(), payload));
+            }
+        }
+    }
+    state.borrow_mut().tasks = tasks;
+    panics
+}
+
+/// Raises again the first of `panics`, unless the thread is unwinding.
+pub(super) fn raise_first(panics: Vec<(TaskId, Payload)>) {
+    if let Some((_, payload)) = panics.into_iter().next() {
+        if !std::thread::panicking() {
+            panic::resume_unwind(payload);
+        }
+    }
+}
+
+pin_project! {
+    /// A task of a group: its future, and the guard that tells the group
+    /// when it ends. Catches the future's panic to fail the group.
+    pub(super) struct Member<F> {
+        #[pin]
+        pub(super) future: F,
+        pub(super) guard: Guard,
+    }
+}
+
+/// Tells the group when its task's future is dropped, however it ends.
+pub(super) struct Guard {
+    /// The group.
+    pub(super) group: Rc<RefCell<State>>,
+    /// The task's place in the group's list.
+    pub(super) index: usize,
+}
+
+impl<F: Future> Future for Member<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let future = this.future;
+        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(poll) => poll,
+            Err(payload) => {
+                let text = message(&*payload).map_or_else(
+                    || {
+                        "a task of a group panicked; its payload is in the group's error"
+                            .to_string()
+                    },
+                    str::to_owned,
+                );
+                this.guard.fail(payload);
+                // The task ends panicked too, with the message: the payload
+                // itself went to the group.
+                panic::resume_unwind(Box::new(text))
+            }
+        }
+    }
+}
+
+impl Guard {
+    /// The task panicked: the first panic cancels every other task of the
+    /// group, now, before any other task is polled.
+    fn fail(&self, payload: Payload) {
+        let first = {
+            let mut state = self.group.borrow_mut();
+            let id = state.tasks[self.index].id();
+            state.errors.push(JoinError::panic(id, payload));
+            !std::mem::replace(&mut state.failed, true)
+        };
+        if first {
+            // A sibling whose future panics as it is dropped fails too.
+            let panics = cancel_all(&self.group, Some(self.index));
+            let mut state = self.group.borrow_mut();
+            let failures = panics
+                .into_iter()
+                .map(|(id, payload)| JoinError::panic(id, payload));
+            state.errors.extend(failures);
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let waiter = {
+            let mut state = self.group.borrow_mut();
+            state.live -= 1;
+            if state.live == 0 {
+                state.waiter.take()
+            } else {
+                None
+            }
+        };
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
+    }
+}
