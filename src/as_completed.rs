@@ -1,28 +1,27 @@
 //! `as_completed`: results in the order tasks finish; asyncio's
 //! `asyncio.as_completed`.
 //!
-//! An [`AsCompleted`] holds the handles not yet collected. Each
-//! [`next`](AsCompleted::next) looks at them in input order, registering
-//! the caller's waker with every unfinished one, and hands back the first
-//! that has finished. A task that finishes wakes the caller, which finds it
-//! on its next look.
+//! Each handle gets a waker of its own that, when its task finishes, puts
+//! the handle's index on a shared ready line and wakes whoever awaits
+//! [`AsCompleted::next`], as asyncio's done-callbacks feed its queue (and
+//! as `futures::stream::FuturesUnordered` does). So results come out in the
+//! order the tasks finished, however late the caller looks, and each
+//! completion costs O(1). Tasks already finished when `next` first looks
+//! come first, in input order.
 //!
-//! # Cost, and where this is simpler than asyncio
+//! The wakers are `Send + Sync` (std's contract), so the ready line is a
+//! `Mutex`: one lock per completion, and one `Arc` per handle.
 //!
-//! Each look is O(n) over the handles left, as `wait(FirstCompleted)` is
-//! (see `wait.rs`). asyncio queues each completion from a done-callback,
-//! so it knows the exact order in which tasks finished; looplet looks
-//! after the fact, so tasks that finish in the same turn of the loop come
-//! out in input order. A production runtime would give each handle a
-//! waker of its own that records which one finished, as
-//! `futures::stream::FuturesUnordered` does.
-//!
-//! Read next: `runtime/` (the entry points).
+//! Read next: `group/` (task groups).
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use futures_task::{ArcWake, waker};
 
 use crate::join::{JoinError, JoinHandle};
 
@@ -31,8 +30,9 @@ use crate::join::{JoinError, JoinHandle};
 ///
 /// Each [`next`](AsCompleted::next) gives the result of one more task
 /// (`Ok` with its output, or the `JoinError` of a panic or cancellation),
-/// and `None` once every task's result was given. Tasks that finish in the
-/// same turn of the loop come out in input order.
+/// and `None` once every task's result was given, in the order the tasks
+/// finished. Tasks already finished when `next` first looks come first, in
+/// input order.
 ///
 /// # Panics
 ///
@@ -64,8 +64,59 @@ use crate::join::{JoinError, JoinHandle};
 pub fn as_completed<T: 'static>(
     handles: impl IntoIterator<Item = JoinHandle<T>>,
 ) -> AsCompleted<T> {
+    let handles: Vec<_> = handles.into_iter().map(Some).collect();
+    let ready = Arc::new(Ready::default());
+    let wakers = (0..handles.len())
+        .map(|index| {
+            waker(Arc::new(Finished {
+                index,
+                ready: ready.clone(),
+            }))
+        })
+        .collect();
     AsCompleted {
-        handles: handles.into_iter().collect(),
+        left: handles.len(),
+        handles,
+        wakers,
+        ready,
+        looked: false,
+    }
+}
+
+/// The handles that finished, in the order they did, and who waits.
+#[derive(Default)]
+struct Ready {
+    /// Indexes of finished handles (a spurious wake may repeat one).
+    line: Mutex<VecDeque<usize>>,
+    /// The waker of whoever awaits `next`.
+    waiter: Mutex<Option<Waker>>,
+}
+
+/// One handle's waker: its task finished.
+struct Finished {
+    /// The handle's place in the input.
+    index: usize,
+    /// Where to say so.
+    ready: Arc<Ready>,
+}
+
+impl ArcWake for Finished {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        let ready = &arc_self.ready;
+        ready
+            .line
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_back(arc_self.index);
+        // Woken with no lock held: the waiter's code may be anything.
+        let waiter = ready
+            .waiter
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(waiter) = waiter {
+            waiter.wake();
+        }
     }
 }
 
@@ -86,8 +137,16 @@ pub fn as_completed<T: 'static>(
 /// });
 /// ```
 pub struct AsCompleted<T> {
-    /// The handles whose results were not given yet, in input order.
-    handles: Vec<JoinHandle<T>>,
+    /// The handles, in input order; `None` once its result was given.
+    handles: Vec<Option<JoinHandle<T>>>,
+    /// How many results are still to come.
+    left: usize,
+    /// Each handle's own waker, which reports its index to `ready`.
+    wakers: Vec<Waker>,
+    /// The finished handles, in finishing order.
+    ready: Arc<Ready>,
+    /// Whether `next` has looked at every handle once.
+    looked: bool,
 }
 
 impl<T: 'static> AsCompleted<T> {
@@ -126,7 +185,7 @@ impl<T: 'static> AsCompleted<T> {
     /// });
     /// ```
     pub fn len(&self) -> usize {
-        self.handles.len()
+        self.left
     }
 
     /// Whether every result has been given.
@@ -138,15 +197,15 @@ impl<T: 'static> AsCompleted<T> {
     /// assert!(finished.is_empty());
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.handles.is_empty()
+        self.left == 0
     }
 }
 
 impl<T> fmt::Debug for AsCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsCompleted")
-            .field("pending", &self.handles)
-            .finish()
+            .field("left", &self.left)
+            .finish_non_exhaustive()
     }
 }
 
@@ -176,28 +235,87 @@ impl<T: 'static> Future for NextCompleted<'_, T> {
     type Output = Option<Result<T, JoinError>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let handles = &mut self.tasks.handles;
-        if handles.is_empty() {
+        let tasks = &mut *self.tasks;
+        if tasks.left == 0 {
             return Poll::Ready(None);
         }
-        // Look in input order; when none has finished, every handle has
-        // been polled and so holds the waker.
-        let finished = handles
-            .iter()
-            .map(|handle| handle.poll_finished(cx).is_ready())
-            .position(|ready| ready);
-        let Some(index) = finished else {
-            return Poll::Pending;
+        tasks.wait_with(cx.waker());
+        if !tasks.looked {
+            // The first look: register each handle's own waker; those
+            // already finished go on the line now, in input order.
+            tasks.looked = true;
+            for index in 0..tasks.handles.len() {
+                tasks.watch(index);
+            }
+        }
+        loop {
+            let next = tasks
+                .ready
+                .line
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop_front();
+            let Some(index) = next else {
+                return Poll::Pending;
+            };
+            let Some(handle) = tasks.handles[index].as_ref() else {
+                continue; // already given: a repeated wake
+            };
+            if !handle.is_finished() {
+                tasks.watch(index); // a spurious wake: watch it again
+                continue;
+            }
+            let mut handle = tasks.handles[index].take().expect("checked above");
+            tasks.left -= 1;
+            return Pin::new(&mut handle).poll(cx).map(Some);
+        }
+    }
+}
+
+impl<T: 'static> AsCompleted<T> {
+    /// Registers handle `index`'s own waker with its task, and puts it on
+    /// the ready line if the task has already finished.
+    fn watch(&mut self, index: usize) {
+        let Some(handle) = &self.handles[index] else {
+            return;
         };
-        let mut handle = handles.remove(index);
-        Pin::new(&mut handle).poll(cx).map(Some)
+        let mut cx = Context::from_waker(&self.wakers[index]);
+        if handle.poll_finished(&mut cx).is_ready() {
+            self.ready
+                .line
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push_back(index);
+        }
+    }
+
+    /// Makes `waker` the one a finishing task wakes.
+    fn wait_with(&self, waker: &Waker) {
+        let current = self
+            .ready
+            .waiter
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if current.is_some_and(|w| w.will_wake(waker)) {
+            return;
+        }
+        // Cloned with no lock held: a clone runs the waker's own code.
+        let waker = waker.clone();
+        let old = self
+            .ready
+            .waiter
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace(waker);
+        drop(old);
     }
 }
 
 impl<T> fmt::Debug for NextCompleted<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("NextCompleted")
-            .field("pending", &self.tasks.handles.len())
+            .field("left", &self.tasks.left)
             .finish()
     }
 }

@@ -35,7 +35,41 @@ fn results_come_in_completion_order_not_input_order() {
 }
 
 #[test]
-fn tasks_that_finish_in_the_same_turn_come_out_in_input_order() {
+fn results_come_in_finishing_order_even_when_the_caller_looks_late() {
+    // asyncio's done-callbacks queue each completion as it happens.
+    paused().block_on(async {
+        let slow = spawn(async {
+            sleep(Duration::from_millis(20)).await;
+            "slow"
+        });
+        let fast = spawn(async {
+            sleep(Duration::from_millis(10)).await;
+            "fast"
+        });
+        let mut finished = as_completed([slow, fast]);
+        assert!(
+            looplet::timeout(Duration::ZERO, finished.next())
+                .await
+                .is_err()
+        );
+        sleep(Duration::from_millis(30)).await; // both finish meanwhile
+        assert_eq!(finished.next().await.unwrap().unwrap(), "fast");
+        assert_eq!(finished.next().await.unwrap().unwrap(), "slow");
+    });
+}
+
+#[test]
+fn tasks_already_finished_at_the_first_look_come_in_input_order() {
+    paused().block_on(async {
+        let mut finished = as_completed([sleeper(20), sleeper(10)]);
+        sleep(Duration::from_millis(30)).await; // nobody has looked yet
+        assert_eq!(finished.next().await.unwrap().unwrap(), 20);
+        assert_eq!(finished.next().await.unwrap().unwrap(), 10);
+    });
+}
+
+#[test]
+fn tasks_that_finish_in_the_same_turn_come_out_in_the_order_they_finished() {
     paused().block_on(async {
         let mut finished = as_completed([sleeper(20), sleeper(10), sleeper(10)]);
         let mut order = Vec::new();

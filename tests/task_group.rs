@@ -254,3 +254,97 @@ fn debug_shows_the_books() {
         tg.join().await.unwrap();
     });
 }
+
+#[test]
+fn spawn_outside_a_runtime_panics_and_leaves_the_group_usable() {
+    let tg = TaskGroup::new();
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(tg.spawn(async {}))));
+    let message = panic_message(&*result.unwrap_err());
+    assert!(message.contains("called outside a runtime"), "{message}");
+    paused().block_on(async move { tg.join().await.unwrap() });
+}
+
+#[test]
+fn spawn_into_a_group_during_shutdown_is_cancelled_cleanly() {
+    struct SpawnOnDrop(Rc<TaskGroup>);
+    impl Drop for SpawnOnDrop {
+        fn drop(&mut self) {
+            let late = self.0.spawn(async {});
+            assert!(late.is_finished(), "cancelled at once");
+        }
+    }
+    let group = Rc::new(TaskGroup::new());
+    let rt = paused();
+    rt.block_on({
+        let group = group.clone();
+        async move {
+            drop(looplet::spawn(async move {
+                let _spawns = SpawnOnDrop(group);
+                std::future::pending::<()>().await
+            }));
+            yield_now().await;
+        }
+    });
+    drop(rt);
+    assert_eq!(
+        format!("{group:?}"),
+        "TaskGroup { tasks: 1, live: 0, panicked: 0, cancelled: false }"
+    );
+}
+
+#[test]
+fn a_panic_in_a_finished_futures_destructor_fails_the_group() {
+    struct ReadyThenPanicOnDrop;
+    impl std::future::Future for ReadyThenPanicOnDrop {
+        type Output = ();
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            std::task::Poll::Ready(())
+        }
+    }
+    impl Drop for ReadyThenPanicOnDrop {
+        fn drop(&mut self) {
+            panic!("destructor of a finished group task");
+        }
+    }
+    paused().block_on(async {
+        let tg = TaskGroup::new();
+        let bad = tg.spawn(ReadyThenPanicOnDrop);
+        let sibling = tg.spawn(sleep(MS * 60_000));
+        let start = looplet::now();
+        let err = tg.join().await.unwrap_err();
+        assert_eq!(
+            looplet::now(),
+            start,
+            "the sibling was cancelled, not waited for"
+        );
+        assert_eq!(err.errors().len(), 1);
+        assert!(bad.await.unwrap_err().is_panic());
+        assert!(sibling.await.unwrap_err().is_cancelled());
+    });
+}
+
+#[test]
+fn a_group_dropped_inside_its_own_task_lets_that_task_finish() {
+    paused().block_on(async {
+        let slot = Rc::new(std::cell::RefCell::new(Some(TaskGroup::new())));
+        let other = slot
+            .borrow()
+            .as_ref()
+            .unwrap()
+            .spawn(std::future::pending::<()>());
+        let me = slot.borrow().as_ref().unwrap().spawn({
+            let slot = slot.clone();
+            async move {
+                yield_now().await;
+                drop(slot.borrow_mut().take());
+                "finished its work"
+            }
+        });
+        assert_eq!(me.await.unwrap(), "finished its work");
+        assert!(other.await.unwrap_err().is_cancelled());
+    });
+}

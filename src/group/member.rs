@@ -53,8 +53,10 @@ pin_project! {
     /// A task of a group: its future, and the guard that tells the group
     /// when it ends. Catches the future's panic to fail the group.
     pub(super) struct Member<F> {
+        // `None` once finished: the future is dropped inside the poll that
+        // finished it, where a panic in its destructor is caught too.
         #[pin]
-        pub(super) future: F,
+        pub(super) future: Option<F>,
         pub(super) guard: Guard,
     }
 }
@@ -72,8 +74,21 @@ impl<F: Future> Future for Member<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let future = this.future;
-        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+        let mut future = this.future;
+        let index = this.guard.index;
+        this.guard.group.borrow_mut().running = Some(index);
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            let inner = future.as_mut().as_pin_mut();
+            let poll = inner
+                .expect("a group's task polled after it finished")
+                .poll(cx);
+            if poll.is_ready() {
+                future.set(None);
+            }
+            poll
+        }));
+        this.guard.group.borrow_mut().running = None;
+        match caught {
             Ok(poll) => poll,
             Err(payload) => {
                 let text = message(&*payload).map_or_else(

@@ -38,7 +38,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::executor::TaskAbort;
+use crate::executor::{self, TaskAbort};
 use crate::join::{JoinError, JoinHandle};
 use crate::runtime::spawn;
 
@@ -59,6 +59,13 @@ use member::{Guard, Member, cancel_all, raise_first};
 ///
 /// Unlike asyncio, a failing task does not cancel the code that owns the
 /// group: that code learns of the failure from `join`.
+///
+/// Simpler than asyncio: `join` consumes the group, so a task of the group
+/// cannot spawn into it while the owner joins (asyncio's `create_task`
+/// from inside a child). Sharing the group through an `Rc` lets children
+/// spawn, but then the group is dropped, and its tasks cancelled, only when
+/// the last clone goes. A group dropped inside one of its own tasks
+/// cancels the others and lets that one finish.
 ///
 /// # Examples
 ///
@@ -115,6 +122,8 @@ pub(super) struct State {
     pub(super) cancelled: bool,
     /// Who waits in `join`.
     pub(super) waiter: Option<Waker>,
+    /// The task of the group being polled right now, if any.
+    pub(super) running: Option<usize>,
 }
 
 impl Default for TaskGroup {
@@ -179,17 +188,24 @@ impl TaskGroup {
             handle.cancel();
             return handle;
         }
-        let index = self.state.borrow().tasks.len();
-        let handle = spawn(Member {
-            future,
+        // The runtime first: outside one, panic before a guard exists.
+        let core = executor::current("TaskGroup::spawn");
+        // Counted before the spawn: during a runtime's shutdown the spawn
+        // drops the future (and its guard) before it returns.
+        let index = {
+            let mut state = self.state.borrow_mut();
+            state.live += 1;
+            state.tasks.len()
+        };
+        let member = Member {
+            future: Some(future),
             guard: Guard {
                 group: self.state.clone(),
                 index,
             },
-        });
-        let mut state = self.state.borrow_mut();
-        state.tasks.push(handle.abort_handle());
-        state.live += 1;
+        };
+        let handle = JoinHandle::new(core.spawn(member));
+        self.state.borrow_mut().tasks.push(handle.abort_handle());
         handle
     }
 
@@ -232,7 +248,10 @@ impl TaskGroup {
 
 impl Drop for TaskGroup {
     fn drop(&mut self) {
-        raise_first(cancel_all(&self.state, None));
+        // Dropped inside one of its own tasks (the task owned it), that
+        // task is left to finish its poll: its work is done.
+        let running = self.state.borrow().running;
+        raise_first(cancel_all(&self.state, running));
     }
 }
 
