@@ -27,10 +27,14 @@ pub(super) fn cancel_all(
 ) -> Vec<(TaskId, Payload)> {
     // The switches are taken out first: cancelling drops futures, whose
     // guards borrow the state.
-    let tasks = std::mem::take(&mut state.borrow_mut().tasks);
+    let mut tasks = std::mem::take(&mut state.borrow_mut().tasks);
     let mut panics = Vec::new();
-    for (index, task) in tasks.iter().enumerate() {
-        if Some(index) != except {
+    for (index, switch) in tasks.iter_mut().enumerate() {
+        if Some(index) == except {
+            continue;
+        }
+        // Each switch is used once: a cancelled task has ended.
+        if let Some(task) = switch.take() {
             if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| task.cancel())) {
                 panics.push((task.id(), payload));
             }
@@ -113,7 +117,10 @@ impl Guard {
     fn fail(&self, payload: Payload) {
         let first = {
             let mut state = self.group.borrow_mut();
-            let id = state.tasks[self.index].id();
+            let id = state.tasks[self.index]
+                .as_ref()
+                .expect("a running task of the group has its switch")
+                .id();
             state.errors.push(JoinError::panic(id, payload));
             !std::mem::replace(&mut state.failed, true)
         };
@@ -131,15 +138,21 @@ impl Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
-        let waiter = {
+        let (waiter, switch) = {
             let mut state = self.group.borrow_mut();
             state.live -= 1;
-            if state.live == 0 {
+            // The task has ended: nothing left to cancel. (While the group
+            // cancels, its list is taken out; it skips ended tasks anyway.)
+            let switch = state.tasks.get_mut(self.index).and_then(Option::take);
+            let waiter = if state.live == 0 {
                 state.waiter.take()
             } else {
                 None
-            }
+            };
+            (waiter, switch)
         };
+        // Dropped with no borrow held: the switch holds the runtime.
+        drop(switch);
         if let Some(waiter) = waiter {
             waiter.wake();
         }

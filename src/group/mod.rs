@@ -111,7 +111,8 @@ pub struct TaskGroup {
 #[derive(Default)]
 pub(super) struct State {
     /// A cancel switch for every task spawned in the group, in spawn order.
-    pub(super) tasks: Vec<TaskAbort>,
+    /// (`None` once the task has ended: there is nothing left to cancel.)
+    pub(super) tasks: Vec<Option<TaskAbort>>,
     /// How many of them have not ended.
     pub(super) live: usize,
     /// Every panic, in the order they happened.
@@ -205,7 +206,9 @@ impl TaskGroup {
             },
         };
         let handle = JoinHandle::new(core.spawn(member));
-        self.state.borrow_mut().tasks.push(handle.abort_handle());
+        // (A task spawned during shutdown has ended already: no switch.)
+        let task = (!handle.is_finished()).then(|| handle.abort_handle());
+        self.state.borrow_mut().tasks.push(task);
         handle
     }
 
