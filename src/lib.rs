@@ -40,6 +40,7 @@
 //! | `asyncio.wait(ts, return_when=…)`, `asyncio.gather(*ts)` | [`wait`], [`gather`] |
 //! | `asyncio.as_completed(ts)` | [`as_completed`] |
 //! | `asyncio.TaskGroup()`, `tg.create_task(c)` | [`TaskGroup`], [`TaskGroup::spawn`], [`TaskGroup::join`] |
+//! | `asyncio.to_thread(f)` | [`to_thread`] |
 //! | `asyncio.Event()` | [`Event`] |
 //!
 //! Tests run on a virtual clock that jumps to the next timer whenever every
@@ -49,8 +50,7 @@
 //! them.
 //!
 //! Not in looplet yet: asyncio's `Lock`, `Semaphore`, `Condition`,
-//! `Barrier` and queues, `to_thread` and
-//! `run_coroutine_threadsafe`, and sockets. Until they land, a future from
+//! `Barrier` and queues, `run_coroutine_threadsafe`, and sockets. Until they land, a future from
 //! another crate that only uses wakers works here (async-lock's `Mutex`,
 //! async-channel, async-io's `Async<TcpStream>`; wakes from their helper
 //! threads come through looplet's cross-thread inbox), and
@@ -109,7 +109,7 @@
 //! | L1 narration | `trace/` | the narrator: one call per step, counted and, when tracing, written |
 //! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
-//! | L4 futures | `join/`, `time/`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`yield_now`] |
+//! | L4 futures | `join/`, `time/`, `thread.rs`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`yield_now`] |
 //! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs`, `group.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`], [`TaskGroup`] |
 //!
 //! Each folder's `mod.rs` lists its files, and each file opens with what it
@@ -139,6 +139,7 @@ mod join;
 mod runtime;
 mod sync;
 mod task;
+mod thread;
 pub mod time;
 mod timer;
 mod trace;
@@ -152,6 +153,7 @@ pub use join::{CancelOnDrop, JoinError, JoinHandle};
 pub use runtime::{Builder, Runtime, run, spawn, stats};
 pub use sync::{Event, EventWait};
 pub use task::TaskId;
+pub use thread::{ToThread, to_thread};
 pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeout_at};
 pub use util::stats::Stats;
 pub use wait::{Gather, ReturnWhen, Wait, gather, wait};

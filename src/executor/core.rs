@@ -25,6 +25,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
 
+use super::pool::{Job, Pool};
 use super::remote::Remote;
 use super::task_ref::TaskRef;
 use crate::task::{BoxTask, TaskCell, TaskId, TaskKey, TaskTable, WakeResult};
@@ -51,12 +52,14 @@ pub(crate) struct Core {
     next_id: Cell<u64>,
     /// Set at shutdown: tasks spawned from then on are cancelled at once.
     closed: Cell<bool>,
+    /// The worker threads of `to_thread`.
+    pub(super) pool: Pool,
 }
 
 impl Core {
     /// A runtime with no tasks, for the calling thread, on a virtual clock
     /// if `paused`, narrating into `trace` if given.
-    pub(crate) fn new(paused: bool, trace: Option<TraceOut>) -> Self {
+    pub(crate) fn new(paused: bool, trace: Option<TraceOut>, max_threads: usize) -> Self {
         let remote = Arc::new(Remote::new(trace.is_some()));
         let clock = Rc::new(Clock::new(paused));
         let tracer = trace.map(|out| Rc::new(Tracer::new(out, clock.clone())));
@@ -70,6 +73,7 @@ impl Core {
             remote,
             next_id: Cell::new(1),
             closed: Cell::new(false),
+            pool: Pool::new(max_threads),
         }
     }
 
@@ -112,8 +116,14 @@ impl Core {
         self.remote.close();
     }
 
-    /// Hands out the next task id.
-    pub(super) fn next_id(&self) -> TaskId {
+    /// Runs `job` on one of the runtime's worker threads; gives it back
+    /// if the runtime is shut down.
+    pub(crate) fn run_on_thread(&self, job: Job) -> Result<(), Job> {
+        self.pool.submit(job)
+    }
+
+    /// Hands out the next task id (also the number of a `to_thread` job).
+    pub(crate) fn next_id(&self) -> TaskId {
         let id = self.next_id.get();
         self.next_id.set(id + 1);
         TaskId(id)

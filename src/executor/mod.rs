@@ -21,6 +21,7 @@
 //! | `context.rs` | which runtime runs on this thread; nesting checks |
 //! | `task_ref.rs` | a join handle's claim on its task's slot |
 //! | `abort.rs` | a task's cancel switch, for cancelling tasks whose handles others hold |
+//! | `pool.rs` | the worker threads of `to_thread`, and why the paused clock waits for them |
 //! | `shutdown.rs` | what dropping a runtime does |
 //!
 //! Read next: `context.rs`.
@@ -28,6 +29,7 @@
 mod abort;
 mod context;
 mod core;
+mod pool;
 mod remote;
 mod run_loop;
 mod shutdown;
@@ -36,4 +38,5 @@ mod task_ref;
 pub(crate) use abort::TaskAbort;
 pub(crate) use context::{current, other_runtime_running};
 pub(crate) use core::{Core, TraceOut};
+pub(crate) use pool::Job;
 pub(crate) use task_ref::TaskRef;

@@ -255,12 +255,12 @@ impl Loop<'_> {
         if core.remote.is_notified() {
             return;
         }
-        let plan = core.timers.idle();
+        let plan = core.timers.idle(core.pool.pending());
         core.narrator.idle(plan);
         match plan {
             Idle::Due => {}
             Idle::Sleep { nanos } => std::thread::park_timeout(Duration::from_nanos(nanos)),
-            Idle::UntilWoken => std::thread::park(),
+            Idle::UntilWoken | Idle::WaitForThreads { .. } => std::thread::park(),
             Idle::Jump { to, .. } => core.timers.clock.advance_to(to),
             Idle::Deadlock => panic!(
                 "looplet deadlock: no task can run, no timer is armed, and the clock is paused \

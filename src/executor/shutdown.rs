@@ -44,6 +44,9 @@ impl Core {
         // Timers of futures that outlived their tasks (held by a handle's
         // owner outside the runtime, say).
         drop(self.timers.drain());
+        // Jobs on worker threads: the queued ones never start, the running
+        // ones are waited for (asyncio waits for its default executor).
+        self.pool.shut_down();
         self.narrator.shutdown_done();
         if let Some(payload) = first_panic {
             if !std::thread::panicking() {

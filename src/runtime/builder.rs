@@ -26,6 +26,8 @@ pub struct Builder {
     start_paused: bool,
     /// Where trace lines go, if the runtime traces.
     trace: Option<TraceOut>,
+    /// At most this many worker threads for `to_thread`.
+    max_threads: usize,
 }
 
 impl Default for Builder {
@@ -39,6 +41,7 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("start_paused", &self.start_paused)
             .field("trace", &self.trace.is_some())
+            .field("max_threads", &self.max_threads)
             .finish()
     }
 }
@@ -59,6 +62,7 @@ impl Builder {
         Builder {
             start_paused: false,
             trace: from_env.then(stderr),
+            max_threads: default_max_threads(),
         }
     }
 
@@ -80,6 +84,27 @@ impl Builder {
     /// ```
     pub fn start_paused(&mut self, paused: bool) -> &mut Self {
         self.start_paused = paused;
+        self
+    }
+
+    /// At most `n` worker threads for [`to_thread`](crate::to_thread) (at
+    /// least one); asyncio's default executor has `min(32, cores + 4)`,
+    /// and so does looplet by default. Calls beyond `n` at once wait their
+    /// turn, first come first served.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().max_threads(2).build();
+    /// let sum: u32 = rt.block_on(async {
+    ///     let a = looplet::to_thread(|| 20);
+    ///     let b = looplet::to_thread(|| 22);
+    ///     a.await.unwrap() + b.await.unwrap()
+    /// });
+    /// assert_eq!(sum, 42);
+    /// ```
+    pub fn max_threads(&mut self, n: usize) -> &mut Self {
+        self.max_threads = n;
         self
     }
 
@@ -140,8 +165,18 @@ impl Builder {
     /// rt.block_on(async {});
     /// ```
     pub fn build(&self) -> Runtime {
-        Runtime::from_core(Core::new(self.start_paused, self.trace.clone()))
+        Runtime::from_core(Core::new(
+            self.start_paused,
+            self.trace.clone(),
+            self.max_threads,
+        ))
     }
+}
+
+/// asyncio's default executor size: `min(32, cores + 4)`.
+fn default_max_threads() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    (cores + 4).min(32)
 }
 
 /// Trace lines to stderr.

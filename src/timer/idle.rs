@@ -8,6 +8,7 @@
 //! |-------|------------------|-------------------|
 //! | real | sleep until its deadline ([`Idle::Sleep`]), or nothing to wait for if it is already due ([`Idle::Due`]) | sleep until a wake from another thread ([`Idle::UntilWoken`]) |
 //! | virtual (paused) | jump the clock to it ([`Idle::Jump`]) | nothing can ever wake a task: [`Idle::Deadlock`] |
+//! | virtual, with `to_thread` jobs queued or running | park until a wake ([`Idle::WaitForThreads`]): a job runs on the real clock | the same |
 //!
 //! "Its deadline" is the wheel's next expiration: a timer's exact deadline,
 //! or the start of the slot that holds it, where the wheel must cascade
@@ -39,6 +40,13 @@ pub(crate) enum Idle {
         /// How far that is from now.
         by: u64,
     },
+    /// Virtual clock, with `jobs` queued or running on the runtime's
+    /// worker threads: their wakes will come on the real clock, so the
+    /// virtual one stands still and the thread parks until a wake.
+    WaitForThreads {
+        /// How many jobs.
+        jobs: usize,
+    },
     /// Virtual clock, no timer armed: nothing can ever wake a task.
     Deadlock,
 }
@@ -50,17 +58,20 @@ impl Idle {
     pub(crate) fn is_park(self) -> bool {
         matches!(
             self,
-            Idle::Sleep { .. } | Idle::UntilWoken | Idle::Jump { .. }
+            Idle::Sleep { .. } | Idle::UntilWoken | Idle::Jump { .. } | Idle::WaitForThreads { .. }
         )
     }
 }
 
 impl Driver {
-    /// The plan for a loop with nothing ready. Reads the real clock only
-    /// when a timer is armed.
-    pub(crate) fn idle(&self) -> Idle {
+    /// The plan for a loop with nothing ready, while `jobs` of its own run
+    /// on worker threads. Reads the real clock only when a timer is armed.
+    pub(crate) fn idle(&self, jobs: usize) -> Idle {
         let deadline = self.next_deadline();
         let clock = &self.clock;
+        if clock.is_paused() && jobs > 0 {
+            return Idle::WaitForThreads { jobs };
+        }
         if clock.is_paused() {
             return match deadline {
                 Some(to) => Idle::Jump {
@@ -101,7 +112,7 @@ mod tests {
 
     #[test]
     fn paused_with_no_timer_is_a_deadlock() {
-        assert_eq!(driver(true).idle(), Idle::Deadlock);
+        assert_eq!(driver(true).idle(0), Idle::Deadlock);
     }
 
     #[test]
@@ -110,7 +121,7 @@ mod tests {
         let armed = driver.arm(5 * MS + MS / 2, 0, noop_waker());
         // Tick 5 sits on level 0: first the start of its slot...
         assert_eq!(
-            driver.idle(),
+            driver.idle(0),
             Idle::Jump {
                 to: 5 * MS,
                 by: 5 * MS
@@ -120,7 +131,7 @@ mod tests {
         assert_eq!(driver.fire(|_| {}).count, 0);
         // ...then, in the due heap, the exact deadline.
         assert_eq!(
-            driver.idle(),
+            driver.idle(0),
             Idle::Jump {
                 to: 5 * MS + MS / 2,
                 by: MS / 2
@@ -129,7 +140,7 @@ mod tests {
         driver.clock.advance_to(5 * MS + MS / 2);
         assert_eq!(driver.fire(|_| {}).count, 1);
         assert!(driver.has_fired(armed, 5 * MS + MS / 2));
-        assert_eq!(driver.idle(), Idle::Deadlock);
+        assert_eq!(driver.idle(0), Idle::Deadlock);
     }
 
     #[test]
@@ -142,15 +153,24 @@ mod tests {
     }
 
     #[test]
+    fn paused_with_jobs_on_threads_waits_instead_of_jumping() {
+        let driver = driver(true);
+        driver.arm(5 * MS, 0, noop_waker());
+        assert_eq!(driver.idle(2), Idle::WaitForThreads { jobs: 2 });
+        assert!(Idle::WaitForThreads { jobs: 2 }.is_park());
+        assert_eq!(self::driver(true).idle(1), Idle::WaitForThreads { jobs: 1 });
+    }
+
+    #[test]
     fn real_with_no_timer_waits_for_a_wake() {
-        assert_eq!(driver(false).idle(), Idle::UntilWoken);
+        assert_eq!(driver(false).idle(0), Idle::UntilWoken);
     }
 
     #[test]
     fn real_with_a_past_deadline_does_not_park() {
         let driver = driver(false);
         driver.arm(0, 0, noop_waker());
-        assert_eq!(driver.idle(), Idle::Due);
+        assert_eq!(driver.idle(0), Idle::Due);
     }
 
     #[test]
@@ -158,7 +178,7 @@ mod tests {
         let driver = driver(false);
         let deadline = driver.clock.now_nanos() + 10_000 * MS;
         driver.arm(deadline, 0, noop_waker());
-        match driver.idle() {
+        match driver.idle(0) {
             Idle::Sleep { nanos } => assert!(nanos > 0 && nanos <= 10_000 * MS, "{nanos}"),
             other => panic!("expected a sleep, got {other:?}"),
         }

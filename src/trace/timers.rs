@@ -193,6 +193,10 @@ fn idle_line(tracer: &Tracer, plan: Idle) {
             tracer,
             "idle: nothing ready, no timer, and the clock is paused: a deadlock; block_on panics"
         ),
+        Idle::WaitForThreads { jobs } => line!(
+            tracer,
+            "idle: nothing ready; the virtual clock waits for {jobs} job(s) on worker threads"
+        ),
         Idle::UntilWoken => line!(
             tracer,
             "idle: nothing ready, no timer; parking until a wake from another thread"

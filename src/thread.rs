@@ -1,0 +1,223 @@
+//! `to_thread`: run a blocking closure on a worker thread and await its
+//! result; asyncio's `asyncio.to_thread`.
+//!
+//! The closure goes to the runtime's worker pool (`executor/pool.rs`) when
+//! the future is first polled; its result (or its panic) comes back
+//! through a slot the future and the job share, and the job wakes the
+//! future's task from the worker thread (through the runtime's
+//! cross-thread inbox). While a job is queued or running, a paused clock
+//! does not move: the job runs on the real clock, and its wake will come.
+//!
+//! Read next: `runtime/` (the entry points, and `Builder::max_threads`).
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use crate::executor::{self, Job};
+use crate::join::JoinError;
+use crate::task::TaskId;
+use crate::util::panic::Payload;
+
+/// Runs `f` on one of the runtime's worker threads and gives its result;
+/// asyncio's `await asyncio.to_thread(f)`.
+///
+/// The loop keeps running other tasks meanwhile. A panic in `f` becomes
+/// the `Err(JoinError)` (its payload inside; the error's number comes from
+/// the runtime's count of task ids). Like every Rust future it does
+/// nothing until polled: the closure is handed to a worker on the first
+/// poll. Workers start on demand, are reused, number at most
+/// [`Builder::max_threads`](crate::Builder::max_threads), and exit after a
+/// while idle; calls beyond that wait their turn, first come first served.
+///
+/// # Panics
+///
+/// When first polled outside a looplet runtime: `` `looplet::to_thread`
+/// called outside a runtime ``.
+///
+/// # Examples
+///
+/// ```
+/// let n = looplet::run(async {
+///     // A blocking call, off the loop's thread.
+///     looplet::to_thread(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(5));
+///         42
+///     })
+///     .await
+///     .unwrap()
+/// });
+/// assert_eq!(n, 42);
+/// ```
+///
+/// On a paused runtime the clock waits for the thread:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::Builder::new().start_paused(true).build().block_on(async {
+///     let slow = looplet::to_thread(|| std::thread::sleep(Duration::from_millis(50)));
+///     assert!(looplet::timeout(Duration::from_secs(5), slow).await.is_ok());
+/// });
+/// ```
+#[doc(alias = "asyncio.to_thread")]
+#[doc(alias = "spawn_blocking")]
+pub fn to_thread<F, T>(f: F) -> ToThread<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let slot = Arc::new(Slot::default());
+    let job: Job = Box::new({
+        let reply = Reply(slot.clone());
+        move || {
+            let result = panic::catch_unwind(AssertUnwindSafe(f));
+            reply.send(Ended::Ran(result));
+        }
+    });
+    ToThread {
+        job: Some(job),
+        slot,
+        id: None,
+    }
+}
+
+/// How a job ended.
+enum Ended<T> {
+    /// Its closure ran: its output, or its panic.
+    Ran(Result<T, Payload>),
+    /// It was dropped unrun (its runtime shut down first).
+    Dropped,
+}
+
+/// The job's end of the slot: sends the result, or, if the job is dropped
+/// without running, says so, so that no awaiter waits forever.
+struct Reply<T>(Arc<Slot<T>>);
+
+impl<T> Reply<T> {
+    /// Stores how the job ended and wakes the awaiter.
+    fn send(&self, ended: Ended<T>) {
+        let waker = {
+            let mut state = self.0.lock();
+            state.result = Some(ended);
+            state.waker.take()
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+}
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        let unsent = self.0.lock().result.is_none();
+        if unsent {
+            self.send(Ended::Dropped);
+        }
+    }
+}
+
+/// Where a job's result waits for its future.
+struct Slot<T> {
+    /// The result and the waker, behind a lock: the worker writes them.
+    state: Mutex<SlotState<T>>,
+}
+
+/// A slot's contents.
+struct SlotState<T> {
+    /// How the job ended, once it has.
+    result: Option<Ended<T>>,
+    /// Whom to wake when the result arrives.
+    waker: Option<Waker>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            state: Mutex::new(SlotState {
+                result: None,
+                waker: None,
+            }),
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    /// The contents, even if poisoned (nothing panics while holding it).
+    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The future returned by [`to_thread`].
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let job: looplet::ToThread<u8> = looplet::to_thread(|| 7);
+///     assert_eq!(job.await.unwrap(), 7);
+/// });
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping it does not stop the closure (a thread cannot be cancelled):
+/// the closure runs to its end and its result is dropped. Dropped before
+/// its first poll, the closure never runs. If the runtime shuts down while
+/// the closure still waits in the queue, it never runs and the future
+/// gives a cancelled `JoinError`.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ToThread<T> {
+    /// The job, until it is handed to a worker.
+    job: Option<Job>,
+    /// Where its result comes back.
+    slot: Arc<Slot<T>>,
+    /// The job's number (from the runtime's task ids), once submitted.
+    id: Option<TaskId>,
+}
+
+impl<T> Unpin for ToThread<T> {}
+
+impl<T: Send + 'static> Future for ToThread<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Some(job) = self.job.take() {
+            let core = executor::current("to_thread");
+            let id = core.next_id();
+            self.id = Some(id);
+            if core.run_on_thread(job).is_err() {
+                // The runtime is shutting down: the closure never runs.
+                return Poll::Ready(Err(JoinError::cancelled(id)));
+            }
+        }
+        let id = self.id.expect("a submitted job has its number");
+        // Cloned with no lock held: a clone runs the waker's own code.
+        let waker = cx.waker().clone();
+        let mut state = self.slot.lock();
+        match state.result.take() {
+            Some(Ended::Ran(Ok(output))) => Poll::Ready(Ok(output)),
+            Some(Ended::Ran(Err(payload))) => Poll::Ready(Err(JoinError::panic(id, payload))),
+            Some(Ended::Dropped) => Poll::Ready(Err(JoinError::cancelled(id))),
+            None => {
+                let old = state.waker.replace(waker);
+                drop(state);
+                drop(old);
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for ToThread<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToThread")
+            .field("submitted", &self.job.is_none())
+            .field("id", &self.id)
+            .finish()
+    }
+}
