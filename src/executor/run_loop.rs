@@ -265,7 +265,9 @@ impl Loop<'_> {
             Idle::Deadlock => panic!(
                 "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
                  (`Builder::start_paused`), so nothing will ever wake a task; a task is \
-                 probably waiting for an event nobody sets or a handle that never finishes"
+                 probably waiting for an event nobody sets, a handle that never finishes, or a \
+                 wake from a thread or from I/O that looplet does not know of (use \
+                 `looplet::to_thread` for blocking work)"
             ),
         }
     }
