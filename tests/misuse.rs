@@ -65,3 +65,50 @@ fn polling_a_handle_after_completion_panics() {
         let _ = Pin::new(&mut handle).poll(&mut cx);
     });
 }
+
+/// asyncio raises "Task cannot await on itself"; before this was caught, the
+/// task waited forever (and a paused clock blamed an event for the deadlock).
+#[test]
+fn a_task_awaiting_its_own_handle_panics_naming_the_mistake() {
+    use std::cell::RefCell;
+    use std::future::{Future, poll_fn};
+    use std::pin::Pin;
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    let own: Rc<RefCell<Option<looplet::JoinHandle<()>>>> = Rc::default();
+    let seen = Rc::new(RefCell::new(None::<String>));
+    let id = run({
+        let (own, seen) = (own.clone(), seen.clone());
+        async move {
+            let task = spawn({
+                let (own, seen) = (own.clone(), seen.clone());
+                async move {
+                    let mut handle = own.borrow_mut().take().expect("main stored the handle");
+                    let polled = poll_fn(|cx| {
+                        Poll::Ready(panic::catch_unwind(AssertUnwindSafe(|| {
+                            Pin::new(&mut handle).poll(cx)
+                        })))
+                    })
+                    .await;
+                    *seen.borrow_mut() = Some(match polled {
+                        Err(payload) => panic_message(&*payload),
+                        Ok(poll) => format!("no panic, the poll gave {poll:?}"),
+                    });
+                }
+            });
+            let id = task.id();
+            own.borrow_mut().replace(task);
+            yield_now().await;
+            id
+        }
+    });
+    let message = seen.borrow_mut().take().expect("the task ran");
+    assert_eq!(
+        message,
+        format!(
+            "{id} awaited its own `JoinHandle`, so it would wait for itself forever; \
+             await the handle from another task"
+        )
+    );
+}

@@ -76,7 +76,8 @@ impl TaskRef {
     /// # Panics
     ///
     /// If the task has not finished and a `block_on` of another runtime is
-    /// running: see [`TaskRef::pending`].
+    /// running: see [`TaskRef::pending`]; if the task is the caller itself:
+    /// see [`TaskRef::awaits_itself`].
     #[inline]
     pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
         let poll = self.core.table.borrow().join_poll(self.key, cx.waker());
@@ -126,11 +127,36 @@ impl TaskRef {
     /// The task had not finished when polled: registers the caller's waker
     /// if `poll` says it must, then `Pending`; or `Ready` if the task
     /// finished meanwhile (a waker's clone runs foreign code).
+    ///
+    /// # Panics
+    ///
+    /// If the task is the one polling its own handle: see
+    /// [`TaskRef::awaits_itself`]. And as [`TaskRef::pending`] does.
     fn wait(&self, cx: &mut Context<'_>, poll: JoinPoll) -> Poll<()> {
+        if poll == JoinPoll::OwnTask {
+            self.awaits_itself();
+        }
         if poll == JoinPoll::NeedsWaker && self.register(cx).is_err() {
             return Poll::Ready(());
         }
         self.pending()
+    }
+
+    /// The handle was polled from inside its own task's poll (the only
+    /// way to find the slot RUNNING, so the check costs nothing on other
+    /// paths).
+    ///
+    /// # Panics
+    ///
+    /// Always: the task would wait for itself to finish, which never
+    /// happens (asyncio raises "Task cannot await on itself").
+    #[cold]
+    fn awaits_itself(&self) -> ! {
+        panic!(
+            "{} awaited its own `JoinHandle`, so it would wait for itself forever; \
+             await the handle from another task",
+            self.id()
+        )
     }
 
     /// Registers the caller's waker for the task's completion. It is

@@ -44,6 +44,9 @@ pub use error::JoinError;
 /// * Polling the handle again after it returned `Ready` panics:
 ///   `` `JoinHandle` polled after it completed `` (the result has been
 ///   moved out).
+/// * Polling it from inside its own task panics: `` task N awaited its own
+///   `JoinHandle` ``. The task would wait for itself to finish, which
+///   never happens (asyncio raises "Task cannot await on itself").
 /// * Polling it inside a `block_on` of *another* runtime before its task
 ///   has finished: `` a `JoinHandle` of task N was awaited inside another
 ///   runtime's `block_on` ``. The task can only run inside its own

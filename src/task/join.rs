@@ -36,12 +36,17 @@ impl<S> TaskTable<S> {
     }
 
     /// What a handle polled with `waker` finds: how the task ended, or
-    /// whether `waker` still has to be registered.
+    /// whether `waker` still has to be registered, or that the task is
+    /// polling its own handle.
     #[inline]
     pub(crate) fn join_poll(&self, key: TaskKey, waker: &Waker) -> JoinPoll {
         let slot = &self.tasks[key.index()];
         match slot.state {
             State::Done(outcome) => JoinPoll::Ready(outcome),
+            // Only one task runs at a time, and a handle is `!Send`: a
+            // handle that finds its task RUNNING is being polled from
+            // inside that task's own poll.
+            State::Running { .. } => JoinPoll::OwnTask,
             _ if slot.join_waker.as_ref().is_some_and(|w| w.will_wake(waker)) => JoinPoll::Pending,
             _ => JoinPoll::NeedsWaker,
         }

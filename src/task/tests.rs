@@ -155,6 +155,11 @@ fn edge_6_ready_completes_keeps_the_output_and_wakes_the_handle() {
     ));
     assert_eq!(table.join_poll(key, &handle_waker), JoinPoll::Pending);
     let mut polling = begin(&mut table);
+    assert_eq!(
+        table.join_poll(key, &handle_waker),
+        JoinPoll::OwnTask,
+        "a handle that finds its task RUNNING is polled by that task"
+    );
     let result = poll(&mut polling);
     let ended = table.end_poll(polling, result);
     assert_eq!(ended.after, AfterPoll::Completed { freed: false });
