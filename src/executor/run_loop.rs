@@ -6,8 +6,11 @@
 //! 1. **Batch.** Count the run queue, then pop and poll exactly that many
 //!    entries. A task woken during the batch (even by itself) goes to the
 //!    back and waits for the next turn, so no task can starve the others.
-//!    When the entry is `block_on`'s main future and it finishes, the turn
-//!    ends and `block_on` returns.
+//!    When the entry is `block_on`'s main future and it finishes, the batch
+//!    still goes on to its end, then steps 2 and 3 and one more batch run,
+//!    and `block_on` returns. That is asyncio's order: its loop learns that
+//!    main is done from a callback queued behind the work already ready, so
+//!    a task that main spawned as it returned still takes its first step.
 //! 2. **Inbox.** Move wakes that came from other threads into the queue.
 //! 3. **Timers.** Read the clock once and wake every timer whose deadline
 //!    has passed, earliest first: those tasks queue behind the work that
@@ -72,6 +75,16 @@ impl Core {
         let mut cell = pin!(TaskCell::new(future));
         loop {
             if let Some(outcome) = run.turn(main.key, cell.as_mut()) {
+                // asyncio learns that main is done from a callback queued
+                // behind the work already ready, so the loop runs one more
+                // iteration: what was queued when main finished gets its
+                // step too.
+                run.drain_inbox();
+                run.fire_timers();
+                if self.table.borrow().queued() > 0 {
+                    let again = run.turn(main.key, cell.as_mut());
+                    debug_assert!(again.is_none(), "main ended twice");
+                }
                 return match outcome {
                     Outcome::Completed => cell.take_ready().expect("main's output is taken once"),
                     Outcome::Panicked => {
@@ -92,7 +105,8 @@ impl Core {
 
 impl Loop<'_> {
     /// Step 1 of a turn: polls the entries queued when it began. Returns
-    /// how main ended, if it did; the rest of the batch then waits.
+    /// how main ended, if it did during this batch; the rest of the batch
+    /// is polled all the same.
     ///
     /// `turn`, `poll` and `end_poll` are always inlined into `block_on`:
     /// one function for the whole loop, as a hand-written loop would be.
@@ -108,6 +122,7 @@ impl Loop<'_> {
         let core = self.core;
         let batch = core.table.borrow().queued();
         core.narrator.turn(batch);
+        let mut main_ended = None;
         for _ in 0..batch {
             let begin = core.table.borrow_mut().begin_poll();
             let Polling {
@@ -144,12 +159,12 @@ impl Loop<'_> {
                 waker,
             };
             match self.end_poll(polling, name, result) {
-                AfterPoll::Completed { .. } if name.main => return Some(Outcome::Completed),
-                AfterPoll::Panicked if name.main => return Some(Outcome::Panicked),
+                AfterPoll::Completed { .. } if name.main => main_ended = Some(Outcome::Completed),
+                AfterPoll::Panicked if name.main => main_ended = Some(Outcome::Panicked),
                 _ => {}
             }
         }
-        None
+        main_ended
     }
 
     /// Polls one entry, a spawned task's boxed cell or main's (edge 2). A

@@ -54,7 +54,10 @@ impl Runtime {
     }
 
     /// Runs `future` to completion on this thread, driving every task of the
-    /// runtime meanwhile, and returns its output.
+    /// runtime meanwhile, and returns its output. Once `future` is done, the
+    /// turn of the loop it finished in runs to its end and one more turn
+    /// runs, as asyncio's `run_until_complete` does, so a task it spawned
+    /// just before returning takes its first step.
     ///
     /// # Panics
     ///
@@ -178,7 +181,8 @@ impl fmt::Debug for Runtime {
 /// Runs `future` on a new runtime and returns its output; asyncio's
 /// `asyncio.run(main())`.
 ///
-/// When `future` returns, every task still alive is cancelled (its future
+/// When `future` returns, its turn of the loop and one more run to the end
+/// (asyncio's order), then every task still alive is cancelled (its future
 /// dropped) before `run` returns.
 ///
 /// # Panics
