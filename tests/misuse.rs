@@ -112,3 +112,45 @@ fn a_task_awaiting_its_own_handle_panics_naming_the_mistake() {
         )
     );
 }
+
+/// A destructor that always spawns again never lets shutdown finish; it is
+/// stopped after a documented number of generations with a panic that can
+/// be caught (it used to overflow the stack and abort the process).
+#[test]
+fn an_endless_chain_of_destructors_that_spawn_ends_in_a_catchable_panic() {
+    use std::cell::Cell;
+    use std::rc::Rc;
+
+    struct Forever(Rc<Cell<u32>>);
+    impl Drop for Forever {
+        fn drop(&mut self) {
+            self.0.set(self.0.get() + 1);
+            let next = Forever(self.0.clone());
+            drop(spawn(async move {
+                let _next = next;
+                std::future::pending::<()>().await
+            }));
+        }
+    }
+    let drops = Rc::new(Cell::new(0));
+    let result = panic::catch_unwind(AssertUnwindSafe(|| {
+        run({
+            let forever = Forever(drops.clone());
+            async move {
+                drop(spawn(async move {
+                    let _forever = forever;
+                    std::future::pending::<()>().await
+                }));
+                yield_now().await;
+            }
+        })
+    }));
+    let message = panic_message(&*result.expect_err("shutdown gives up on an endless chain"));
+    assert!(
+        message.starts_with("`Runtime` shutdown stopped after 100000 generations of tasks"),
+        "{message}"
+    );
+    // The task's own future, then one per generation; the next one leaked.
+    assert_eq!(drops.get(), 100_001);
+    assert_eq!(run(async { 7 }), 7, "the thread can run again");
+}

@@ -38,6 +38,13 @@ pub use builder::Builder;
 /// destructors panics, the rest are dropped all the same and then the
 /// first such panic is raised again from the drop (unless the thread is
 /// already unwinding).
+///
+/// A destructor may spawn: the new task is cancelled at once and its future
+/// dropped next, one at a time, so a chain of clean-up tasks each owning
+/// the next ends however long it is. A chain that never ends (every drop
+/// spawns again) is stopped after 100,000 generations: the drop panics
+/// with `` `Runtime` shutdown stopped after 100000 generations ``, and the
+/// future still waiting is leaked rather than dropped.
 #[doc(alias = "event loop")]
 pub struct Runtime {
     /// Everything the runtime owns; shared with join handles, sleeps and
