@@ -10,12 +10,17 @@
 mod common;
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::task::{Poll, Waker};
+use std::thread;
 use std::time::Duration;
 
+use common::Probe;
 use looplet::time::wheel::Wheel;
-use looplet::{Builder, sleep, spawn, timeout, yield_now};
+use looplet::{Builder, run, sleep, spawn, timeout, yield_now};
 
 /// Bytes allocated and not yet freed, by anyone in the process.
 static LIVE: AtomicIsize = AtomicIsize::new(0);
@@ -116,4 +121,185 @@ fn a_loop_of_timeouts_that_finish_in_time_keeps_memory_flat() {
         grown
     });
     assert!(grown < 4096, "20,000 timeouts kept {grown} bytes");
+}
+
+/// Runs `f` on a fresh thread and fails the test if it takes longer than
+/// `limit`: the storms below must end in bounded time, not merely end.
+fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .expect("took too long: the storm of wakes swamped the runtime")
+}
+
+/// A million wakes of one idle task from another thread while the
+/// executor is inside one poll: the task is posted once, not a million
+/// times (that held 24 MB), and polled once for all of them.
+#[test]
+fn a_million_remote_wakes_during_one_poll_post_the_task_once() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (grown, polls) = within(Duration::from_secs(60), || {
+        let rt = Builder::new().build();
+        rt.block_on(async {
+            let probe = Probe::new();
+            let task = spawn(probe.future());
+            yield_now().await; // the task ran once and is idle
+            let waker = probe.waker.borrow().clone().expect("the task was polled");
+            let before = live();
+            // Main's poll blocks here until the storm is over.
+            thread::spawn(move || {
+                for _ in 0..1_000_000 {
+                    waker.wake_by_ref();
+                }
+            })
+            .join()
+            .unwrap();
+            let grown = live() - before;
+            // The inbox is drained after this turn, behind main: the task
+            // is polled in the next one.
+            yield_now().await;
+            yield_now().await;
+            let polls = probe.polls();
+            probe.ready.set(true);
+            probe.wake();
+            task.await.unwrap();
+            (grown, polls)
+        })
+    });
+    assert!(grown < 16 * 1024, "a million wakes kept {grown} bytes");
+    assert_eq!(polls, 2, "one poll before the storm, one for all of it");
+}
+
+/// Sets the flag when dropped, so the waking threads stop even if the
+/// test fails.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Six threads wake sixteen tasks in a loop while main yields fifty
+/// times: each turn drains at most sixteen posts, so the turns stay short
+/// and memory flat (this made turns last seconds and memory reach 1 GB).
+#[test]
+fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
+    const THREADS: usize = 6;
+    const TASKS: usize = 16;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (peak, polls) = within(Duration::from_secs(60), || {
+        run(async {
+            let wakers: Rc<RefCell<Vec<Waker>>> = Rc::default();
+            let polls = Rc::new(std::cell::Cell::new(0_usize));
+            let tasks: Vec<_> = (0..TASKS)
+                .map(|_| {
+                    let (wakers, polls) = (wakers.clone(), polls.clone());
+                    let mut registered = false;
+                    spawn(std::future::poll_fn(move |cx| {
+                        polls.set(polls.get() + 1);
+                        if !registered {
+                            registered = true;
+                            wakers.borrow_mut().push(cx.waker().clone());
+                        }
+                        Poll::<()>::Pending
+                    }))
+                })
+                .collect();
+            yield_now().await; // every task registered its waker
+            let wakers: Arc<Vec<Waker>> = Arc::new(wakers.borrow().clone());
+            let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
+            let threads: Vec<_> = (0..THREADS)
+                .map(|_| {
+                    let (wakers, stop) = (wakers.clone(), stop.0.clone());
+                    thread::spawn(move || {
+                        while !stop.load(Ordering::Acquire) {
+                            for waker in wakers.iter() {
+                                waker.wake_by_ref();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let before = live();
+            let mut peak = 0;
+            for _ in 0..50 {
+                yield_now().await;
+                peak = peak.max(live() - before);
+                assert!(peak < 1 << 20, "the storm holds {peak} bytes");
+            }
+            drop(stop);
+            for thread in threads {
+                thread.join().unwrap();
+            }
+            for task in tasks {
+                task.cancel();
+            }
+            let stats = looplet::stats();
+            // Each drain of the inbox (one per turn, plus one when the
+            // storm stopped) finds each task at most once.
+            assert!(
+                stats.wakes_remote <= TASKS as u64 * (stats.turns + 1),
+                "{} wakes came through the inbox in {} turns",
+                stats.wakes_remote,
+                stats.turns
+            );
+            (peak, polls.get())
+        })
+    });
+    assert!(peak < 64 * 1024, "the storm held up to {peak} bytes");
+    assert!(
+        polls <= TASKS * 52,
+        "{polls} polls: a task ran twice in a turn"
+    );
+}
+
+/// Four thousand tasks woken from another thread during one poll are 4,000
+/// posts (one each); once drained, their buffer is let go instead of
+/// being kept at its peak for the life of the runtime.
+#[test]
+fn a_drained_inbox_does_not_keep_its_peak_capacity() {
+    const TASKS: usize = 4000;
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let rt = Builder::new().build();
+    let (grown, polls) = rt.block_on(async {
+        let wakers: Rc<RefCell<Vec<Waker>>> = Rc::default();
+        let polls = Rc::new(std::cell::Cell::new(0_usize));
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let (wakers, polls) = (wakers.clone(), polls.clone());
+                let mut registered = false;
+                spawn(std::future::poll_fn(move |cx| {
+                    polls.set(polls.get() + 1);
+                    if !registered {
+                        registered = true;
+                        wakers.borrow_mut().push(cx.waker().clone());
+                    }
+                    Poll::<()>::Pending
+                }))
+            })
+            .collect();
+        yield_now().await; // every task registered its waker
+        let wakers: Arc<Vec<Waker>> = Arc::new(wakers.borrow_mut().drain(..).collect());
+        let before = live();
+        let remote = wakers.clone();
+        thread::spawn(move || {
+            for waker in remote.iter() {
+                waker.wake_by_ref();
+            }
+        })
+        .join()
+        .unwrap();
+        yield_now().await; // drained after this turn
+        yield_now().await; // the tasks were polled in this one
+        let grown = live() - before;
+        for task in tasks {
+            task.cancel();
+        }
+        (grown, polls.get())
+    });
+    assert_eq!(polls, 2 * TASKS);
+    assert!(grown < 16 * 1024, "the drained inbox kept {grown} bytes");
 }

@@ -44,7 +44,7 @@ use futures_task::waker_ref;
 
 use super::context;
 use super::core::Core;
-use super::remote::{Remote, RemoteWake};
+use super::remote::{KEPT_CAPACITY, Remote, RemoteWake};
 use crate::task::{
     AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskWaker,
 };
@@ -226,9 +226,16 @@ impl Loop<'_> {
     fn drain_inbox_now(&mut self) {
         let core = self.core;
         core.remote.drain_into(&mut self.drained);
-        for RemoteWake { key, id, from } in self.drained.drain(..) {
+        for RemoteWake { waker, from } in self.drained.drain(..) {
+            // Cleared before the task is made runnable, so a wake from now
+            // on posts again (see `remote.rs`).
+            let (key, id) = waker.leave_inbox();
             let result = core.wake(key, id);
             core.narrator.woken(id, result, Via::Inbox(from));
+        }
+        if self.drained.capacity() > KEPT_CAPACITY {
+            // A storm's peak is not kept for the life of the runtime.
+            self.drained = Vec::new();
         }
     }
 

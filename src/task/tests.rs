@@ -18,9 +18,28 @@ use crate::util::panic;
 struct Recorder(Mutex<Vec<(TaskKey, TaskId)>>);
 
 impl Schedule for Recorder {
-    fn schedule(&self, key: TaskKey, id: TaskId) {
-        self.0.lock().unwrap().push((key, id));
+    fn schedule(waker: &Arc<TaskWaker<Self>>) {
+        let recorder = waker.schedule();
+        recorder.0.lock().unwrap().push((waker.key(), waker.id()));
     }
+}
+
+#[test]
+fn a_waker_enters_the_inbox_once_until_it_leaves_and_reuse_clears_it() {
+    let recorder = Arc::new(Recorder::default());
+    let mut waker = Arc::new(TaskWaker::new(recorder, TaskKey::new(3), TaskId(7)));
+    assert!(waker.enter_inbox(), "the first remote wake posts");
+    assert!(!waker.enter_inbox(), "later ones fold into that post");
+    assert_eq!(waker.leave_inbox(), (TaskKey::new(3), TaskId(7)));
+    assert!(!waker.is_in_inbox());
+    assert!(waker.enter_inbox(), "taken out: the next wake posts again");
+    Arc::get_mut(&mut waker)
+        .expect("unshared")
+        .reuse(TaskKey::new(4), TaskId(8));
+    assert!(
+        !waker.is_in_inbox(),
+        "a reused waker starts out of the inbox"
+    );
 }
 
 /// A waker that counts its wakes, to stand for a join handle's owner.
