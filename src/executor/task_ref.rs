@@ -10,7 +10,7 @@
 //! Read next: `shutdown.rs`, then `join/` (the typed handle).
 
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::context;
 use super::core::Core;
@@ -159,6 +159,18 @@ impl TaskRef {
         )
     }
 
+    /// The caller no longer waits for the task: takes back its waker (if
+    /// it is the one registered), so the task's end does not wake it.
+    pub(crate) fn stop_waiting(&self, waker: &Waker) {
+        let old = self
+            .core
+            .table
+            .borrow_mut()
+            .take_join_waker(self.key, Some(waker));
+        // Dropped after the borrow: a waker's drop runs its own code.
+        drop(old);
+    }
+
     /// Registers the caller's waker for the task's completion. It is
     /// cloned with no borrow held: a clone runs the waker's own code, which
     /// may use the runtime. `Err` if the task finished in the meantime.
@@ -203,12 +215,16 @@ impl TaskRef {
 
 impl Drop for TaskRef {
     fn drop(&mut self) {
-        let (id, released) = {
+        let (id, waiter, released) = {
             let mut table = self.core.table.borrow_mut();
             // Reading the id costs a load; only the trace needs it.
             let id = self.core.narrator.is_tracing().then(|| table.id(self.key));
-            (id, table.detach(self.key))
+            // Nobody waits through this handle any more: a detached task's
+            // end wakes nobody.
+            let waiter = table.take_join_waker(self.key, None);
+            (id, waiter, table.detach(self.key))
         };
+        drop(waiter);
         if let Some(id) = id {
             self.core.narrator.detached(id, released.is_some());
         }

@@ -13,7 +13,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::executor::TaskRef;
 use crate::task::{Outcome, TaskId, take_output};
@@ -28,7 +28,8 @@ pub use error::JoinError;
 /// Awaiting it gives the task's output, or a [`JoinError`] if the task
 /// panicked or was cancelled. Dropping it *detaches* the task: it keeps
 /// running and its output is dropped when it finishes, as an asyncio task
-/// keeps running when nobody holds it.
+/// keeps running when nobody holds it. Whoever last polled the handle is
+/// then no longer woken when the task ends.
 ///
 /// # Examples
 ///
@@ -158,6 +159,14 @@ impl<T> JoinHandle<T> {
         self.task
             .poll_outcome(cx)
             .map(|outcome| outcome == Outcome::Panicked)
+    }
+
+    /// The caller stopped waiting for the task (`wait` returned with it
+    /// pending): the task's end will not wake `waker`.
+    pub(crate) fn stop_waiting(&self, waker: &Waker) {
+        if !self.task.is_taken() {
+            self.task.stop_waiting(waker);
+        }
     }
 
     /// Wraps the handle so that dropping it cancels the task.

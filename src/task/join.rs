@@ -89,6 +89,20 @@ impl<S> TaskTable<S> {
         }
     }
 
+    /// Takes back the waker registered for the end of the task in slot
+    /// `key`: only if it wakes the same task as `waker`, or whatever it is
+    /// for `None`. Its waiter stopped waiting (asyncio removes its done
+    /// callback), so the end of the task must not wake it. The caller drops
+    /// the waker after the borrow.
+    pub(crate) fn take_join_waker(&mut self, key: TaskKey, waker: Option<&Waker>) -> Option<Waker> {
+        let slot = &mut self.tasks[key.index()];
+        let registered = slot.join_waker.as_ref()?;
+        if waker.is_some_and(|waker| !registered.will_wake(waker)) {
+            return None;
+        }
+        slot.join_waker.take()
+    }
+
     /// The handle of the task in slot `key` is dropped: the slot is freed
     /// if the task is done (edge 9), else the task is detached.
     #[inline]
