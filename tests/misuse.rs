@@ -51,7 +51,10 @@ fn thread_works_again_after_a_nested_run_panic() {
 }
 
 #[test]
-#[should_panic(expected = "`JoinHandle` polled after it completed")]
+#[should_panic(
+    expected = "`JoinHandle` polled after it completed; it gives its result once, so await it \
+                only once (polling by hand, stop at `Ready` or check `is_finished` first)"
+)]
 fn polling_a_handle_after_completion_panics() {
     use std::future::Future;
     use std::pin::Pin;

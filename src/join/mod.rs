@@ -44,7 +44,8 @@ pub use error::JoinError;
 ///
 /// * Polling the handle again after it returned `Ready` panics:
 ///   `` `JoinHandle` polled after it completed `` (the result has been
-///   moved out).
+///   moved out; the message says to await a handle once, or to check
+///   [`is_finished`](JoinHandle::is_finished) before polling it by hand).
 /// * Polling it from inside its own task panics: `` task N awaited its own
 ///   `JoinHandle` ``. The task would wait for itself to finish, which
 ///   never happens (asyncio raises "Task cannot await on itself").
@@ -208,7 +209,8 @@ impl<T: 'static> Future for JoinHandle<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(
             !self.task.is_taken(),
-            "`JoinHandle` polled after it completed"
+            "`JoinHandle` polled after it completed; it gives its result once, so await it \
+             only once (polling by hand, stop at `Ready` or check `is_finished` first)"
         );
         let (id, outcome, cell) = std::task::ready!(self.task.poll_take(cx));
         Poll::Ready(match (outcome, cell) {
