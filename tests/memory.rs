@@ -12,7 +12,7 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Poll, Waker};
 use std::thread;
@@ -65,6 +65,12 @@ static ALLOCATOR: Counting = Counting;
 /// One measuring test at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
 
+/// What a measurement may grow by without meaning anything: the test
+/// harness's own thread allocates now and then (a finished test's output,
+/// say), and it is not serialized. Every failure these tests catch is
+/// well above it: about 1 MB, 25 MB, or 196 KB.
+const NOISE: isize = 64 * 1024;
+
 /// Bytes alive now.
 fn live() -> isize {
     LIVE.load(Ordering::Relaxed)
@@ -92,7 +98,7 @@ fn steady_arm_and_cancel_under_a_live_due_timer_keeps_memory_flat() {
         round(&mut wheel);
     }
     let grown = live() - before;
-    assert!(grown < 4096, "20,000 arm/cancel rounds kept {grown} bytes");
+    assert!(grown < NOISE, "20,000 arm/cancel rounds kept {grown} bytes");
     assert!(wheel.contains(first));
     assert_eq!(wheel.poll(1100).map(|fired| fired.value), Some(0));
     assert!(wheel.is_empty());
@@ -120,18 +126,26 @@ fn a_loop_of_timeouts_that_finish_in_time_keeps_memory_flat() {
         sleeper.await.unwrap();
         grown
     });
-    assert!(grown < 4096, "20,000 timeouts kept {grown} bytes");
+    assert!(grown < NOISE, "20,000 timeouts kept {grown} bytes");
 }
 
 /// Runs `f` on a fresh thread and fails the test if it takes longer than
 /// `limit`: the storms below must end in bounded time, not merely end.
 fn within<T: Send + 'static>(limit: Duration, f: impl FnOnce() -> T + Send + 'static) -> T {
     let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
+    let runner = thread::spawn(move || {
         let _ = tx.send(f());
     });
-    rx.recv_timeout(limit)
-        .expect("took too long: the storm of wakes swamped the runtime")
+    match rx.recv_timeout(limit) {
+        Ok(value) => value,
+        Err(mpsc::RecvTimeoutError::Disconnected) => match runner.join() {
+            Err(payload) => std::panic::resume_unwind(payload),
+            Ok(()) => unreachable!("the runner sends before it ends"),
+        },
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("took longer than {limit:?}: the storm of wakes swamped the runtime")
+        }
+    }
 }
 
 /// A million wakes of one idle task from another thread while the
@@ -168,7 +182,7 @@ fn a_million_remote_wakes_during_one_poll_post_the_task_once() {
             (grown, polls)
         })
     });
-    assert!(grown < 16 * 1024, "a million wakes kept {grown} bytes");
+    assert!(grown < NOISE, "a million wakes kept {grown} bytes");
     assert_eq!(polls, 2, "one poll before the storm, one for all of it");
 }
 
@@ -211,14 +225,18 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
             yield_now().await; // every task registered its waker
             let wakers: Arc<Vec<Waker>> = Arc::new(wakers.borrow().clone());
             let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
+            // Sweeps over all sixteen wakers, by all threads.
+            let sweeps = Arc::new(AtomicUsize::new(0));
             let threads: Vec<_> = (0..THREADS)
                 .map(|_| {
                     let (wakers, stop) = (wakers.clone(), stop.0.clone());
+                    let sweeps = sweeps.clone();
                     thread::spawn(move || {
                         while !stop.load(Ordering::Acquire) {
                             for waker in wakers.iter() {
                                 waker.wake_by_ref();
                             }
+                            sweeps.fetch_add(1, Ordering::Relaxed);
                         }
                     })
                 })
@@ -226,6 +244,12 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
             let before = live();
             let mut peak = 0;
             for _ in 0..50 {
+                // Every turn sees a storm: 50 sweeps (800 wakes) at least
+                // land while main's poll holds the thread.
+                let target = sweeps.load(Ordering::Relaxed) + 50;
+                while sweeps.load(Ordering::Relaxed) < target {
+                    thread::yield_now();
+                }
                 yield_now().await;
                 peak = peak.max(live() - before);
                 assert!(peak < 1 << 20, "the storm holds {peak} bytes");
@@ -249,19 +273,19 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
             (peak, polls.get())
         })
     });
-    assert!(peak < 64 * 1024, "the storm held up to {peak} bytes");
+    assert!(peak < NOISE, "the storm held up to {peak} bytes");
     assert!(
         polls <= TASKS * 52,
         "{polls} polls: a task ran twice in a turn"
     );
 }
 
-/// Four thousand tasks woken from another thread during one poll are 4,000
-/// posts (one each); once drained, their buffer is let go instead of
+/// Eight thousand tasks woken from another thread during one poll are
+/// 8,000 posts (one each); once drained, their buffer is let go instead of
 /// being kept at its peak for the life of the runtime.
 #[test]
 fn a_drained_inbox_does_not_keep_its_peak_capacity() {
-    const TASKS: usize = 4000;
+    const TASKS: usize = 8000;
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rt = Builder::new().build();
     let (grown, polls) = rt.block_on(async {
@@ -301,5 +325,5 @@ fn a_drained_inbox_does_not_keep_its_peak_capacity() {
         (grown, polls.get())
     });
     assert_eq!(polls, 2 * TASKS);
-    assert!(grown < 16 * 1024, "the drained inbox kept {grown} bytes");
+    assert!(grown < NOISE, "the drained inbox kept {grown} bytes");
 }
