@@ -69,10 +69,12 @@
 //! task can starve the others, and ordering is asyncio's FIFO.
 //!
 //! **A waker is a slot key.** `std::task::Waker` must be `Send + Sync`, but
-//! tasks are not, so a waker carries only `(key, id)` and a pointer to the
-//! runtime's cross-thread inbox. On the executor's own thread a wake puts
-//! the key straight on the run queue; from any other thread it goes into a
-//! locked inbox and unparks the executor. The id guards against a stale
+//! tasks are not, so a waker carries only `(key, id)`, an "in the inbox"
+//! flag and a pointer to the runtime's cross-thread inbox. On the
+//! executor's own thread a wake puts the key straight on the run queue;
+//! from any other thread it goes into a locked inbox (once, however often
+//! the task is woken before the executor takes it out) and unparks the
+//! executor. The id guards against a stale
 //! waker whose slot now holds a newer task.
 //!
 //! **Timers live in a hierarchical wheel.** [`sleep`] and [`timeout`] arm

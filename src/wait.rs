@@ -66,7 +66,9 @@ pub enum ReturnWhen {
 /// so awaiting it gives its result at once (unless that result was already
 /// taken: a handle awaited to completion before it was passed to `wait`
 /// panics if awaited again); handles in `pending` are still running. No
-/// task is cancelled or detached: you get every handle back.
+/// task is cancelled or detached: you get every handle back. The tasks in
+/// `pending` no longer wake the caller when they end (asyncio removes its
+/// callbacks from them too).
 ///
 /// With no handles, `wait` returns two empty vectors at once (asyncio
 /// raises `ValueError` instead).
@@ -119,7 +121,7 @@ pub fn wait<T: 'static>(
 /// # Cancel safety
 ///
 /// Dropping it drops the handles it holds, which detaches their tasks
-/// (they keep running).
+/// (they keep running, and their end no longer wakes the caller).
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Wait<T> {
     /// The handles, in input order.
@@ -182,9 +184,15 @@ impl<T: 'static> Future for Wait<T> {
         if !self.is_over(cx) {
             return Poll::Pending;
         }
-        let (done, pending) = std::mem::take(&mut self.handles)
+        let (done, pending): (Vec<_>, Vec<_>) = std::mem::take(&mut self.handles)
             .into_iter()
             .partition(|h| h.is_finished());
+        // `FirstCompleted` and `FirstException` registered with every task;
+        // as asyncio removes its callbacks, the pending ones must not wake
+        // this caller when they end.
+        for handle in &pending {
+            handle.stop_waiting(cx.waker());
+        }
         Poll::Ready((done, pending))
     }
 }

@@ -239,7 +239,10 @@ fn join_error_is_a_send_sync_std_error() {
 }
 
 #[test]
-#[should_panic(expected = "`JoinError::into_panic` called on task")]
+#[should_panic(
+    expected = "`JoinError::into_panic` called on the error of task 2, which was cancelled and \
+                has no panic payload; check `is_panic` first, or use `try_into_panic`"
+)]
 fn into_panic_on_a_cancelled_error_panics_with_a_clear_message() {
     run(async {
         let task = spawn(async {});

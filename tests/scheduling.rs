@@ -90,6 +90,58 @@ fn main_takes_part_in_the_queue_like_a_task() {
     );
 }
 
+/// asyncio's `asyncio.run(main())` where main creates a task and returns at
+/// once logs `[main returns, A step0]`: main's completion is noticed by a
+/// callback queued behind the task, so the loop runs one more iteration.
+#[test]
+fn a_task_spawned_by_main_as_it_returns_takes_its_first_step() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            drop(stepper(&log, "A step", 2));
+            log.push("main returns");
+        }
+    });
+    assert_eq!(log.take(), ["main returns", "A step0"]);
+}
+
+/// The turn main finishes in is finished (each task queued when it began
+/// takes its step), then one more turn runs, as asyncio's loop finishes
+/// the iteration that runs its done callback; then the rest is cancelled.
+#[test]
+fn when_main_returns_its_turn_and_one_more_are_finished() {
+    let log = Log::new();
+    run({
+        let log = log.clone();
+        async move {
+            let ready = looplet::Event::new();
+            let spinner = |name: &'static str, set: Option<looplet::Event>| {
+                let log = log.clone();
+                drop(spawn(async move {
+                    for step in 0.. {
+                        log.push(format!("{name}{step}"));
+                        if let Some(event) = &set {
+                            event.set(); // main goes ahead of `t` in the queue
+                        }
+                        yield_now().await;
+                    }
+                }));
+            };
+            spinner("s", Some(ready.clone()));
+            spinner("t", None);
+            ready.wait().await;
+            log.push("main returns");
+        }
+    });
+    // Turn 3 began as [main, s, t]: s and t still take their step, and
+    // one more turn follows.
+    assert_eq!(
+        log.take(),
+        ["s0", "t0", "main returns", "s1", "t1", "s2", "t2"]
+    );
+}
+
 #[test]
 fn tasks_spawned_during_a_turn_run_next_turn_in_spawn_order() {
     let log = Log::new();
@@ -272,8 +324,9 @@ fn runtime_runs_several_block_ons_and_keeps_tasks_between_them() {
         let log = log.clone();
         async move { stepper(&log, "t", 3) }
     });
-    // Main returned at its first poll, before the task's first turn.
-    assert_eq!(log.snapshot(), Vec::<String>::new());
+    // Main returned at its first poll; as in asyncio's `run_until_complete`,
+    // the task queued by then still took its first step.
+    assert_eq!(log.snapshot(), ["t0"]);
     rt.block_on(handle).unwrap();
     assert_eq!(log.take(), ["t0", "t1", "t2"]);
 }

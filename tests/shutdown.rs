@@ -72,6 +72,39 @@ fn tasks_spawned_by_destructors_during_shutdown_are_dropped_too() {
     assert_eq!(drops.get(), 6);
 }
 
+/// A task whose destructor spawns the next, `links` long.
+struct Link(Rc<Cell<u32>>, u32);
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() + 1);
+        if self.1 > 0 {
+            let next = Link(self.0.clone(), self.1 - 1);
+            drop(spawn(async move {
+                let _next = next;
+                std::future::pending::<()>().await
+            }));
+        }
+    }
+}
+
+/// Runs a program that leaves one task holding a chain of `links` links.
+fn shut_down_a_chain(links: u32) -> Rc<Cell<u32>> {
+    let drops = Rc::new(Cell::new(0));
+    run({
+        let drops = drops.clone();
+        park_holding(Link(drops, links))
+    });
+    drops
+}
+
+/// Each link used to be dropped inside the `spawn` of the one before it,
+/// so a long chain overflowed the stack and aborted the process.
+#[test]
+fn a_long_chain_of_destructors_that_spawn_ends_without_overflowing_the_stack() {
+    assert_eq!(shut_down_a_chain(50_000).get(), 50_001);
+}
+
 #[test]
 // Returns a handle out of `block_on` on purpose: tasks outlive it.
 #[allow(clippy::async_yields_async)]

@@ -267,3 +267,67 @@ fn a_timeout_around_wait_leaves_its_tasks_running() {
         assert_eq!(stats().tasks_cancelled, 0);
     });
 }
+
+/// Counts the polls of `future`.
+struct CountPolls<F> {
+    future: Pin<Box<F>>,
+    polls: usize,
+}
+
+impl<F: Future> Future for CountPolls<F> {
+    type Output = usize;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> std::task::Poll<usize> {
+        self.polls += 1;
+        let polls = self.polls;
+        self.future.as_mut().poll(cx).map(|_| polls)
+    }
+}
+
+/// asyncio's `wait` removes its callbacks from the tasks it did not wait
+/// for; looplet's left its waker on them, so each woke the old waiter once
+/// more when it finished.
+#[test]
+fn first_completed_and_first_exception_leave_no_waker_on_pending_tasks() {
+    for return_when in [ReturnWhen::FirstCompleted, ReturnWhen::FirstException] {
+        paused().block_on(async move {
+            let first = if return_when == ReturnWhen::FirstCompleted {
+                sleeper(10)
+            } else {
+                failer(10)
+            };
+            let (done, pending) = wait([first, sleeper(20)], return_when).await;
+            assert_eq!((done.len(), pending.len()), (1, 1));
+            // The slow task ends at 20 ms; nothing should wake this task
+            // before its own sleep ends at 50 ms.
+            let polls = CountPolls {
+                future: Box::pin(sleep(MS * 40)),
+                polls: 0,
+            }
+            .await;
+            assert_eq!(
+                polls, 2,
+                "{return_when:?}: woken by a task it no longer waits for"
+            );
+            assert!(pending[0].is_finished());
+        });
+    }
+}
+
+/// Dropping a handle (or a `Wait` holding it) stops its waker from being
+/// woken when the task ends.
+#[test]
+fn a_dropped_wait_leaves_no_waker_on_its_tasks() {
+    paused().block_on(async {
+        let slow = sleeper(20);
+        let waiting = wait([slow], ReturnWhen::AllCompleted);
+        let outcome = looplet::timeout(MS * 5, waiting).await;
+        assert!(outcome.is_err(), "the wait timed out and was dropped");
+        let polls = CountPolls {
+            future: Box::pin(sleep(MS * 40)),
+            polls: 0,
+        }
+        .await;
+        assert_eq!(polls, 2, "woken when the detached task finished");
+    });
+}

@@ -14,10 +14,13 @@
 //!   waker is woken, or a user value is dropped (see `task/leftovers.rs`).
 //! * Once `closed` is set (the runtime is dropped), a spawn is cancelled
 //!   before it exists, so destructors that spawn cannot keep a runtime
-//!   alive forever.
+//!   alive forever. Its future is not dropped inside `spawn` (a destructor
+//!   that spawns would then recurse, one stack frame per link of a chain)
+//!   but kept in `doomed`, for shutdown's loop to drop one at a time.
 //!
 //! Read next: `run_loop.rs`.
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::io::Write;
@@ -54,6 +57,10 @@ pub(crate) struct Core {
     closed: Cell<bool>,
     /// The worker threads of `to_thread`.
     pub(super) pool: Pool,
+    /// Futures spawned during shutdown, cancelled before they existed and
+    /// waiting to be dropped by shutdown's loop (`shutdown.rs`), oldest
+    /// first. Empty while the runtime is open.
+    pub(super) doomed: RefCell<Vec<Box<dyn Any>>>,
 }
 
 impl Core {
@@ -74,6 +81,7 @@ impl Core {
             next_id: Cell::new(1),
             closed: Cell::new(false),
             pool: Pool::new(max_threads),
+            doomed: RefCell::new(Vec::new()),
         }
     }
 
@@ -140,11 +148,10 @@ impl Core {
         if self.closed.get() {
             self.narrator.spawned_during_shutdown(id);
             let key = self.table.borrow_mut().spawn_cancelled(id);
-            // The handle exists before the future's destructor runs, so the
-            // slot is freed even if that destructor panics.
-            let task = TaskRef::new(self, key);
-            drop(future);
-            return task;
+            // Dropped later by shutdown's loop, not here: its destructor may
+            // spawn again, and dropping it here would recurse.
+            self.doomed.borrow_mut().push(Box::new(future));
+            return TaskRef::new(self, key);
         }
         let cell: BoxTask = Box::pin(TaskCell::new(future));
         let key = self.table.borrow_mut().spawn(id, Some(cell));

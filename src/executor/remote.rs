@@ -19,15 +19,52 @@
 //! from the IDLE state (a second wake finds it SCHEDULED), and a wake whose
 //! id no longer matches its slot is stale and ignored (`task/table.rs`).
 //!
+//! # One post per task: the "in the inbox" flag
+//!
+//! std allows a waker to be woken any number of times, and another thread
+//! may do so in a tight loop. If every remote wake posted an entry, the
+//! inbox would grow without bound between two drains (a million wakes of
+//! one task during one long poll held 24 MB). So each task's waker has an
+//! `in_inbox` flag (`task/waker.rs`): a remote wake sets it with a swap
+//! and posts only if it was clear; the executor clears it when it takes
+//! the post out. A task is in the inbox at most once, and the inbox never
+//! holds more entries than there are tasks. The flag is not cleared when
+//! the task is polled: the post may still be in the inbox then, and
+//! clearing would let a second one in. Memory stays flat too: the buffer
+//! the executor drains into is let go once it has grown past
+//! [`KEPT_CAPACITY`] entries, so a past storm does not keep its peak.
+//!
 //! # Why no wakeup is lost
 //!
-//! A remote wake does three things in this order: push to the inbox,
-//! set `notified`, unpark the executor's thread. Before parking, the
-//! executor loads `notified`. Either that load comes after the store (it
-//! sees `true`, drains the inbox and does not park), or it comes before,
-//! in which case the unpark comes after the load too: `Thread::unpark`
-//! leaves a token when the thread is not parked yet, so the coming `park`
-//! returns at once. Either way the executor gets to the inbox.
+//! Two handshakes, one per flag.
+//!
+//! **The task's `in_inbox`.** A remote wake `W` of a task whose waking
+//! thread has just written some data (say, set a flag the task checks):
+//!
+//! 1. `W` swaps `in_inbox` to `true` with `Release`. If it was `false`, `W`
+//!    posts the task itself (below). If it was `true`, `W` posts nothing:
+//!    a post `P` is in the inbox, or about to be (its poster is between its
+//!    swap and its push), and the executor has not yet cleared the flag
+//!    for it.
+//! 2. The executor takes `P` out and clears `in_inbox` with an `Acquire`
+//!    swap, *then* wakes the task in the table, which queues it to be
+//!    polled. A swap reads the latest value of the flag, so if `W`'s swap
+//!    came first, the executor's swap reads `W`'s write (or a later one),
+//!    synchronizes with it, and the poll that follows sees `W`'s data. If
+//!    `W`'s swap came after the clear, it read `false` and `W` posts anew.
+//!
+//! Clearing before waking is what makes this work: cleared after, a wake
+//! landing between the table wake and the clear could be folded into a
+//! post that has already been consumed.
+//!
+//! **The runtime's `notified`.** A posting wake does three things in this
+//! order: push to the inbox (under its lock), set `notified` (`Release`),
+//! unpark the executor's thread. Before parking, the executor loads
+//! `notified` (`Acquire`). Either that load comes after the store (it sees
+//! `true`, drains the inbox and does not park), or it comes before, in
+//! which case the unpark comes after the load too: `Thread::unpark` leaves
+//! a token when the thread is not parked yet, so the coming `park` returns
+//! at once. Either way the executor gets to the inbox.
 //!
 //! # After the runtime is gone
 //!
@@ -38,19 +75,22 @@
 //! Read next: `context.rs`.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Thread, ThreadId};
 
 use super::context;
-use crate::task::{Schedule, TaskId, TaskKey};
+use crate::task::{Schedule, TaskWaker};
+
+/// The drained buffer is let go once a drain finds it grown past this many
+/// entries (16 bytes each): enough for every wake of a busy turn without
+/// reallocating, and a storm's peak is not kept for the runtime's life.
+pub(crate) const KEPT_CAPACITY: usize = 1024;
 
 /// A wake that came through the inbox.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub(crate) struct RemoteWake {
-    /// The task's slot.
-    pub(crate) key: TaskKey,
-    /// The task's id.
-    pub(crate) id: TaskId,
+    /// The task's waker, its `in_inbox` flag set.
+    pub(crate) waker: Arc<TaskWaker<Remote>>,
     /// The waking thread, recorded only when the runtime traces.
     pub(crate) from: Option<ThreadId>,
 }
@@ -58,8 +98,8 @@ pub(crate) struct RemoteWake {
 /// The part of a runtime that other threads may touch.
 #[derive(Debug)]
 pub(crate) struct Remote {
-    /// Wakes from outside the running executor, oldest first; `None` once
-    /// the runtime is shut down.
+    /// Wakes from outside the running executor, oldest first, at most one
+    /// per task; `None` once the runtime is shut down.
     inbox: Mutex<Option<Vec<RemoteWake>>>,
     /// Set after a push to the inbox and cleared by the executor before it
     /// drains it, so an idle check costs one atomic load, not a lock.
@@ -81,17 +121,26 @@ impl Remote {
         }
     }
 
-    /// Queues a wake from outside the executor and unparks it.
+    /// Posts the task of `waker` to the inbox, unless it is there already,
+    /// and unparks the executor.
     ///
     /// Returns `false` if the runtime is gone and the wake was dropped.
-    pub(crate) fn send(&self, key: TaskKey, id: TaskId) -> bool {
+    pub(crate) fn send(&self, waker: &Arc<TaskWaker<Remote>>) -> bool {
+        if !waker.enter_inbox() {
+            // Already posted and not yet taken out: that post stands for
+            // this wake too (see the module docs).
+            return true;
+        }
         {
             let mut inbox = self.inbox.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(inbox) = inbox.as_mut() else {
                 return false;
             };
             let from = self.trace.then(|| thread::current().id());
-            inbox.push(RemoteWake { key, id, from });
+            inbox.push(RemoteWake {
+                waker: waker.clone(),
+                from,
+            });
         }
         // Order matters: push, then flag, then unpark (see the module docs).
         self.notified.store(true, Ordering::Release);
@@ -105,8 +154,9 @@ impl Remote {
         self.notified.load(Ordering::Acquire)
     }
 
-    /// Moves the inbox's wakes into `out` (which the caller keeps to reuse
-    /// its memory). Cheap when nobody sent anything.
+    /// Moves the inbox's wakes into `out` (empty; the caller keeps it to
+    /// reuse its memory). Cheap when nobody sent anything. The caller
+    /// clears each waker's `in_inbox` before it wakes the task.
     pub(crate) fn drain_into(&self, out: &mut Vec<RemoteWake>) {
         if !self.notified.swap(false, Ordering::Acquire) {
             return;
@@ -117,7 +167,9 @@ impl Remote {
         }
     }
 
-    /// Closes the inbox: from now on remote wakes do nothing.
+    /// Closes the inbox: from now on remote wakes do nothing. The posts
+    /// still in it are dropped (each holds its task's waker, which holds
+    /// this `Remote`: dropping them breaks that cycle).
     pub(crate) fn close(&self) {
         let closed = self
             .inbox
@@ -129,10 +181,11 @@ impl Remote {
 }
 
 impl Schedule for Remote {
-    fn schedule(&self, key: TaskKey, id: TaskId) {
-        if !context::schedule_local(self, key, id) {
+    fn schedule(waker: &Arc<TaskWaker<Remote>>) {
+        let remote = waker.schedule();
+        if !context::schedule_local(remote, waker.key(), waker.id()) {
             // Dropped silently if the runtime is gone: nothing is left to run.
-            self.send(key, id);
+            remote.send(waker);
         }
     }
 }

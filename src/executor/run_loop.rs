@@ -6,8 +6,11 @@
 //! 1. **Batch.** Count the run queue, then pop and poll exactly that many
 //!    entries. A task woken during the batch (even by itself) goes to the
 //!    back and waits for the next turn, so no task can starve the others.
-//!    When the entry is `block_on`'s main future and it finishes, the turn
-//!    ends and `block_on` returns.
+//!    When the entry is `block_on`'s main future and it finishes, the batch
+//!    still goes on to its end, then steps 2 and 3 and one more batch run,
+//!    and `block_on` returns. That is asyncio's order: its loop learns that
+//!    main is done from a callback queued behind the work already ready, so
+//!    a task that main spawned as it returned still takes its first step.
 //! 2. **Inbox.** Move wakes that came from other threads into the queue.
 //! 3. **Timers.** Read the clock once and wake every timer whose deadline
 //!    has passed, earliest first: those tasks queue behind the work that
@@ -41,7 +44,7 @@ use futures_task::waker_ref;
 
 use super::context;
 use super::core::Core;
-use super::remote::{Remote, RemoteWake};
+use super::remote::{KEPT_CAPACITY, Remote, RemoteWake};
 use crate::task::{
     AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskWaker,
 };
@@ -70,29 +73,53 @@ impl Core {
         run.fire_timers();
         let main = MainSlot::new(self);
         let mut cell = pin!(TaskCell::new(future));
-        loop {
-            if let Some(outcome) = run.turn(main.key, cell.as_mut()) {
-                return match outcome {
-                    Outcome::Completed => cell.take_ready().expect("main's output is taken once"),
-                    Outcome::Panicked => {
-                        let payload = cell.take_panic().expect("main's panic is kept");
-                        panic::resume_unwind(payload)
-                    }
-                    Outcome::Cancelled => unreachable!("main has no handle to cancel it"),
-                };
+        // How main ended, once it has. Its batch is then finished
+        // (`poll_rest`), and one more turn runs if anything is queued: asyncio
+        // learns that main is done from a callback queued behind the work
+        // already ready, so its loop runs one more iteration, and what was
+        // queued when main finished gets its step too.
+        //
+        // Shaped for the hot loop, measured with callgrind on 100,000 round
+        // trips of two yielding tasks: the extra turn goes through the same
+        // `turn` call as every other, and the rest of the batch is polled
+        // here rather than inside `turn`. Finishing the batch inside `turn`,
+        // or a second call site for the extra turn, cost 75.4 to 76.2 M
+        // instructions against 70.9 M before main's turn was finished; this
+        // shape costs 72.1 M.
+        let mut ended = None;
+        let outcome = loop {
+            let outcome = run.turn(main.key, cell.as_mut());
+            if let Some(ended) = ended {
+                break ended;
+            }
+            if let Some((outcome, rest)) = outcome {
+                Loop::poll_rest(self, rest);
+                ended = Some(outcome);
             }
             run.drain_inbox();
             run.fire_timers();
             if self.table.borrow().queued() == 0 {
+                if let Some(ended) = ended {
+                    break ended;
+                }
                 run.park();
             }
+        };
+        match outcome {
+            Outcome::Completed => cell.take_ready().expect("main's output is taken once"),
+            Outcome::Panicked => {
+                let payload = cell.take_panic().expect("main's panic is kept");
+                panic::resume_unwind(payload)
+            }
+            Outcome::Cancelled => unreachable!("main has no handle to cancel it"),
         }
     }
 }
 
 impl Loop<'_> {
-    /// Step 1 of a turn: polls the entries queued when it began. Returns
-    /// how main ended, if it did; the rest of the batch then waits.
+    /// Step 1 of a turn: polls the entries queued when it began. If main
+    /// finishes, returns at once how it ended and how many entries of the
+    /// batch are left, for `block_on` to poll with [`Loop::poll_rest`].
     ///
     /// `turn`, `poll` and `end_poll` are always inlined into `block_on`:
     /// one function for the whole loop, as a hand-written loop would be.
@@ -104,11 +131,11 @@ impl Loop<'_> {
         &mut self,
         main_key: TaskKey,
         mut main: Pin<&mut M>,
-    ) -> Option<Outcome> {
+    ) -> Option<(Outcome, usize)> {
         let core = self.core;
         let batch = core.table.borrow().queued();
         core.narrator.turn(batch);
-        for _ in 0..batch {
+        for polled in 0..batch {
             let begin = core.table.borrow_mut().begin_poll();
             let Polling {
                 key,
@@ -143,13 +170,49 @@ impl Loop<'_> {
                 task,
                 waker,
             };
-            match self.end_poll(polling, name, result) {
-                AfterPoll::Completed { .. } if name.main => return Some(Outcome::Completed),
-                AfterPoll::Panicked if name.main => return Some(Outcome::Panicked),
-                _ => {}
-            }
+            let ended = match self.end_poll(polling, name, result) {
+                AfterPoll::Completed { .. } if name.main => Outcome::Completed,
+                AfterPoll::Panicked if name.main => Outcome::Panicked,
+                _ => continue,
+            };
+            return Some((ended, batch - polled - 1));
         }
         None
+    }
+
+    /// Polls the rest of the batch main finished in (`rest` entries at
+    /// most). Main is no longer in the queue (a finished task is never
+    /// queued again), so every entry is a spawned task. Cold and out of
+    /// line, on a `Loop` of its own, so that the hot loop does not pay for
+    /// it (see `block_on`).
+    #[cold]
+    #[inline(never)]
+    fn poll_rest(core: &Rc<Core>, rest: usize) {
+        let run = Loop {
+            core,
+            drained: Vec::new(),
+        };
+        for _ in 0..rest {
+            let begin = core.table.borrow_mut().begin_poll();
+            let mut polling = match begin {
+                Begin::Empty => break,
+                Begin::Skip(leftovers) => {
+                    leftovers.finish_catching();
+                    continue;
+                }
+                Begin::Poll(polling) => polling,
+            };
+            let name = Name {
+                id: polling.id,
+                main: false,
+            };
+            let task = polling
+                .task
+                .as_mut()
+                .expect("main has finished and left the queue");
+            let result = run.poll(&polling.waker, name, task.as_mut());
+            run.end_poll(polling, name, result);
+        }
     }
 
     /// Polls one entry, a spawned task's boxed cell or main's (edge 2). A
@@ -211,9 +274,16 @@ impl Loop<'_> {
     fn drain_inbox_now(&mut self) {
         let core = self.core;
         core.remote.drain_into(&mut self.drained);
-        for RemoteWake { key, id, from } in self.drained.drain(..) {
+        for RemoteWake { waker, from } in self.drained.drain(..) {
+            // Cleared before the task is made runnable, so a wake from now
+            // on posts again (see `remote.rs`).
+            let (key, id) = waker.leave_inbox();
             let result = core.wake(key, id);
             core.narrator.woken(id, result, Via::Inbox(from));
+        }
+        if self.drained.capacity() > KEPT_CAPACITY {
+            // A storm's peak is not kept for the life of the runtime.
+            self.drained = Vec::new();
         }
     }
 

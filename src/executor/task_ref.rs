@@ -10,7 +10,7 @@
 //! Read next: `shutdown.rs`, then `join/` (the typed handle).
 
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use super::abort::TaskAbort;
 use super::context;
@@ -82,7 +82,8 @@ impl TaskRef {
     /// # Panics
     ///
     /// If the task has not finished and a `block_on` of another runtime is
-    /// running: see [`TaskRef::pending`].
+    /// running: see [`TaskRef::pending`]; if the task is the caller itself:
+    /// see [`TaskRef::awaits_itself`].
     #[inline]
     pub(crate) fn poll_outcome(&self, cx: &mut Context<'_>) -> Poll<Outcome> {
         let poll = self.core.table.borrow().join_poll(self.key, cx.waker());
@@ -132,11 +133,48 @@ impl TaskRef {
     /// The task had not finished when polled: registers the caller's waker
     /// if `poll` says it must, then `Pending`; or `Ready` if the task
     /// finished meanwhile (a waker's clone runs foreign code).
+    ///
+    /// # Panics
+    ///
+    /// If the task is the one polling its own handle: see
+    /// [`TaskRef::awaits_itself`]. And as [`TaskRef::pending`] does.
     fn wait(&self, cx: &mut Context<'_>, poll: JoinPoll) -> Poll<()> {
+        if poll == JoinPoll::OwnTask {
+            self.awaits_itself();
+        }
         if poll == JoinPoll::NeedsWaker && self.register(cx).is_err() {
             return Poll::Ready(());
         }
         self.pending()
+    }
+
+    /// The handle was polled from inside its own task's poll (the only
+    /// way to find the slot RUNNING, so the check costs nothing on other
+    /// paths).
+    ///
+    /// # Panics
+    ///
+    /// Always: the task would wait for itself to finish, which never
+    /// happens (asyncio raises "Task cannot await on itself").
+    #[cold]
+    fn awaits_itself(&self) -> ! {
+        panic!(
+            "{} awaited its own `JoinHandle`, so it would wait for itself forever; \
+             await the handle from another task",
+            self.id()
+        )
+    }
+
+    /// The caller no longer waits for the task: takes back its waker (if
+    /// it is the one registered), so the task's end does not wake it.
+    pub(crate) fn stop_waiting(&self, waker: &Waker) {
+        let old = self
+            .core
+            .table
+            .borrow_mut()
+            .take_join_waker(self.key, Some(waker));
+        // Dropped after the borrow: a waker's drop runs its own code.
+        drop(old);
     }
 
     /// Registers the caller's waker for the task's completion. It is
@@ -183,12 +221,16 @@ impl TaskRef {
 
 impl Drop for TaskRef {
     fn drop(&mut self) {
-        let (id, released) = {
+        let (id, waiter, released) = {
             let mut table = self.core.table.borrow_mut();
             // Reading the id costs a load; only the trace needs it.
             let id = self.core.narrator.is_tracing().then(|| table.id(self.key));
-            (id, table.detach(self.key))
+            // Nobody waits through this handle any more: a detached task's
+            // end wakes nobody.
+            let waiter = table.take_join_waker(self.key, None);
+            (id, waiter, table.detach(self.key))
         };
+        drop(waiter);
         if let Some(id) = id {
             self.core.narrator.detached(id, released.is_some());
         }

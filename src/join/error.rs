@@ -107,8 +107,10 @@ impl JoinError {
     ///
     /// # Panics
     ///
-    /// If the task was cancelled rather than panicked; use
-    /// [`try_into_panic`](JoinError::try_into_panic) to check first.
+    /// If the task was cancelled rather than panicked: `` `JoinError::into_panic`
+    /// called on the error of task N, which was cancelled ``. Check
+    /// [`is_panic`](JoinError::is_panic) first, or use
+    /// [`try_into_panic`](JoinError::try_into_panic).
     ///
     /// # Examples
     ///
@@ -120,7 +122,11 @@ impl JoinError {
     /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
         self.try_into_panic().unwrap_or_else(|err| {
-            panic!("`JoinError::into_panic` called on {err}; check `is_panic` first")
+            panic!(
+                "`JoinError::into_panic` called on the error of {}, which was cancelled and \
+                 has no panic payload; check `is_panic` first, or use `try_into_panic`",
+                err.id
+            )
         })
     }
 

@@ -13,7 +13,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::executor::{TaskAbort, TaskRef};
 use crate::task::{Outcome, TaskId, take_output};
@@ -28,7 +28,8 @@ pub use error::JoinError;
 /// Awaiting it gives the task's output, or a [`JoinError`] if the task
 /// panicked or was cancelled. Dropping it *detaches* the task: it keeps
 /// running and its output is dropped when it finishes, as an asyncio task
-/// keeps running when nobody holds it.
+/// keeps running when nobody holds it. Whoever last polled the handle is
+/// then no longer woken when the task ends.
 ///
 /// # Examples
 ///
@@ -43,7 +44,11 @@ pub use error::JoinError;
 ///
 /// * Polling the handle again after it returned `Ready` panics:
 ///   `` `JoinHandle` polled after it completed `` (the result has been
-///   moved out).
+///   moved out; the message says to await a handle once, or to check
+///   [`is_finished`](JoinHandle::is_finished) before polling it by hand).
+/// * Polling it from inside its own task panics: `` task N awaited its own
+///   `JoinHandle` ``. The task would wait for itself to finish, which
+///   never happens (asyncio raises "Task cannot await on itself").
 /// * Polling it inside a `block_on` of *another* runtime before its task
 ///   has finished: `` a `JoinHandle` of task N was awaited inside another
 ///   runtime's `block_on` ``. The task can only run inside its own
@@ -162,6 +167,14 @@ impl<T> JoinHandle<T> {
         self.task.abort_handle()
     }
 
+    /// The caller stopped waiting for the task (`wait` returned with it
+    /// pending): the task's end will not wake `waker`.
+    pub(crate) fn stop_waiting(&self, waker: &Waker) {
+        if !self.task.is_taken() {
+            self.task.stop_waiting(waker);
+        }
+    }
+
     /// Wraps the handle so that dropping it cancels the task.
     ///
     /// asyncio's `wait_for` cancels the task it gives up on; looplet's
@@ -201,7 +214,8 @@ impl<T: 'static> Future for JoinHandle<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(
             !self.task.is_taken(),
-            "`JoinHandle` polled after it completed"
+            "`JoinHandle` polled after it completed; it gives its result once, so await it \
+             only once (polling by hand, stop at `Ready` or check `is_finished` first)"
         );
         let (id, outcome, cell) = std::task::ready!(self.task.poll_take(cx));
         Poll::Ready(match (outcome, cell) {

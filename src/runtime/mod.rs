@@ -38,6 +38,13 @@ pub use builder::Builder;
 /// destructors panics, the rest are dropped all the same and then the
 /// first such panic is raised again from the drop (unless the thread is
 /// already unwinding).
+///
+/// A destructor may spawn: the new task is cancelled at once and its future
+/// dropped next, one at a time, so a chain of clean-up tasks each owning
+/// the next ends however long it is. A chain that never ends (every drop
+/// spawns again) is stopped after 100,000 generations: the drop panics
+/// with `` `Runtime` shutdown stopped after 100000 generations ``, and the
+/// future still waiting is leaked rather than dropped.
 #[doc(alias = "event loop")]
 pub struct Runtime {
     /// Everything the runtime owns; shared with join handles, sleeps and
@@ -54,7 +61,10 @@ impl Runtime {
     }
 
     /// Runs `future` to completion on this thread, driving every task of the
-    /// runtime meanwhile, and returns its output.
+    /// runtime meanwhile, and returns its output. Once `future` is done, the
+    /// turn of the loop it finished in runs to its end and one more turn
+    /// runs, as asyncio's `run_until_complete` does, so a task it spawned
+    /// just before returning takes its first step.
     ///
     /// # Panics
     ///
@@ -178,7 +188,8 @@ impl fmt::Debug for Runtime {
 /// Runs `future` on a new runtime and returns its output; asyncio's
 /// `asyncio.run(main())`.
 ///
-/// When `future` returns, every task still alive is cancelled (its future
+/// When `future` returns, its turn of the loop and one more run to the end
+/// (asyncio's order), then every task still alive is cancelled (its future
 /// dropped) before `run` returns.
 ///
 /// # Panics

@@ -35,12 +35,17 @@ impl<S> TaskTable<S> {
     }
 
     /// What a handle polled with `waker` finds: how the task ended, or
-    /// whether `waker` still has to be registered.
+    /// whether `waker` still has to be registered, or that the task is
+    /// polling its own handle.
     #[inline]
     pub(crate) fn join_poll(&self, key: TaskKey, waker: &Waker) -> JoinPoll {
         let slot = &self.tasks[key.index()];
         match slot.state {
             State::Done(outcome) => JoinPoll::Ready(outcome),
+            // Only one task runs at a time, and a handle is `!Send`: a
+            // handle that finds its task RUNNING is being polled from
+            // inside that task's own poll.
+            State::Running { .. } => JoinPoll::OwnTask,
             _ if slot.join_waker.as_ref().is_some_and(|w| w.will_wake(waker)) => JoinPoll::Pending,
             _ => JoinPoll::NeedsWaker,
         }
@@ -81,6 +86,20 @@ impl<S> TaskTable<S> {
             State::Done(_) => Err(waker),
             _ => Ok(slot.join_waker.replace(waker)),
         }
+    }
+
+    /// Takes back the waker registered for the end of the task in slot
+    /// `key`: only if it wakes the same task as `waker`, or whatever it is
+    /// for `None`. Its waiter stopped waiting (asyncio removes its done
+    /// callback), so the end of the task must not wake it. The caller drops
+    /// the waker after the borrow.
+    pub(crate) fn take_join_waker(&mut self, key: TaskKey, waker: Option<&Waker>) -> Option<Waker> {
+        let slot = &mut self.tasks[key.index()];
+        let registered = slot.join_waker.as_ref()?;
+        if waker.is_some_and(|waker| !registered.will_wake(waker)) {
+            return None;
+        }
+        slot.join_waker.take()
     }
 
     /// The handle of the task in slot `key` is dropped: the slot is freed

@@ -144,4 +144,8 @@ pub(crate) enum JoinPoll {
     NeedsWaker,
     /// Finished.
     Ready(Outcome),
+    /// The task is RUNNING: its handle is being polled from inside its own
+    /// poll, so waiting would never end (asyncio's "Task cannot await on
+    /// itself"). The caller panics.
+    OwnTask,
 }

@@ -139,7 +139,7 @@ impl<S> TaskTable<S> {
 
     /// Adds a task that is cancelled from the start (edges 1 and 8 at
     /// once): spawned while the runtime shuts down. Its future is never
-    /// stored.
+    /// stored here (shutdown drops it: see `executor/shutdown.rs`).
     pub(crate) fn spawn_cancelled(&mut self, id: TaskId) -> TaskKey {
         TaskKey::new(self.tasks.insert(Slot {
             task: None,

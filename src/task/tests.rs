@@ -18,9 +18,28 @@ use crate::util::panic;
 struct Recorder(Mutex<Vec<(TaskKey, TaskId)>>);
 
 impl Schedule for Recorder {
-    fn schedule(&self, key: TaskKey, id: TaskId) {
-        self.0.lock().unwrap().push((key, id));
+    fn schedule(waker: &Arc<TaskWaker<Self>>) {
+        let recorder = waker.schedule();
+        recorder.0.lock().unwrap().push((waker.key(), waker.id()));
     }
+}
+
+#[test]
+fn a_waker_enters_the_inbox_once_until_it_leaves_and_reuse_clears_it() {
+    let recorder = Arc::new(Recorder::default());
+    let mut waker = Arc::new(TaskWaker::new(recorder, TaskKey::new(3), TaskId(7)));
+    assert!(waker.enter_inbox(), "the first remote wake posts");
+    assert!(!waker.enter_inbox(), "later ones fold into that post");
+    assert_eq!(waker.leave_inbox(), (TaskKey::new(3), TaskId(7)));
+    assert!(!waker.is_in_inbox());
+    assert!(waker.enter_inbox(), "taken out: the next wake posts again");
+    Arc::get_mut(&mut waker)
+        .expect("unshared")
+        .reuse(TaskKey::new(4), TaskId(8));
+    assert!(
+        !waker.is_in_inbox(),
+        "a reused waker starts out of the inbox"
+    );
 }
 
 /// A waker that counts its wakes, to stand for a join handle's owner.
@@ -155,6 +174,11 @@ fn edge_6_ready_completes_keeps_the_output_and_wakes_the_handle() {
     ));
     assert_eq!(table.join_poll(key, &handle_waker), JoinPoll::Pending);
     let mut polling = begin(&mut table);
+    assert_eq!(
+        table.join_poll(key, &handle_waker),
+        JoinPoll::OwnTask,
+        "a handle that finds its task RUNNING is polled by that task"
+    );
     let result = poll(&mut polling);
     let ended = table.end_poll(polling, result);
     assert_eq!(ended.after, AfterPoll::Completed { freed: false });

@@ -16,18 +16,31 @@
 //! schedulers. So this layer never names the runtime, and its tests can
 //! plug in a `Schedule` that only records.
 //!
+//! # The "in the inbox" flag
+//!
+//! A runtime's wakes from other threads go through a locked inbox, and
+//! std lets a waker be woken any number of times. So each waker carries
+//! one `AtomicBool`, `in_inbox`, the runtime's to use: set by a remote
+//! wake that posts the task ([`TaskWaker::enter_inbox`]), cleared when the
+//! runtime takes that post out ([`TaskWaker::leave_inbox`]). Wakes in
+//! between find it set and post nothing, so a task is in the inbox at most
+//! once however often it is woken (tokio and async-task keep a "notified"
+//! bit per task for the same reason). Why no wakeup is lost is spelled
+//! out in `executor/remote.rs`.
+//!
 //! Read next: `state.rs`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures_task::ArcWake;
 
 use super::id::{TaskId, TaskKey};
 
 /// What waking a task does; implemented by the runtime.
-pub(crate) trait Schedule: Send + Sync + 'static {
-    /// Task `(key, id)` was woken, from any thread.
-    fn schedule(&self, key: TaskKey, id: TaskId);
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// The task of `waker` was woken, from any thread.
+    fn schedule(waker: &Arc<TaskWaker<Self>>);
 }
 
 /// The data behind one task's `Waker`.
@@ -39,24 +52,79 @@ pub(crate) struct TaskWaker<S> {
     key: TaskKey,
     /// The task's id: tells it from a later task in the same slot.
     id: TaskId,
+    /// Whether a wake of this task waits in the runtime's inbox (see the
+    /// module docs).
+    in_inbox: AtomicBool,
 }
 
 impl<S> TaskWaker<S> {
     /// The waker data for task `id` in slot `key`.
     pub(crate) fn new(schedule: Arc<S>, key: TaskKey, id: TaskId) -> Self {
-        TaskWaker { schedule, key, id }
+        TaskWaker {
+            schedule,
+            key,
+            id,
+            in_inbox: AtomicBool::new(false),
+        }
     }
 
     /// Points an unshared waker at a new task (the caller holds the only
-    /// reference, so no other thread can be reading it).
+    /// reference, so no other thread can be reading it, and no inbox holds
+    /// it).
     pub(crate) fn reuse(&mut self, key: TaskKey, id: TaskId) {
         self.key = key;
         self.id = id;
+        *self.in_inbox.get_mut() = false;
+    }
+
+    /// Where a wake goes.
+    #[inline]
+    pub(crate) fn schedule(&self) -> &S {
+        &self.schedule
+    }
+
+    /// The task's slot.
+    #[inline]
+    pub(crate) fn key(&self) -> TaskKey {
+        self.key
+    }
+
+    /// The task's id.
+    #[inline]
+    pub(crate) fn id(&self) -> TaskId {
+        self.id
+    }
+
+    /// A remote wake is about to post the task to the inbox: marks it
+    /// there. `false` if it already was (the wake then posts nothing: the
+    /// post already there stands for it).
+    ///
+    /// `Release`: a runtime that clears the flag later (an acquire swap,
+    /// which reads this write or a later one) sees everything the waking
+    /// thread did before this wake, even when this wake posts nothing.
+    #[inline]
+    pub(crate) fn enter_inbox(&self) -> bool {
+        !self.in_inbox.swap(true, Ordering::Release)
+    }
+
+    /// The runtime took this task's post out of the inbox: clears the mark,
+    /// and must do so *before* it makes the task runnable. Returns the
+    /// task's slot and id.
+    #[inline]
+    pub(crate) fn leave_inbox(&self) -> (TaskKey, TaskId) {
+        self.in_inbox.swap(false, Ordering::Acquire);
+        (self.key, self.id)
+    }
+
+    /// Whether a post of this task waits in the inbox (for tests).
+    #[cfg(test)]
+    pub(crate) fn is_in_inbox(&self) -> bool {
+        self.in_inbox.load(Ordering::Relaxed)
     }
 }
 
 impl<S: Schedule> ArcWake for TaskWaker<S> {
     fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.schedule.schedule(arc_self.key, arc_self.id);
+        S::schedule(arc_self);
     }
 }

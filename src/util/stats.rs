@@ -70,7 +70,9 @@ counters! {
     /// Wakes on the executor's own thread while it ran.
     wakes_local,
     /// Wakes that came through the inbox (another thread, or this thread
-    /// while the runtime was not running).
+    /// while the runtime was not running). A task is in the inbox at most
+    /// once, so this counts posts: wakes that found their task already
+    /// posted are folded into that post on the waking thread, uncounted.
     wakes_remote,
     /// Wakes that found their task already queued (or already woken during
     /// its poll), so queued nothing.

@@ -167,7 +167,9 @@ impl<T> Wheel<T> {
         let spot = self.live(key.index, key.seq)?.spot;
         match spot {
             Spot::DUE => {
-                // Its heap item goes stale and is skipped when it surfaces.
+                // Its heap item goes stale: skipped when it surfaces, or
+                // dropped by a compaction below.
+                self.stale += 1;
             }
             Spot::OVERFLOW => {
                 self.overflow.remove(&mut self.entries, key.index);
@@ -191,7 +193,21 @@ impl<T> Wheel<T> {
         if self.entries.is_empty() {
             // Nothing is armed: every heap item is stale.
             self.due.clear();
+            self.stale = 0;
+        } else if self.stale > self.due.len() - self.stale {
+            self.compact_due();
         }
         Some(entry.value)
+    }
+
+    /// Drops every stale item from the due heap, in place. Called when
+    /// they outnumber the live ones, so its O(n) is paid once per n
+    /// cancels at most.
+    #[cold]
+    fn compact_due(&mut self) {
+        let entries = &self.entries;
+        self.due
+            .retain(|Reverse(item)| entries.get(item.index).is_some_and(|e| e.seq == item.seq));
+        self.stale = 0;
     }
 }

@@ -85,8 +85,13 @@
 //! ## Cost
 //!
 //! Insert and cancel are O(1): a slab insert or remove and a list link or
-//! unlink (cancel of a timer already in the due heap only removes it from
-//! the slab; its stale heap item is skipped when it reaches the top). Each
+//! unlink. Cancel of a timer already in the due heap only removes it from
+//! the slab; its heap item goes stale and is skipped when it reaches the
+//! top. A live timer on top would keep every stale item below it, so the
+//! heap grew under steady arming and cancelling; instead, once the stale
+//! items outnumber the live ones, the cancel compacts the heap (drops
+//! every stale item, in place): O(n) once every n cancels, O(1) amortized,
+//! and the heap never holds more than twice its live timers. Each
 //! timer is cascaded at most five times and goes through the heap once, an
 //! O(log n) step over the timers of a single tick. In a steady state of
 //! arming and cancelling, nothing allocates: the slab and the heap reuse
@@ -170,7 +175,9 @@ use crate::util::list::List;
 /// * Every timer in a level slot or the overflow list has a tick after
 ///   `elapsed`; every timer in the due heap has a tick at or before it.
 /// * The heap may hold stale items of cancelled timers; an item is live
-///   exactly when the slab entry at its index has its `seq`.
+///   exactly when the slab entry at its index has its `seq`. `stale`
+///   counts them, and a cancel leaves no more stale items than live ones
+///   (it compacts the heap when they would outnumber them).
 pub struct Wheel<T> {
     /// Every armed timer.
     entries: Slab<Entry<T>>,
@@ -182,6 +189,8 @@ pub struct Wheel<T> {
     overflow_min: Tick,
     /// Timers whose tick has been reached, by exact deadline.
     due: BinaryHeap<Reverse<DueItem>>,
+    /// How many items of `due` are stale (their timer was cancelled).
+    stale: usize,
     /// How far the wheel has turned.
     elapsed: Tick,
     /// Insertions so far: the next timer's `seq`.
@@ -249,6 +258,7 @@ impl<T> Wheel<T> {
             overflow: List::new(),
             overflow_min: Tick(u64::MAX),
             due: BinaryHeap::new(),
+            stale: 0,
             elapsed: Tick(0),
             next_seq: 0,
             units_per_tick,

@@ -186,3 +186,26 @@ fn steady_insert_cancel_does_not_grow() {
     assert_eq!(wheel.entries.capacity(), cap);
     assert_eq!(wheel.due.capacity(), heap_cap);
 }
+
+#[test]
+fn stale_items_under_a_live_due_timer_are_compacted() {
+    let mut wheel = Wheel::with_tick(1000);
+    wheel.poll(1000);
+    let live = wheel.insert(1100, 0); // due heap, on top
+    for i in 0..10_000 {
+        let key = wheel.insert(1500 + i % 7, 1);
+        wheel.cancel(key);
+        assert_eq!(wheel.poll(1050), None);
+        assert!(
+            wheel.due.len() <= 2 * wheel.len(),
+            "{} heap items for {} live timers",
+            wheel.due.len(),
+            wheel.len()
+        );
+        assert!(wheel.stale <= wheel.due.len());
+    }
+    let kept = wheel.insert(1400, 2);
+    assert_eq!(drain_due(&mut wheel, 2000), vec![0, 2]);
+    assert!(!wheel.contains(live) && !wheel.contains(kept));
+    assert_eq!((wheel.due.len(), wheel.stale), (0, 0));
+}

@@ -19,6 +19,7 @@ impl<T> Wheel<T> {
                 return;
             }
             self.due.pop();
+            self.stale -= 1;
         }
     }
 
@@ -204,6 +205,7 @@ impl<T> Wheel<T> {
         self.overflow = List::new();
         self.overflow_min = Tick(u64::MAX);
         self.due.clear();
+        self.stale = 0;
         values
     }
 }
