@@ -31,6 +31,6 @@ mod run_loop;
 mod shutdown;
 mod task_ref;
 
-pub(crate) use context::{current, other_runtime_running};
+pub(crate) use context::{current, other_runtime_running, try_current};
 pub(crate) use core::{Core, TraceOut};
 pub(crate) use task_ref::TaskRef;

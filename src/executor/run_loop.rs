@@ -58,7 +58,9 @@ struct Loop<'a> {
 
 impl Core {
     /// Runs `future` to completion, driving the tasks meanwhile; `api`
-    /// names the caller in the panic for nesting.
+    /// names the caller in the panic for nesting, which points at the
+    /// caller's line.
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, api: &str, future: F) -> F::Output {
         let _enter = context::enter(self, api);
         let mut run = Loop {

@@ -118,10 +118,14 @@ impl JoinError {
     ///     assert_eq!(err.into_panic().downcast_ref::<String>().unwrap(), "7");
     /// });
     /// ```
+    #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        self.try_into_panic().unwrap_or_else(|err| {
-            panic!("`JoinError::into_panic` called on {err}; check `is_panic` first")
-        })
+        // A `match`, not `unwrap_or_else`: a closure would not pass the
+        // caller's location on.
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(err) => panic!("`JoinError::into_panic` called on {err}; check `is_panic` first"),
+        }
     }
 
     /// The panic's payload, or the error back if the task was cancelled.

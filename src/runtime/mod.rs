@@ -79,6 +79,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(async { 1 }), 1);
     /// assert_eq!(rt.block_on(async { 2 }), 2); // one after another is fine
     /// ```
+    #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.core.block_on("Runtime::block_on", future)
     }
@@ -155,6 +156,7 @@ impl Runtime {
 /// });
 /// ```
 #[doc(alias = "debug")]
+#[track_caller]
 pub fn stats() -> Stats {
     executor::current("stats").stats()
 }
@@ -204,6 +206,7 @@ impl fmt::Debug for Runtime {
 /// assert_eq!(answer, 42);
 /// ```
 #[doc(alias = "asyncio.run")]
+#[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     let rt = Builder::new().build();
     rt.core.block_on("looplet::run", future)
@@ -241,6 +244,7 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// ```
 #[doc(alias = "create_task")]
 #[doc(alias = "spawn_local")]
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
