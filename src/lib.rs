@@ -32,7 +32,7 @@
 //! |---|---|
 //! | `asyncio.run(main())` | [`run`] |
 //! | a loop with options | [`Builder`] → [`Runtime`], [`Runtime::block_on`] |
-//! | `asyncio.create_task(c)` | [`spawn`] → [`JoinHandle`] |
+//! | `asyncio.create_task(c)`, `create_task(c, name=…)` | [`spawn`], [`spawn_named`] → [`JoinHandle`] |
 //! | `await task`, `task.cancel()`, `task.done()` | `handle.await` → `Result<T, JoinError>`, [`JoinHandle::cancel`], [`JoinHandle::is_finished`] |
 //! | `asyncio.sleep(0)` | [`yield_now`] |
 //! | `asyncio.sleep(s)`, `loop.time()` | [`sleep`], [`sleep_until`], [`now`] |
@@ -143,7 +143,7 @@ mod wait;
 mod yield_now;
 
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
-pub use runtime::{Builder, Runtime, run, spawn, stats};
+pub use runtime::{Builder, Runtime, run, spawn, spawn_named, stats};
 pub use sync::{Event, EventWait};
 pub use task::TaskId;
 pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeout_at};

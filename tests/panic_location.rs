@@ -41,6 +41,10 @@ fn misuse_panics_report_the_callers_line() {
     let site = panic_site(|| drop(spawn(async {})));
     cases.push(("spawn", line, site));
 
+    let line = line!() + 1;
+    let site = panic_site(|| drop(looplet::spawn_named("n", async {})));
+    cases.push(("spawn_named", line, site));
+
     let line = line!() + 2;
     let site = panic_site(|| {
         let _ = looplet::now();

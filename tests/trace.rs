@@ -357,3 +357,62 @@ fn a_trace_writer_may_drop_a_runtime_while_a_task_wakes_itself() {
         lines.take()
     );
 }
+
+#[test]
+// The producer hands back a handle on purpose.
+#[allow(clippy::async_yields_async)]
+fn a_named_task_is_named_in_every_line_that_names_it() {
+    let (rt, lines) = traced();
+    rt.block_on(async {
+        let event = Event::new();
+        let producer = looplet::spawn_named("producer", {
+            let event = event.clone();
+            async move {
+                event.wait().await;
+                looplet::spawn_named("helper", std::future::pending::<()>())
+            }
+        });
+        yield_now().await;
+        event.set();
+        let helper = producer.await.unwrap();
+        helper.cancel();
+        drop(helper);
+        let detached = looplet::spawn_named("forever", std::future::pending::<()>());
+        drop(detached);
+    });
+    drop(rt);
+    let text = lines.take().join("\n");
+    for needle in [
+        "task 2 'producer' spawned (1)",
+        "task 2 'producer' poll (2)",
+        "task 2 'producer' pending (3)",
+        "task 2 'producer' woken by task 1 (main): queued (4)",
+        "waits for task 2 'producer' to finish",
+        "task 3 'helper' spawned (1)",
+        "task 1 woken by task 2 'producer' finishing: queued (4)",
+        "task 2 'producer' handle dropped: slot freed (9)",
+        "task 2 'producer' result taken by its handle",
+        "task 3 'helper' cancelled by task 1 (main): future dropped (8)",
+        "task 3 'helper' handle dropped: slot freed (9)",
+        "task 4 'forever' handle dropped: the task is detached and keeps running",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+}
+
+#[test]
+fn a_named_main_spawned_from_outside_is_named_in_its_polls() {
+    let (rt, lines) = traced();
+    let handle = rt.spawn_named("early", async { yield_now().await });
+    rt.block_on(handle).unwrap();
+    let text = lines.take().join("\n");
+    assert!(text.contains("task 1 'early' spawned (1)"), "{text}");
+    assert!(
+        text.contains("task 1 'early' woken by itself while running"),
+        "{text}"
+    );
+    assert!(
+        text.contains("task 1 'early' ready: completed (6)"),
+        "{text}"
+    );
+}

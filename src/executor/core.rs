@@ -19,6 +19,7 @@
 //! Read next: `run_loop.rs`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
 use std::rc::Rc;
@@ -51,6 +52,11 @@ pub(crate) struct Core {
     next_id: Cell<u64>,
     /// Set at shutdown: tasks spawned from then on are cancelled at once.
     closed: Cell<bool>,
+    /// The names of named tasks whose handle is alive, by slot. Kept
+    /// beside the table, not in it, so a slot stays 56 bytes and an
+    /// unnamed task never touches this map: its handle knows it has no
+    /// name (`TaskRef::named`). The handle removes its entry when dropped.
+    pub(super) names: RefCell<HashMap<TaskKey, Rc<str>>>,
 }
 
 impl Core {
@@ -70,6 +76,7 @@ impl Core {
             remote,
             next_id: Cell::new(1),
             closed: Cell::new(false),
+            names: RefCell::new(HashMap::new()),
         }
     }
 
@@ -119,27 +126,27 @@ impl Core {
         TaskId(id)
     }
 
-    /// Spawns `future` as a task (edge 1) and returns the handle's claim on
-    /// its slot.
-    pub(crate) fn spawn<F>(self: Rc<Self>, future: F) -> TaskRef
+    /// Spawns `future` as a task (edge 1), called `name` in the trace if
+    /// it has one, and returns the handle's claim on its slot.
+    pub(crate) fn spawn<F>(self: Rc<Self>, future: F, name: Option<&str>) -> TaskRef
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         let id = self.next_id();
         if self.closed.get() {
-            self.narrator.spawned_during_shutdown(id);
+            self.narrator.spawned_during_shutdown(id, name);
             let key = self.table.borrow_mut().spawn_cancelled(id);
             // The handle exists before the future's destructor runs, so the
             // slot is freed even if that destructor panics.
-            let task = TaskRef::new(self, key);
+            let task = TaskRef::new(self, key, name);
             drop(future);
             return task;
         }
         let cell: BoxTask = Box::pin(TaskCell::new(future));
         let key = self.table.borrow_mut().spawn(id, Some(cell));
-        self.narrator.spawned(id);
-        TaskRef::new(self, key)
+        self.narrator.spawned(id, name);
+        TaskRef::new(self, key, name)
     }
 
     /// Wakes task `(key, id)` in the table (edges 4 and 5); the caller

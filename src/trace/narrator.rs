@@ -91,21 +91,25 @@ impl Narrator {
         self.counters.snapshot()
     }
 
-    /// Edge 1: task `id` was spawned.
+    /// Edge 1: task `id` was spawned, called `name` if it has one.
     #[inline]
-    pub(crate) fn spawned(&self, id: TaskId) {
+    pub(crate) fn spawned(&self, id: TaskId, name: Option<&str>) {
         bump(&self.counters.tasks_spawned);
         if let Some(tracer) = &self.tracer {
-            spawned_line(tracer, id);
+            spawned_line(tracer, id, name);
         }
     }
 
     /// Edges 1 and 8 at once: task `id` was spawned while the runtime shuts
     /// down, so it is cancelled before it exists.
-    pub(crate) fn spawned_during_shutdown(&self, id: TaskId) {
+    pub(crate) fn spawned_during_shutdown(&self, id: TaskId, name: Option<&str>) {
         bump(&self.counters.tasks_spawned);
         bump(&self.counters.tasks_cancelled);
         if let Some(tracer) = &self.tracer {
+            if let Some(name) = name {
+                tracer.name(id, name);
+            }
+            let id = tracer.label(id);
             line!(
                 tracer,
                 "{id} spawned during shutdown: cancelled at once (8)"
@@ -189,6 +193,7 @@ impl Narrator {
         }
         if let Some(tracer) = &self.tracer {
             let by = tracer.waker_of(id);
+            let id = tracer.label(id);
             match cancel {
                 Cancel::Now => line!(tracer, "{id} cancelled by {by}: future dropped (8)"),
                 Cancel::AfterPoll => line!(
@@ -209,7 +214,7 @@ impl Narrator {
     #[inline]
     pub(crate) fn join_pending(&self, id: TaskId) {
         if let Some(tracer) = &self.tracer {
-            line!(tracer, "waits for {id} to finish");
+            line!(tracer, "waits for {} to finish", tracer.label(id));
         }
     }
 
@@ -217,7 +222,7 @@ impl Narrator {
     #[inline]
     pub(crate) fn result_taken(&self, id: TaskId) {
         if let Some(tracer) = &self.tracer {
-            line!(tracer, "{id} result taken by its handle");
+            line!(tracer, "{} result taken by its handle", tracer.label(id));
         }
     }
 
@@ -226,12 +231,14 @@ impl Narrator {
     #[inline]
     pub(crate) fn detached(&self, id: TaskId, freed: bool) {
         if let Some(tracer) = &self.tracer {
+            let label = tracer.label(id);
             if freed {
-                line!(tracer, "{id} handle dropped: slot freed (9)");
+                line!(tracer, "{label} handle dropped: slot freed (9)");
+                tracer.forget(id);
             } else {
                 line!(
                     tracer,
-                    "{id} handle dropped: the task is detached and keeps running"
+                    "{label} handle dropped: the task is detached and keeps running"
                 );
             }
         }
@@ -249,8 +256,11 @@ impl Narrator {
 
 #[cold]
 #[inline(never)]
-fn spawned_line(tracer: &Tracer, id: TaskId) {
-    line!(tracer, "{id} spawned (1)");
+fn spawned_line(tracer: &Tracer, id: TaskId, name: Option<&str>) {
+    if let Some(name) = name {
+        tracer.name(id, name);
+    }
+    line!(tracer, "{} spawned (1)", tracer.label(id));
 }
 
 #[cold]
@@ -262,15 +272,16 @@ fn turn_line(tracer: &Tracer, turn: u64, batch: usize) {
 #[cold]
 #[inline(never)]
 fn poll_started_line(tracer: &Tracer, name: Name) {
-    line!(tracer, "{name} poll (2)");
+    line!(tracer, "{} poll (2)", tracer.label_of(name));
     tracer.set_polling(Some(name));
 }
 
 #[cold]
 #[inline(never)]
-fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll) {
+fn poll_ended_line(tracer: &Tracer, task: Name, after: AfterPoll) {
     tracer.set_polling(None);
     let panic = tracer.take_panic();
+    let name = tracer.label_of(task);
     match after {
         AfterPoll::Idle => line!(tracer, "{name} pending (3)"),
         AfterPoll::Requeued => line!(
@@ -281,10 +292,13 @@ fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll) {
             line!(tracer, "{name} ready: block_on returns (6)")
         }
         AfterPoll::Completed { freed: false } => line!(tracer, "{name} ready: completed (6)"),
-        AfterPoll::Completed { freed: true } => line!(
-            tracer,
-            "{name} ready: completed (6); no handle wants it: slot freed (9)"
-        ),
+        AfterPoll::Completed { freed: true } => {
+            line!(
+                tracer,
+                "{name} ready: completed (6); no handle wants it: slot freed (9)"
+            );
+            tracer.forget(task.id);
+        }
         AfterPoll::Panicked if name.main => {
             line!(tracer, "{name} panicked (7): block_on passes the panic on")
         }
@@ -302,6 +316,7 @@ fn woken_line(tracer: &Tracer, id: TaskId, result: WakeResult, via: Via) {
         tracer.set_source(Source::Thread(from));
     }
     let by = tracer.waker_of(id);
+    let id = tracer.label(id);
     match result {
         WakeResult::Queued => line!(tracer, "{id} woken by {by}: queued (4)"),
         WakeResult::Deferred => line!(
