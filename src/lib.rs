@@ -42,7 +42,10 @@
 //!
 //! Tests run on a virtual clock that jumps to the next timer whenever every
 //! task waits ([`Builder::start_paused`]): a test that sleeps for a day
-//! finishes at once, in the same order every run. `LOOPLET_TRACE=1` (or
+//! finishes at once, in the same order every run. To find the order bugs
+//! that one order hides, [`Builder::shuffle`] (or `LOOPLET_SHUFFLE=<seed>`)
+//! permutes each turn's batch by a seed, and [`explore`] runs a test under
+//! many seeds and names the first that fails. `LOOPLET_TRACE=1` (or
 //! [`Builder::trace`]) narrates every step on stderr, and [`stats`] counts
 //! them.
 //!
@@ -143,7 +146,7 @@ mod wait;
 mod yield_now;
 
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
-pub use runtime::{Builder, Runtime, run, spawn, spawn_named, stats};
+pub use runtime::{Builder, Explored, Runtime, explore, run, spawn, spawn_named, stats};
 pub use sync::{Event, EventWait};
 pub use task::TaskId;
 pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeout_at};
@@ -173,6 +176,8 @@ mod docs {
     struct CancellationPanicsShutdown;
     #[doc = include_str!("../docs/07-reading-a-trace.md")]
     struct ReadingATrace;
+    #[doc = include_str!("../docs/10-testing-schedules.md")]
+    struct TestingSchedules;
     #[doc = include_str!("../docs/asyncio-porting.md")]
     struct AsyncioPorting;
     #[doc = include_str!("../docs/performance.md")]

@@ -59,18 +59,22 @@ pub(crate) struct Core {
     pub(super) names: RefCell<HashMap<TaskKey, Rc<str>>>,
 }
 
+/// The timers' generator is seeded with the seed xor this, so that the
+/// batches and the timers draw from two different sequences.
+const TIMER_STREAM: u64 = 0x7469_6d65_7273_2121;
+
 impl Core {
     /// A runtime with no tasks, for the calling thread, on a virtual clock
     /// if `paused`, narrating into `trace` if given.
-    pub(crate) fn new(paused: bool, trace: Option<TraceOut>) -> Self {
+    pub(crate) fn new(paused: bool, trace: Option<TraceOut>, shuffle: Option<u64>) -> Self {
         let remote = Arc::new(Remote::new(trace.is_some()));
         let clock = Rc::new(Clock::new(paused));
         let tracer = trace.map(|out| Rc::new(Tracer::new(out, clock.clone())));
-        let narrator = Narrator::new(tracer, paused);
-        let timers = Driver::new(clock);
+        let narrator = Narrator::new(tracer, paused, shuffle);
+        let timers = Driver::new(clock, shuffle.map(|seed| seed ^ TIMER_STREAM));
         narrator.watch(&timers);
         Core {
-            table: RefCell::new(TaskTable::new(remote.clone())),
+            table: RefCell::new(TaskTable::new(remote.clone(), shuffle)),
             timers,
             narrator,
             remote,
@@ -117,6 +121,12 @@ impl Core {
     pub(super) fn close(&self) {
         self.closed.set(true);
         self.remote.close();
+    }
+
+    /// A hash of the order every turn polled its batch in, on a shuffled
+    /// runtime: two runs with the same fingerprint ran the same schedule.
+    pub(crate) fn schedule_fingerprint(&self) -> Option<u64> {
+        self.table.borrow().fingerprint()
     }
 
     /// Hands out the next task id.

@@ -108,7 +108,7 @@ impl Loop<'_> {
         mut main: Pin<&mut M>,
     ) -> Option<Outcome> {
         let core = self.core;
-        let batch = core.table.borrow().queued();
+        let batch = core.table.borrow_mut().begin_turn();
         core.narrator.turn(batch);
         for _ in 0..batch {
             let begin = core.table.borrow_mut().begin_poll();

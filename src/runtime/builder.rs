@@ -26,6 +26,9 @@ pub struct Builder {
     start_paused: bool,
     /// Where trace lines go, if the runtime traces.
     trace: Option<TraceOut>,
+    /// The seed each turn's batch and equal-deadline timers are shuffled
+    /// with; `None` for FIFO.
+    shuffle: Option<u64>,
 }
 
 impl Default for Builder {
@@ -39,14 +42,25 @@ impl fmt::Debug for Builder {
         f.debug_struct("Builder")
             .field("start_paused", &self.start_paused)
             .field("trace", &self.trace.is_some())
+            .field("shuffle", &self.shuffle)
             .finish()
     }
 }
 
 impl Builder {
-    /// A builder with the default options: the real clock, and tracing to
+    /// A builder with the default options: the real clock, tracing to
     /// stderr only if the environment variable `LOOPLET_TRACE` is set (to
-    /// anything but empty, `0`, `false`, `off` or `no`).
+    /// anything but empty, `0`, `false`, `off` or `no`), and FIFO order
+    /// unless `LOOPLET_SHUFFLE=<seed>` asks for a shuffled schedule (see
+    /// [`Builder::shuffle`]). [`run`](crate::run) builds its runtime here,
+    /// so both variables work for any program that uses it.
+    ///
+    /// # Panics
+    ///
+    /// If `LOOPLET_SHUFFLE` is set to something other than a whole number
+    /// from 0 to 2^64 - 1 (surrounding spaces are ignored; empty means
+    /// unset): `` `LOOPLET_SHUFFLE` must be a seed, a whole number such as
+    /// `LOOPLET_SHUFFLE=42` ... ``.
     ///
     /// # Examples
     ///
@@ -54,12 +68,78 @@ impl Builder {
     /// let rt = looplet::Builder::new().build();
     /// # drop(rt);
     /// ```
+    #[track_caller]
     pub fn new() -> Self {
         let from_env = trace::env_wants_trace(std::env::var_os("LOOPLET_TRACE").as_deref());
         Builder {
             start_paused: false,
             trace: from_env.then(stderr),
+            shuffle: shuffle_from_env(),
         }
+    }
+
+    /// Polls each turn's batch of ready tasks in an order permuted by a
+    /// generator seeded with `seed`, and fires timers with equal deadlines
+    /// in an order drawn from it too, instead of first in, first out
+    /// (overriding `LOOPLET_SHUFFLE`). Python's Trio shuffles its batches
+    /// for the same reason: a program that only works in FIFO order has
+    /// an order bug, and FIFO hides it.
+    ///
+    /// Only the order changes: a task is still polled at most once per
+    /// turn, and a turn still polls only what was queued when it began.
+    /// The same seed on a paused clock ([`Builder::start_paused`]) gives
+    /// the same schedule and the same trace, on every run and machine;
+    /// the trace's first line names the seed and [`Stats::shuffle_seed`]
+    /// records it. To try many seeds, see [`explore`](crate::explore).
+    ///
+    /// Off (the default), this costs one branch per turn and one per sleep
+    /// made.
+    ///
+    /// [`Stats::shuffle_seed`]: crate::Stats::shuffle_seed
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::cell::RefCell;
+    /// use std::rc::Rc;
+    ///
+    /// let order = |seed: u64| {
+    ///     let rt = looplet::Builder::new().start_paused(true).shuffle(seed).build();
+    ///     let log = Rc::new(RefCell::new(Vec::new()));
+    ///     rt.block_on(async {
+    ///         let tasks: Vec<_> = (0..4)
+    ///             .map(|i| {
+    ///                 let log = log.clone();
+    ///                 looplet::spawn(async move { log.borrow_mut().push(i) })
+    ///             })
+    ///             .collect();
+    ///         looplet::gather(tasks).await;
+    ///     });
+    ///     assert_eq!(rt.stats().shuffle_seed, Some(seed));
+    ///     log.take()
+    /// };
+    /// assert_eq!(order(7), order(7)); // the same seed, the same order
+    /// let mut sorted = order(7);
+    /// sorted.sort();
+    /// assert_eq!(sorted, [0, 1, 2, 3]); // every task ran, once
+    /// ```
+    pub fn shuffle(&mut self, seed: u64) -> &mut Self {
+        self.shuffle = Some(seed);
+        self
+    }
+
+    /// Runs tasks first in, first out (the default), overriding
+    /// `LOOPLET_SHUFFLE`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().fifo().build();
+    /// assert_eq!(rt.stats().shuffle_seed, None);
+    /// ```
+    pub fn fifo(&mut self) -> &mut Self {
+        self.shuffle = None;
+        self
     }
 
     /// Runs the runtime on a virtual clock that starts at the real time and
@@ -140,8 +220,38 @@ impl Builder {
     /// rt.block_on(async {});
     /// ```
     pub fn build(&self) -> Runtime {
-        Runtime::from_core(Core::new(self.start_paused, self.trace.clone()))
+        Runtime::from_core(Core::new(
+            self.start_paused,
+            self.trace.clone(),
+            self.shuffle,
+        ))
     }
+}
+
+/// The seed in `LOOPLET_SHUFFLE`, if it is set.
+///
+/// # Panics
+///
+/// If it is set but is not a seed.
+#[track_caller]
+pub(super) fn shuffle_from_env() -> Option<u64> {
+    let value = std::env::var_os("LOOPLET_SHUFFLE")?;
+    match parse_seed(&value) {
+        Ok(seed) => seed,
+        Err(()) => panic!(
+            "`LOOPLET_SHUFFLE` must be a seed, a whole number such as `LOOPLET_SHUFFLE=42` \
+             (from 0 to 18446744073709551615), or unset; it is {value:?}"
+        ),
+    }
+}
+
+/// A seed as `LOOPLET_SHUFFLE` spells it: `Ok(None)` when empty.
+fn parse_seed(value: &std::ffi::OsStr) -> Result<Option<u64>, ()> {
+    let text = value.to_str().ok_or(())?.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(drop)
 }
 
 /// Trace lines to stderr.

@@ -14,8 +14,10 @@ use crate::join::JoinHandle;
 use crate::util::stats::Stats;
 
 mod builder;
+mod explore;
 
 pub use builder::Builder;
+pub use explore::{Explored, explore};
 
 /// A single-threaded executor; drive it with [`Runtime::block_on`].
 ///

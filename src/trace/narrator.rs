@@ -38,6 +38,8 @@ pub(crate) struct Narrator {
     pub(super) counters: Counters,
     /// The tracer, when tracing.
     pub(super) tracer: Option<Rc<Tracer>>,
+    /// The seed the schedule is shuffled with, if it is (for `Stats`).
+    pub(super) shuffle: Option<u64>,
 }
 
 impl fmt::Debug for Narrator {
@@ -58,19 +60,24 @@ pub(super) use line;
 
 impl Narrator {
     /// A narrator that writes to `tracer`, if any; its first line says
-    /// which clock the runtime runs on.
-    pub(crate) fn new(tracer: Option<Rc<Tracer>>, paused: bool) -> Self {
+    /// which clock the runtime runs on and, if it is shuffled, the seed.
+    pub(crate) fn new(tracer: Option<Rc<Tracer>>, paused: bool, shuffle: Option<u64>) -> Self {
         if let Some(tracer) = &tracer {
             let clock = if paused { "virtual" } else { "real" };
+            let schedule = match shuffle {
+                Some(seed) => format!(", schedule shuffled with seed {seed}"),
+                None => String::new(),
+            };
             line!(
                 tracer,
-                "looplet trace ({clock} clock): seconds since the runtime was built; (n) is an \
-                 edge of the task state diagram in docs/02-life-of-a-task.md"
+                "looplet trace ({clock} clock{schedule}): seconds since the runtime was built; \
+                 (n) is an edge of the task state diagram in docs/02-life-of-a-task.md"
             );
         }
         Narrator {
             counters: Counters::default(),
             tracer,
+            shuffle,
         }
     }
 
@@ -88,7 +95,7 @@ impl Narrator {
 
     /// A snapshot of the counters.
     pub(crate) fn stats(&self) -> Stats {
-        self.counters.snapshot()
+        self.counters.snapshot(self.shuffle)
     }
 
     /// Edge 1: task `id` was spawned, called `name` if it has one.

@@ -84,7 +84,7 @@ impl Narrator {
     /// Shutdown is over: the trace ends with the counters.
     pub(crate) fn shutdown_done(&self) {
         if let Some(tracer) = &self.tracer {
-            let s = self.counters.snapshot();
+            let s = self.counters.snapshot(self.shuffle);
             line!(
                 tracer,
                 "shutdown: {} task(s) spawned, {} completed, {} cancelled, {} panicked; {} polls \
