@@ -416,3 +416,63 @@ fn a_named_main_spawned_from_outside_is_named_in_its_polls() {
         "{text}"
     );
 }
+
+/// `LOOPLET_TRACE=<kinds>` keeps only those kinds of line (plus the first
+/// line and the shutdown summary): each case runs this binary again.
+#[test]
+fn looplet_trace_kinds_filter_the_lines() {
+    let run = |value: &str| {
+        let output = common::run_child_with(
+            "filter_child",
+            &[("LOOPLET_TRACE", value), ("LOOPLET_TRACE_TEST_CHILD", "1")],
+        );
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let has = |text: &str, needle: &str| text.lines().any(|line| line.contains(needle));
+    let kinds = [
+        ("tasks", "spawned (1)"),
+        ("sync", "event set"),
+        ("timers", "armed for"),
+        ("wheel", "wheel: "),
+        ("park", "idle: "),
+    ];
+    let all = run("1");
+    for (kind, needle) in kinds {
+        assert!(has(&all, needle), "`1` keeps {kind}: {all}");
+        let only = run(kind);
+        assert!(has(&only, "looplet trace ("), "{kind}: {only}");
+        assert!(has(&only, "shutdown: 2 task(s) spawned"), "{kind}: {only}");
+        for (other, needle) in kinds {
+            assert_eq!(
+                has(&only, needle),
+                other == kind,
+                "LOOPLET_TRACE={kind} and `{needle}` ({other}):\n{only}"
+            );
+        }
+    }
+    let two = run("sync, park");
+    assert!(has(&two, "event set") && has(&two, "idle: "), "{two}");
+    assert!(!has(&two, "spawned (1)"), "{two}");
+}
+
+/// Runs only as the child of the test above: tasks, an event, timers
+/// that cascade through the wheel, and parks on the virtual clock.
+#[test]
+fn filter_child() {
+    if std::env::var_os("LOOPLET_TRACE_TEST_CHILD").is_none() {
+        return;
+    }
+    Builder::new().start_paused(true).build().block_on(async {
+        let event = Event::new();
+        let waiter = spawn({
+            let event = event.clone();
+            async move { event.wait().await }
+        });
+        let sleeper = spawn(sleep(Duration::from_millis(200)));
+        yield_now().await;
+        event.set();
+        waiter.await.unwrap();
+        sleeper.await.unwrap();
+    });
+}

@@ -32,7 +32,7 @@ use crate::task::{BoxTask, TaskCell, TaskId, TaskKey, TaskTable, WakeResult};
 use crate::timer::clock::Clock;
 use crate::timer::driver::{Armed, Driver};
 use crate::timer::wheel::TimerKey;
-use crate::trace::{Narrator, Tracer};
+use crate::trace::{Kinds, Narrator, Tracer};
 use crate::util::stats::Stats;
 
 /// Where a tracing runtime writes.
@@ -65,11 +65,16 @@ const TIMER_STREAM: u64 = 0x7469_6d65_7273_2121;
 
 impl Core {
     /// A runtime with no tasks, for the calling thread, on a virtual clock
-    /// if `paused`, narrating into `trace` if given.
-    pub(crate) fn new(paused: bool, trace: Option<TraceOut>, shuffle: Option<u64>) -> Self {
+    /// if `paused`, narrating into `trace` if given (the lines of the kinds
+    /// given with it), shuffled with the seed `shuffle` if given.
+    pub(crate) fn new(
+        paused: bool,
+        trace: Option<(TraceOut, Kinds)>,
+        shuffle: Option<u64>,
+    ) -> Self {
         let remote = Arc::new(Remote::new(trace.is_some()));
         let clock = Rc::new(Clock::new(paused));
-        let tracer = trace.map(|out| Rc::new(Tracer::new(out, clock.clone())));
+        let tracer = trace.map(|(out, kinds)| Rc::new(Tracer::new(out, clock.clone(), kinds)));
         let narrator = Narrator::new(tracer, paused, shuffle);
         let timers = Driver::new(clock, shuffle.map(|seed| seed ^ TIMER_STREAM));
         narrator.watch(&timers);

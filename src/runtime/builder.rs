@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use super::Runtime;
 use crate::executor::{Core, TraceOut};
-use crate::trace;
+use crate::trace::{self, Kinds};
 
 /// Configures and builds a [`Runtime`]; asyncio's loop with options.
 ///
@@ -24,8 +24,9 @@ use crate::trace;
 pub struct Builder {
     /// Run on a virtual clock that jumps to the next deadline when idle.
     start_paused: bool,
-    /// Where trace lines go, if the runtime traces.
-    trace: Option<TraceOut>,
+    /// Where trace lines go, if the runtime traces, and which kinds of
+    /// line it keeps (every kind, unless `LOOPLET_TRACE` lists some).
+    trace: Option<(TraceOut, Kinds)>,
     /// The seed each turn's batch and equal-deadline timers are shuffled
     /// with; `None` for FIFO.
     shuffle: Option<u64>,
@@ -50,7 +51,9 @@ impl fmt::Debug for Builder {
 impl Builder {
     /// A builder with the default options: the real clock, tracing to
     /// stderr only if the environment variable `LOOPLET_TRACE` is set (to
-    /// anything but empty, `0`, `false`, `off` or `no`), and FIFO order
+    /// anything but empty, `0`, `false`, `off` or `no`; a comma-separated
+    /// list of `tasks`, `sync`, `timers`, `wheel` and `park` keeps only
+    /// those kinds of line, see `docs/07-reading-a-trace.md`), and FIFO order
     /// unless `LOOPLET_SHUFFLE=<seed>` asks for a shuffled schedule (see
     /// [`Builder::shuffle`]). [`run`](crate::run) builds its runtime here,
     /// so both variables work for any program that uses it.
@@ -70,10 +73,10 @@ impl Builder {
     /// ```
     #[track_caller]
     pub fn new() -> Self {
-        let from_env = trace::env_wants_trace(std::env::var_os("LOOPLET_TRACE").as_deref());
+        let from_env = trace::env_trace(std::env::var_os("LOOPLET_TRACE").as_deref());
         Builder {
             start_paused: false,
-            trace: from_env.then(stderr),
+            trace: from_env.map(|kinds| (stderr(), kinds)),
             shuffle: shuffle_from_env(),
         }
     }
@@ -174,7 +177,7 @@ impl Builder {
     /// rt.block_on(async {});
     /// ```
     pub fn trace(&mut self, on: bool) -> &mut Self {
-        self.trace = on.then(stderr);
+        self.trace = on.then(|| (stderr(), Kinds::ALL));
         self
     }
 
@@ -206,7 +209,7 @@ impl Builder {
     /// assert!(text.contains("task 2 spawned (1)"));
     /// ```
     pub fn trace_to(&mut self, out: impl Write + 'static) -> &mut Self {
-        self.trace = Some(Rc::new(RefCell::new(out)));
+        self.trace = Some((Rc::new(RefCell::new(out)), Kinds::ALL));
         self
     }
 

@@ -15,6 +15,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::thread::ThreadId;
 
+use super::Kinds;
 use super::tracer::{Name, Source, Tracer};
 use crate::task::{AfterPoll, Cancel, TaskId, WakeResult};
 use crate::util::panic;
@@ -50,13 +51,20 @@ impl fmt::Debug for Narrator {
     }
 }
 
-/// Writes a line on `tracer`: `line!(tracer, "...", args)`.
+/// Writes a task line on `tracer`: `line!(tracer, "...", args)`.
 macro_rules! line {
     ($tracer:expr, $($arg:tt)*) => {
-        $tracer.line(format_args!($($arg)*))
+        $tracer.line_of(Kinds::TASKS, format_args!($($arg)*))
     };
 }
-pub(super) use line;
+
+/// Writes a line of kind `$kind` on `tracer`.
+macro_rules! line_as {
+    ($tracer:expr, $kind:expr, $($arg:tt)*) => {
+        $tracer.line_of($kind, format_args!($($arg)*))
+    };
+}
+pub(super) use {line, line_as};
 
 impl Narrator {
     /// A narrator that writes to `tracer`, if any; its first line says
@@ -68,11 +76,10 @@ impl Narrator {
                 Some(seed) => format!(", schedule shuffled with seed {seed}"),
                 None => String::new(),
             };
-            line!(
-                tracer,
+            tracer.line(format_args!(
                 "looplet trace ({clock} clock{schedule}): seconds since the runtime was built; \
                  (n) is an edge of the task state diagram in docs/02-life-of-a-task.md"
-            );
+            ));
         }
         Narrator {
             counters: Counters::default(),

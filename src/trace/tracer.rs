@@ -16,7 +16,7 @@ use std::io::Write;
 use std::rc::Rc;
 use std::thread::ThreadId;
 
-use super::Seconds;
+use super::{Kinds, Seconds};
 use crate::task::TaskId;
 use crate::timer::clock::Clock;
 
@@ -85,9 +85,10 @@ pub(crate) struct Tracer {
     /// The message of the panic of the task being polled, until its poll
     /// is narrated.
     panic: RefCell<String>,
-    /// The names of named tasks, until their slot is freed or their result
-    /// taken.
+    /// The names of named tasks, until their slot is freed.
     names: RefCell<HashMap<TaskId, Rc<str>>>,
+    /// The kinds of line kept (`LOOPLET_TRACE=tasks,sync`).
+    kinds: Kinds,
 }
 
 impl fmt::Debug for Tracer {
@@ -98,7 +99,7 @@ impl fmt::Debug for Tracer {
 
 impl Tracer {
     /// A tracer writing to `out`, stamping lines with `clock`.
-    pub(crate) fn new(out: Rc<RefCell<dyn Write>>, clock: Rc<Clock>) -> Self {
+    pub(crate) fn new(out: Rc<RefCell<dyn Write>>, clock: Rc<Clock>, kinds: Kinds) -> Self {
         Tracer {
             out,
             clock,
@@ -107,10 +108,18 @@ impl Tracer {
             thread: std::thread::current().id(),
             panic: RefCell::new(String::new()),
             names: RefCell::new(HashMap::new()),
+            kinds,
         }
     }
 
-    /// Writes one line. A write error is ignored, and so is a line written
+    /// Writes one line of kind `kind`, if the trace keeps that kind.
+    pub(crate) fn line_of(&self, kind: Kinds, args: fmt::Arguments<'_>) {
+        if self.kinds.contains(kind) {
+            self.line(args);
+        }
+    }
+
+    /// Writes one line, whatever the filter. A write error is ignored, and so is a line written
     /// from inside the writer itself (it finds the writer busy): tracing
     /// must never break the program.
     pub(crate) fn line(&self, args: fmt::Arguments<'_>) {
