@@ -72,10 +72,10 @@ fn the_narration_of_a_small_program_is_exact() {
         "   0.000000  task 1 (main) pending, but woken while running: back of the queue (5)",
         "   0.000000  turn 2: 2 queued",
         "   0.000000  task 2 poll (2)",
-        "   0.000000      event wait: not set, waiting (1 waiting)",
+        "   0.000000      event 1 wait: not set, waiting (1 waiting)",
         "   0.000000  task 2 pending (3)",
         "   0.000000  task 1 (main) poll (2)",
-        "   0.000000      event set: releases 1 waiter",
+        "   0.000000      event 1 set: releases 1 waiter",
         "   0.000000      task 2 woken by task 1 (main): queued (4)",
         "   0.000000      waits for task 2 to finish",
         "   0.000000  task 1 (main) pending (3)",
@@ -432,7 +432,7 @@ fn looplet_trace_kinds_filter_the_lines() {
     let has = |text: &str, needle: &str| text.lines().any(|line| line.contains(needle));
     let kinds = [
         ("tasks", "spawned (1)"),
-        ("sync", "event set"),
+        ("sync", "event 1 set"),
         ("timers", "armed for"),
         ("wheel", "wheel: "),
         ("park", "idle: "),
@@ -452,7 +452,7 @@ fn looplet_trace_kinds_filter_the_lines() {
         }
     }
     let two = run("sync, park");
-    assert!(has(&two, "event set") && has(&two, "idle: "), "{two}");
+    assert!(has(&two, "event 1 set") && has(&two, "idle: "), "{two}");
     assert!(!has(&two, "spawned (1)"), "{two}");
 }
 
@@ -475,4 +475,39 @@ fn filter_child() {
         waiter.await.unwrap();
         sleeper.await.unwrap();
     });
+}
+
+#[test]
+fn each_event_has_its_own_number_in_the_trace() {
+    let (rt, lines) = traced();
+    let made_outside = Event::new();
+    rt.block_on(async {
+        let (a, b) = (Event::new(), Event::new());
+        b.set(); // b is mentioned first: it is event 1
+        a.clear();
+        made_outside.set();
+        let waiter = spawn({
+            let a = a.clone();
+            async move { a.wait().await }
+        });
+        yield_now().await;
+        a.set();
+        b.wait().await;
+        waiter.await.unwrap();
+    });
+    let text = lines.take().join("\n");
+    for needle in [
+        "event 1 set: releases 0 waiters",
+        "event 2 cleared",
+        "event 3 set: releases 0 waiters",
+        "event 2 wait: not set, waiting (1 waiting)",
+        "event 2 set: releases 1 waiter",
+        "event 1 wait: already set, ready at once",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+    // A second runtime numbers its events from 1 again.
+    let (rt, lines) = traced();
+    rt.block_on(async { Event::new().set() });
+    assert!(lines.take().join("\n").contains("event 1 set"));
 }

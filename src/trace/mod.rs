@@ -51,7 +51,7 @@ mod timers;
 mod tracer;
 
 pub(crate) use narrator::{Narrator, Via};
-pub(crate) use sync::{event_cleared, event_set, event_wait};
+pub(crate) use sync::{event_cleared, event_set, event_wait, next_number};
 pub(crate) use tracer::{Name, Tracer};
 
 thread_local! {

@@ -89,6 +89,8 @@ pub(crate) struct Tracer {
     names: RefCell<HashMap<TaskId, Rc<str>>>,
     /// The kinds of line kept (`LOOPLET_TRACE=tasks,sync`).
     kinds: Kinds,
+    /// Numbers handed to primitives (`event 2`) so far.
+    numbers: Cell<u64>,
 }
 
 impl fmt::Debug for Tracer {
@@ -109,6 +111,7 @@ impl Tracer {
             panic: RefCell::new(String::new()),
             names: RefCell::new(HashMap::new()),
             kinds,
+            numbers: Cell::new(0),
         }
     }
 
@@ -132,6 +135,12 @@ impl Tracer {
         if let Ok(mut out) = self.out.try_borrow_mut() {
             let _ = writeln!(out, "{time:>11}  {indent}{args}");
         }
+    }
+
+    /// The next number for a primitive (1, 2, ...).
+    pub(crate) fn next_number(&self) -> u64 {
+        self.numbers.set(self.numbers.get() + 1);
+        self.numbers.get()
     }
 
     /// Remembers that task `id` is called `name`.
