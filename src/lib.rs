@@ -154,6 +154,51 @@ pub use util::stats::Stats;
 pub use wait::{Gather, ReturnWhen, Wait, gather, wait};
 pub use yield_now::{YieldNow, yield_now};
 
+/// `#[looplet::main]` and `#[looplet::test]` (feature `macros`): an
+/// `async fn` run on a looplet runtime, with options `start_paused = true`
+/// and `explore = N`.
+#[cfg(feature = "macros")]
+pub use looplet_macros::{main, test};
+
+/// Wrong uses of `#[looplet::main]` and `#[looplet::test]` do not compile
+/// (their messages are checked in `macros/src/lib.rs`):
+///
+/// ```compile_fail
+/// #[looplet::test]
+/// fn not_async() {}
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::test(paused = true)]
+/// async fn unknown_option() {}
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::test(explore = 10)]
+/// async fn explore_keeps_no_result() -> u32 { 1 }
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::main]
+/// fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::main(start_paused = yes)]
+/// async fn main() {}
+/// ```
+///
+/// And the right use does:
+///
+/// ```
+/// #[looplet::main(start_paused = true)]
+/// async fn main() {
+///     looplet::sleep(std::time::Duration::from_secs(5)).await;
+/// }
+/// ```
+#[cfg(all(doctest, feature = "macros"))]
+mod macro_misuse {}
+
 /// The README and the chapters in `docs/`, compiled and run as doc tests so
 /// their snippets cannot drift from the code.
 #[cfg(doctest)]
