@@ -32,7 +32,7 @@
 //! |---|---|
 //! | `asyncio.run(main())` | [`run`] |
 //! | a loop with options | [`Builder`] → [`Runtime`], [`Runtime::block_on`] |
-//! | `asyncio.create_task(c)` | [`spawn`] → [`JoinHandle`] |
+//! | `asyncio.create_task(c)`, `create_task(c, name=…)` | [`spawn`], [`spawn_named`] → [`JoinHandle`] |
 //! | `await task`, `task.cancel()`, `task.done()` | `handle.await` → `Result<T, JoinError>`, [`JoinHandle::cancel`], [`JoinHandle::is_finished`] |
 //! | `asyncio.sleep(0)` | [`yield_now`] |
 //! | `asyncio.sleep(s)`, `loop.time()` | [`sleep`], [`sleep_until`], [`now`] |
@@ -45,7 +45,10 @@
 //!
 //! Tests run on a virtual clock that jumps to the next timer whenever every
 //! task waits ([`Builder::start_paused`]): a test that sleeps for a day
-//! finishes at once, in the same order every run. `LOOPLET_TRACE=1` (or
+//! finishes at once, in the same order every run. To find the order bugs
+//! that one order hides, [`Builder::shuffle`] (or `LOOPLET_SHUFFLE=<seed>`)
+//! permutes each turn's batch by a seed, and [`explore`] runs a test under
+//! many seeds and names the first that fails. `LOOPLET_TRACE=1` (or
 //! [`Builder::trace`]) narrates every step on stderr, and [`stats`] counts
 //! them.
 //!
@@ -152,7 +155,7 @@ mod yield_now;
 pub use as_completed::{AsCompleted, NextCompleted, as_completed};
 pub use group::{TaskGroup, TaskGroupError, TaskGroupJoin};
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
-pub use runtime::{Builder, Runtime, run, spawn, stats};
+pub use runtime::{Builder, Explored, Runtime, explore, run, spawn, spawn_named, stats};
 pub use sync::{Event, EventWait};
 pub use task::TaskId;
 pub use thread::{ToThread, to_thread};
@@ -160,6 +163,51 @@ pub use time::{Elapsed, Sleep, Timeout, now, sleep, sleep_until, timeout, timeou
 pub use util::stats::Stats;
 pub use wait::{Gather, ReturnWhen, Wait, gather, wait};
 pub use yield_now::{YieldNow, yield_now};
+
+/// `#[looplet::main]` and `#[looplet::test]` (feature `macros`): an
+/// `async fn` run on a looplet runtime, with options `start_paused = true`
+/// and `explore = N`.
+#[cfg(feature = "macros")]
+pub use looplet_macros::{main, test};
+
+/// Wrong uses of `#[looplet::main]` and `#[looplet::test]` do not compile
+/// (their messages are checked in `macros/src/lib.rs`):
+///
+/// ```compile_fail
+/// #[looplet::test]
+/// fn not_async() {}
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::test(paused = true)]
+/// async fn unknown_option() {}
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::test(explore = 10)]
+/// async fn explore_keeps_no_result() -> u32 { 1 }
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::main]
+/// fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[looplet::main(start_paused = yes)]
+/// async fn main() {}
+/// ```
+///
+/// And the right use does:
+///
+/// ```
+/// #[looplet::main(start_paused = true)]
+/// async fn main() {
+///     looplet::sleep(std::time::Duration::from_secs(5)).await;
+/// }
+/// ```
+#[cfg(all(doctest, feature = "macros"))]
+mod macro_misuse {}
 
 /// The README and the chapters in `docs/`, compiled and run as doc tests so
 /// their snippets cannot drift from the code.
@@ -183,6 +231,8 @@ mod docs {
     struct CancellationPanicsShutdown;
     #[doc = include_str!("../docs/07-reading-a-trace.md")]
     struct ReadingATrace;
+    #[doc = include_str!("../docs/10-testing-schedules.md")]
+    struct TestingSchedules;
     #[doc = include_str!("../docs/asyncio-porting.md")]
     struct AsyncioPorting;
     #[doc = include_str!("../docs/performance.md")]

@@ -192,7 +192,7 @@ impl<T: Send + 'static> Future for ToThread<T> {
             self.id = Some(id);
             if core.run_on_thread(job).is_err() {
                 // The runtime is shutting down: the closure never runs.
-                return Poll::Ready(Err(JoinError::cancelled(id)));
+                return Poll::Ready(Err(JoinError::cancelled(id, None)));
             }
         }
         let id = self.id.expect("a submitted job has its number");
@@ -201,8 +201,8 @@ impl<T: Send + 'static> Future for ToThread<T> {
         let mut state = self.slot.lock();
         match state.result.take() {
             Some(Ended::Ran(Ok(output))) => Poll::Ready(Ok(output)),
-            Some(Ended::Ran(Err(payload))) => Poll::Ready(Err(JoinError::panic(id, payload))),
-            Some(Ended::Dropped) => Poll::Ready(Err(JoinError::cancelled(id))),
+            Some(Ended::Ran(Err(payload))) => Poll::Ready(Err(JoinError::panic(id, None, payload))),
+            Some(Ended::Dropped) => Poll::Ready(Err(JoinError::cancelled(id, None))),
             None => {
                 let old = state.waker.replace(waker);
                 drop(state);

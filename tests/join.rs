@@ -399,3 +399,55 @@ fn a_task_cancelled_during_the_poll_that_completes_it_ends_cancelled() {
         "the output of a cancelled task is dropped"
     );
 }
+
+#[test]
+fn a_named_tasks_handle_and_error_carry_its_name() {
+    looplet::run(async {
+        let named = looplet::spawn_named(String::from("worker"), async { 1 });
+        assert_eq!(named.name().as_deref(), Some("worker"));
+        assert!(format!("{named:?}").contains("name: Some(\"worker\")"));
+        assert_eq!(named.await.unwrap(), 1);
+
+        let plain = looplet::spawn(async {});
+        assert_eq!(plain.name(), None);
+
+        let boom = looplet::spawn_named("parser", async { panic!("bad input") });
+        let err = boom.await.unwrap_err();
+        assert_eq!(err.name(), Some("parser"));
+        let id = err.id();
+        assert_eq!(
+            err.to_string(),
+            format!("{id} 'parser' panicked: bad input")
+        );
+        assert_eq!(
+            format!("{err:?}"),
+            format!("JoinError::Panic({id} 'parser', \"bad input\")")
+        );
+
+        let stopped = looplet::spawn_named("stopped", std::future::pending::<()>());
+        stopped.cancel();
+        let err = stopped.await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("{} 'stopped' was cancelled", err.id())
+        );
+
+        let err = {
+            let plain = looplet::spawn(std::future::pending::<()>());
+            plain.cancel();
+            plain.await.unwrap_err()
+        };
+        assert_eq!(err.name(), None);
+        assert_eq!(err.to_string(), format!("{} was cancelled", err.id()));
+    });
+}
+
+#[test]
+fn names_need_not_be_unique() {
+    looplet::run(async {
+        let a = looplet::spawn_named("same", async { 'a' });
+        let b = looplet::spawn_named("same", async { 'b' });
+        assert_ne!(a.id(), b.id());
+        assert_eq!((a.await.unwrap(), b.await.unwrap()), ('a', 'b'));
+    });
+}

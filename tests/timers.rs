@@ -520,21 +520,11 @@ fn paused_deadlock_panics_instead_of_hanging() {
 #[test]
 fn misuse_outside_a_runtime_names_the_api() {
     for (api, f) in [
-        ("sleep", Box::new(|| drop(sleep(MS))) as Box<dyn Fn()>),
-        (
-            "sleep_until",
-            Box::new(|| drop(sleep_until(Instant::now()))),
-        ),
-        ("timeout", Box::new(|| drop(timeout(MS, async {})))),
-        (
-            "timeout_at",
-            Box::new(|| drop(timeout_at(Instant::now(), async {}))),
-        ),
         (
             "now",
             Box::new(|| {
                 let _ = now();
-            }),
+            }) as Box<dyn Fn()>,
         ),
         (
             "stats",
@@ -552,6 +542,108 @@ fn misuse_outside_a_runtime_names_the_api() {
             )
         );
     }
+}
+
+#[test]
+fn sleeps_and_timeouts_can_be_made_outside_a_runtime() {
+    // Made outside: nothing to read yet, and no panic.
+    drop(sleep(MS));
+    drop(sleep_until(Instant::now()));
+    drop(timeout(MS, async {}));
+    drop(timeout_at(Instant::now(), async {}));
+}
+
+#[test]
+fn run_of_a_sleep_works_as_asyncio_run_of_asyncio_sleep() {
+    let wall = Instant::now();
+    looplet::run(sleep(MS));
+    assert!(wall.elapsed() >= MS);
+}
+
+#[test]
+fn a_sleep_made_outside_takes_its_deadline_at_its_first_poll() {
+    let nap = sleep(Duration::from_secs(3600));
+    let rt = paused();
+    rt.block_on(async {
+        // Ten virtual seconds pass before the nap is first polled: they do
+        // not count towards it.
+        sleep(Duration::from_secs(10)).await;
+        let first_poll = now();
+        nap.await;
+        assert_eq!(now() - first_poll, Duration::from_secs(3600));
+    });
+}
+
+#[test]
+fn a_sleep_made_outside_is_ordered_by_its_first_poll_among_equal_deadlines() {
+    let rt = paused();
+    let log = Log::new();
+    let outside = sleep(Duration::ZERO);
+    rt.block_on({
+        let log = log.clone();
+        async move {
+            let inside = log_after(&log, "inside", sleep(Duration::ZERO));
+            let outside = log_after(&log, "outside", outside);
+            inside.await.unwrap();
+            outside.await.unwrap();
+        }
+    });
+    assert_eq!(log.take(), ["inside", "outside"]);
+}
+
+#[test]
+fn a_sleep_until_made_outside_reads_the_instant_on_the_polling_runtime() {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let nap = sleep_until(deadline);
+    paused().block_on(async {
+        nap.await;
+        assert_eq!(now(), deadline);
+    });
+}
+
+#[test]
+fn a_timeout_made_outside_starts_at_its_first_poll() {
+    let limited = timeout(Duration::from_secs(5), std::future::pending::<()>());
+    let at = timeout_at(
+        Instant::now() + Duration::from_secs(60),
+        std::future::pending::<()>(),
+    );
+    let rt = paused();
+    let (started, result) = rt.block_on(async {
+        let started = now();
+        (started, limited.await)
+    });
+    assert!(result.is_err());
+    assert_eq!(
+        rt.block_on(async { now() }) - started,
+        Duration::from_secs(5)
+    );
+    assert!(rt.block_on(at).is_err());
+    assert!(looplet::run(timeout(MS, std::future::pending::<()>())).is_err());
+}
+
+#[test]
+fn a_timeout_made_outside_whose_future_is_ready_needs_no_runtime_clock() {
+    assert_eq!(looplet::run(timeout(Duration::ZERO, async { 3 })), Ok(3));
+}
+
+#[test]
+#[should_panic(
+    expected = "a `looplet::sleep` (or timeout) was polled outside a runtime: it has no clock to run on; await it inside `looplet::run` or `Runtime::block_on`"
+)]
+fn a_sleep_polled_outside_any_runtime_panics_naming_the_fix() {
+    futures::executor::block_on(sleep(MS));
+}
+
+#[test]
+fn a_sleep_made_inside_keeps_its_creation_time_deadline() {
+    paused().block_on(async {
+        let t0 = now();
+        let nap = sleep(Duration::from_secs(1));
+        sleep(Duration::from_millis(400)).await;
+        nap.await;
+        assert_eq!(now() - t0, Duration::from_secs(1));
+    });
 }
 
 /// A sleep armed on a runtime that is then dropped.

@@ -72,10 +72,10 @@ fn the_narration_of_a_small_program_is_exact() {
         "   0.000000  task 1 (main) pending, but woken while running: back of the queue (5)",
         "   0.000000  turn 2: 2 queued",
         "   0.000000  task 2 poll (2)",
-        "   0.000000      event wait: not set, waiting (1 waiting)",
+        "   0.000000      event 1 wait: not set, waiting (1 waiting)",
         "   0.000000  task 2 pending (3)",
         "   0.000000  task 1 (main) poll (2)",
-        "   0.000000      event set: releases 1 waiter",
+        "   0.000000      event 1 set: releases 1 waiter",
         "   0.000000      task 2 woken by task 1 (main): queued (4)",
         "   0.000000      waits for task 2 to finish",
         "   0.000000  task 1 (main) pending (3)",
@@ -356,4 +356,158 @@ fn a_trace_writer_may_drop_a_runtime_while_a_task_wakes_itself() {
         "{:?}",
         lines.take()
     );
+}
+
+#[test]
+// The producer hands back a handle on purpose.
+#[allow(clippy::async_yields_async)]
+fn a_named_task_is_named_in_every_line_that_names_it() {
+    let (rt, lines) = traced();
+    rt.block_on(async {
+        let event = Event::new();
+        let producer = looplet::spawn_named("producer", {
+            let event = event.clone();
+            async move {
+                event.wait().await;
+                looplet::spawn_named("helper", std::future::pending::<()>())
+            }
+        });
+        yield_now().await;
+        event.set();
+        let helper = producer.await.unwrap();
+        helper.cancel();
+        drop(helper);
+        let detached = looplet::spawn_named("forever", std::future::pending::<()>());
+        drop(detached);
+    });
+    drop(rt);
+    let text = lines.take().join("\n");
+    for needle in [
+        "task 2 'producer' spawned (1)",
+        "task 2 'producer' poll (2)",
+        "task 2 'producer' pending (3)",
+        "task 2 'producer' woken by task 1 (main): queued (4)",
+        "waits for task 2 'producer' to finish",
+        "task 3 'helper' spawned (1)",
+        "task 1 woken by task 2 'producer' finishing: queued (4)",
+        "task 2 'producer' handle dropped: slot freed (9)",
+        "task 2 'producer' result taken by its handle",
+        "task 3 'helper' cancelled by task 1 (main): future dropped (8)",
+        "task 3 'helper' handle dropped: slot freed (9)",
+        "task 4 'forever' handle dropped: the task is detached and keeps running",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+}
+
+#[test]
+fn a_named_main_spawned_from_outside_is_named_in_its_polls() {
+    let (rt, lines) = traced();
+    let handle = rt.spawn_named("early", async { yield_now().await });
+    rt.block_on(handle).unwrap();
+    let text = lines.take().join("\n");
+    assert!(text.contains("task 1 'early' spawned (1)"), "{text}");
+    assert!(
+        text.contains("task 1 'early' woken by itself while running"),
+        "{text}"
+    );
+    assert!(
+        text.contains("task 1 'early' ready: completed (6)"),
+        "{text}"
+    );
+}
+
+/// `LOOPLET_TRACE=<kinds>` keeps only those kinds of line (plus the first
+/// line and the shutdown summary): each case runs this binary again.
+#[test]
+fn looplet_trace_kinds_filter_the_lines() {
+    let run = |value: &str| {
+        let output = common::run_child_with(
+            "filter_child",
+            &[("LOOPLET_TRACE", value), ("LOOPLET_TRACE_TEST_CHILD", "1")],
+        );
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let has = |text: &str, needle: &str| text.lines().any(|line| line.contains(needle));
+    let kinds = [
+        ("tasks", "spawned (1)"),
+        ("sync", "event 1 set"),
+        ("timers", "armed for"),
+        ("wheel", "wheel: "),
+        ("park", "idle: "),
+    ];
+    let all = run("1");
+    for (kind, needle) in kinds {
+        assert!(has(&all, needle), "`1` keeps {kind}: {all}");
+        let only = run(kind);
+        assert!(has(&only, "looplet trace ("), "{kind}: {only}");
+        assert!(has(&only, "shutdown: 2 task(s) spawned"), "{kind}: {only}");
+        for (other, needle) in kinds {
+            assert_eq!(
+                has(&only, needle),
+                other == kind,
+                "LOOPLET_TRACE={kind} and `{needle}` ({other}):\n{only}"
+            );
+        }
+    }
+    let two = run("sync, park");
+    assert!(has(&two, "event 1 set") && has(&two, "idle: "), "{two}");
+    assert!(!has(&two, "spawned (1)"), "{two}");
+}
+
+/// Runs only as the child of the test above: tasks, an event, timers
+/// that cascade through the wheel, and parks on the virtual clock.
+#[test]
+fn filter_child() {
+    if std::env::var_os("LOOPLET_TRACE_TEST_CHILD").is_none() {
+        return;
+    }
+    Builder::new().start_paused(true).build().block_on(async {
+        let event = Event::new();
+        let waiter = spawn({
+            let event = event.clone();
+            async move { event.wait().await }
+        });
+        let sleeper = spawn(sleep(Duration::from_millis(200)));
+        yield_now().await;
+        event.set();
+        waiter.await.unwrap();
+        sleeper.await.unwrap();
+    });
+}
+
+#[test]
+fn each_event_has_its_own_number_in_the_trace() {
+    let (rt, lines) = traced();
+    let made_outside = Event::new();
+    rt.block_on(async {
+        let (a, b) = (Event::new(), Event::new());
+        b.set(); // b is mentioned first: it is event 1
+        a.clear();
+        made_outside.set();
+        let waiter = spawn({
+            let a = a.clone();
+            async move { a.wait().await }
+        });
+        yield_now().await;
+        a.set();
+        b.wait().await;
+        waiter.await.unwrap();
+    });
+    let text = lines.take().join("\n");
+    for needle in [
+        "event 1 set: releases 0 waiters",
+        "event 2 cleared",
+        "event 3 set: releases 0 waiters",
+        "event 2 wait: not set, waiting (1 waiting)",
+        "event 2 set: releases 1 waiter",
+        "event 1 wait: already set, ready at once",
+    ] {
+        assert!(text.contains(needle), "no `{needle}` in:\n{text}");
+    }
+    // A second runtime numbers its events from 1 again.
+    let (rt, lines) = traced();
+    rt.block_on(async { Event::new().set() });
+    assert!(lines.take().join("\n").contains("event 1 set"));
 }

@@ -45,14 +45,19 @@ thread_local! {
 ///
 /// # Panics
 ///
-/// Outside a runtime, with a message that names `api` and the fix.
+/// Outside a runtime, with a message that names `api` and the fix, at
+/// the caller's caller's line (`#[track_caller]` all the way up).
+#[track_caller]
 pub(crate) fn current(api: &str) -> Rc<Core> {
-    try_current().unwrap_or_else(|| {
-        panic!(
+    // A `match`, not `unwrap_or_else`: a closure would not pass the
+    // caller's location on.
+    match try_current() {
+        Some(rt) => rt,
+        None => panic!(
             "`looplet::{api}` called outside a runtime; call it from inside `looplet::run` \
              or `Runtime::block_on`"
-        )
-    })
+        ),
+    }
 }
 
 /// The running runtime, or `None` outside one.
@@ -133,6 +138,7 @@ pub(crate) struct Enter {
 ///
 /// If a `block_on` is already running on this thread: `api` cannot be
 /// nested.
+#[track_caller]
 pub(crate) fn enter(rt: &Rc<Core>, api: &str) -> Enter {
     let nested = RUNNING
         .try_with(|running| {

@@ -22,6 +22,7 @@
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::future::Future;
 use std::io::Write;
 use std::rc::Rc;
@@ -35,7 +36,7 @@ use crate::task::{BoxTask, TaskCell, TaskId, TaskKey, TaskTable, WakeResult};
 use crate::timer::clock::Clock;
 use crate::timer::driver::{Armed, Driver};
 use crate::timer::wheel::TimerKey;
-use crate::trace::{Narrator, Tracer};
+use crate::trace::{Kinds, Narrator, Tracer};
 use crate::util::stats::Stats;
 
 /// Where a tracing runtime writes.
@@ -61,20 +62,36 @@ pub(crate) struct Core {
     /// waiting to be dropped by shutdown's loop (`shutdown.rs`), oldest
     /// first. Empty while the runtime is open.
     pub(super) doomed: RefCell<Vec<Box<dyn Any>>>,
+    /// The names of named tasks whose handle is alive, by slot. Kept
+    /// beside the table, not in it, so a slot stays 56 bytes and an
+    /// unnamed task never touches this map: its handle knows it has no
+    /// name (`TaskRef::named`). The handle removes its entry when dropped.
+    pub(super) names: RefCell<HashMap<TaskKey, Rc<str>>>,
 }
+
+/// The timers' generator is seeded with the seed xor this, so that the
+/// batches and the timers draw from two different sequences.
+const TIMER_STREAM: u64 = 0x7469_6d65_7273_2121;
 
 impl Core {
     /// A runtime with no tasks, for the calling thread, on a virtual clock
-    /// if `paused`, narrating into `trace` if given.
-    pub(crate) fn new(paused: bool, trace: Option<TraceOut>, max_threads: usize) -> Self {
+    /// if `paused`, narrating into `trace` if given (the lines of the kinds
+    /// given with it), shuffled with the seed `shuffle` if given, with at
+    /// most `max_threads` worker threads for `to_thread`.
+    pub(crate) fn new(
+        paused: bool,
+        trace: Option<(TraceOut, Kinds)>,
+        shuffle: Option<u64>,
+        max_threads: usize,
+    ) -> Self {
         let remote = Arc::new(Remote::new(trace.is_some()));
         let clock = Rc::new(Clock::new(paused));
-        let tracer = trace.map(|out| Rc::new(Tracer::new(out, clock.clone())));
-        let narrator = Narrator::new(tracer, paused);
-        let timers = Driver::new(clock);
+        let tracer = trace.map(|(out, kinds)| Rc::new(Tracer::new(out, clock.clone(), kinds)));
+        let narrator = Narrator::new(tracer, paused, shuffle);
+        let timers = Driver::new(clock, shuffle.map(|seed| seed ^ TIMER_STREAM));
         narrator.watch(&timers);
         Core {
-            table: RefCell::new(TaskTable::new(remote.clone())),
+            table: RefCell::new(TaskTable::new(remote.clone(), shuffle)),
             timers,
             narrator,
             remote,
@@ -82,6 +99,7 @@ impl Core {
             closed: Cell::new(false),
             pool: Pool::new(max_threads),
             doomed: RefCell::new(Vec::new()),
+            names: RefCell::new(HashMap::new()),
         }
     }
 
@@ -130,6 +148,12 @@ impl Core {
         self.pool.submit(job)
     }
 
+    /// A hash of the order every turn polled its batch in, on a shuffled
+    /// runtime: two runs with the same fingerprint ran the same schedule.
+    pub(crate) fn schedule_fingerprint(&self) -> Option<u64> {
+        self.table.borrow().fingerprint()
+    }
+
     /// Hands out the next task id (also the number of a `to_thread` job).
     pub(crate) fn next_id(&self) -> TaskId {
         let id = self.next_id.get();
@@ -137,26 +161,26 @@ impl Core {
         TaskId(id)
     }
 
-    /// Spawns `future` as a task (edge 1) and returns the handle's claim on
-    /// its slot.
-    pub(crate) fn spawn<F>(self: Rc<Self>, future: F) -> TaskRef
+    /// Spawns `future` as a task (edge 1), called `name` in the trace if
+    /// it has one, and returns the handle's claim on its slot.
+    pub(crate) fn spawn<F>(self: Rc<Self>, future: F, name: Option<&str>) -> TaskRef
     where
         F: Future + 'static,
         F::Output: 'static,
     {
         let id = self.next_id();
         if self.closed.get() {
-            self.narrator.spawned_during_shutdown(id);
+            self.narrator.spawned_during_shutdown(id, name);
             let key = self.table.borrow_mut().spawn_cancelled(id);
             // Dropped later by shutdown's loop, not here: its destructor may
             // spawn again, and dropping it here would recurse.
             self.doomed.borrow_mut().push(Box::new(future));
-            return TaskRef::new(self, key);
+            return TaskRef::new(self, key, name);
         }
         let cell: BoxTask = Box::pin(TaskCell::new(future));
         let key = self.table.borrow_mut().spawn(id, Some(cell));
-        self.narrator.spawned(id);
-        TaskRef::new(self, key)
+        self.narrator.spawned(id, name);
+        TaskRef::new(self, key, name)
     }
 
     /// Wakes task `(key, id)` in the table (edges 4 and 5); the caller

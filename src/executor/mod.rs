@@ -36,7 +36,7 @@ mod shutdown;
 mod task_ref;
 
 pub(crate) use abort::TaskAbort;
-pub(crate) use context::{current, other_runtime_running};
+pub(crate) use context::{current, other_runtime_running, try_current};
 pub(crate) use core::{Core, TraceOut};
 pub(crate) use pool::Job;
 pub(crate) use task_ref::TaskRef;

@@ -61,7 +61,9 @@ struct Loop<'a> {
 
 impl Core {
     /// Runs `future` to completion, driving the tasks meanwhile; `api`
-    /// names the caller in the panic for nesting.
+    /// names the caller in the panic for nesting, which points at the
+    /// caller's line.
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(self: &Rc<Self>, api: &str, future: F) -> F::Output {
         let _enter = context::enter(self, api);
         let mut run = Loop {
@@ -133,7 +135,7 @@ impl Loop<'_> {
         mut main: Pin<&mut M>,
     ) -> Option<(Outcome, usize)> {
         let core = self.core;
-        let batch = core.table.borrow().queued();
+        let batch = core.table.borrow_mut().begin_turn();
         core.narrator.turn(batch);
         for polled in 0..batch {
             let begin = core.table.borrow_mut().begin_poll();

@@ -25,16 +25,36 @@ pub(crate) struct TaskRef {
     key: TaskKey,
     /// Set once the result was taken.
     taken: bool,
+    /// Whether the task has a name in `Core::names` (which this claim
+    /// removes when dropped). Fits in the padding after `taken`: an
+    /// unnamed task's handle stays 16 bytes and never looks at the map.
+    named: bool,
 }
 
 impl TaskRef {
     /// The claim on slot `key` of `core`.
-    pub(super) fn new(core: Rc<Core>, key: TaskKey) -> Self {
+    /// The claim on slot `key` of `core`, for a task called `name` if it
+    /// has one.
+    #[inline]
+    pub(super) fn new(core: Rc<Core>, key: TaskKey, name: Option<&str>) -> Self {
+        let named = name.is_some();
+        if let Some(name) = name {
+            remember_name(&core, key, name);
+        }
         TaskRef {
             core,
             key,
             taken: false,
+            named,
         }
+    }
+
+    /// The task's name, if it was spawned with one.
+    pub(crate) fn name(&self) -> Option<Rc<str>> {
+        if !self.named {
+            return None;
+        }
+        self.core.names.borrow().get(&self.key).cloned()
     }
 
     /// The task's id.
@@ -234,8 +254,34 @@ impl Drop for TaskRef {
         if let Some(id) = id {
             self.core.narrator.detached(id, released.is_some());
         }
+        if self.named {
+            forget_name(&self.core, self.key);
+        }
         if let Some(leftovers) = released {
             leftovers.finish();
         }
     }
 }
+
+/// Keeps the name of the task in slot `key`; out of line, so an unnamed
+/// spawn's code stays as it was (callgrind on 100,000 spawn-and-join: 25
+/// more instructions each with this inlined).
+#[cold]
+#[inline(never)]
+fn remember_name(core: &Core, key: TaskKey, name: &str) {
+    core.names.borrow_mut().insert(key, Rc::from(name));
+}
+
+/// Forgets the name of the task in slot `key`: its handle is gone.
+#[cold]
+#[inline(never)]
+fn forget_name(core: &Core, key: TaskKey) {
+    let name = core.names.borrow_mut().remove(&key);
+    drop(name);
+}
+
+// A handle is this claim and nothing more: naming tasks must not grow it.
+const _: () = assert!(
+    std::mem::size_of::<TaskRef>() <= 16,
+    "`TaskRef` grew past 16 bytes"
+);

@@ -121,7 +121,7 @@ impl Guard {
                 .as_ref()
                 .expect("a running task of the group has its switch")
                 .id();
-            state.errors.push(JoinError::panic(id, payload));
+            state.errors.push(JoinError::panic(id, None, payload));
             !std::mem::replace(&mut state.failed, true)
         };
         if first {
@@ -130,7 +130,7 @@ impl Guard {
             let mut state = self.group.borrow_mut();
             let failures = panics
                 .into_iter()
-                .map(|(id, payload)| JoinError::panic(id, payload));
+                .map(|(id, payload)| JoinError::panic(id, None, payload));
             state.errors.extend(failures);
         }
     }

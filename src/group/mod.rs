@@ -205,7 +205,7 @@ impl TaskGroup {
                 index,
             },
         };
-        let handle = JoinHandle::new(core.spawn(member));
+        let handle = JoinHandle::new(core.spawn(member, None));
         // (A task spawned during shutdown has ended already: no switch.)
         let task = (!handle.is_finished()).then(|| handle.abort_handle());
         self.state.borrow_mut().tasks.push(task);

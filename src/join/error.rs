@@ -4,7 +4,8 @@
 
 use std::any::Any;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
+use std::rc::Rc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::task::TaskId;
 use crate::util::panic::{self, Payload};
@@ -27,6 +28,9 @@ use crate::util::panic::{self, Payload};
 pub struct JoinError {
     /// The task that failed.
     id: TaskId,
+    /// Its name, if it was spawned with one: `Display` uses it. (An
+    /// `Arc`, not the task's `Rc`: the error must be `Send`.)
+    name: Option<Arc<str>>,
     /// How it failed.
     repr: Repr,
 }
@@ -42,17 +46,19 @@ enum Repr {
 
 impl JoinError {
     /// A cancelled task's error.
-    pub(crate) fn cancelled(id: TaskId) -> Self {
+    pub(crate) fn cancelled(id: TaskId, name: Option<Rc<str>>) -> Self {
         JoinError {
             id,
+            name: name.map(|name| Arc::from(&*name)),
             repr: Repr::Cancelled,
         }
     }
 
     /// A panicked task's error.
-    pub(crate) fn panic(id: TaskId, payload: Payload) -> Self {
+    pub(crate) fn panic(id: TaskId, name: Option<Rc<str>>, payload: Payload) -> Self {
         JoinError {
             id,
+            name: name.map(|name| Arc::from(&*name)),
             repr: Repr::Panic(Mutex::new(payload)),
         }
     }
@@ -120,14 +126,18 @@ impl JoinError {
     ///     assert_eq!(err.into_panic().downcast_ref::<String>().unwrap(), "7");
     /// });
     /// ```
+    #[track_caller]
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        self.try_into_panic().unwrap_or_else(|err| {
-            panic!(
+        // A `match`, not `unwrap_or_else`: a closure would not pass the
+        // caller's location on.
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(err) => panic!(
                 "`JoinError::into_panic` called on the error of {}, which was cancelled and \
                  has no panic payload; check `is_panic` first, or use `try_into_panic`",
                 err.id
-            )
-        })
+            ),
+        }
     }
 
     /// The panic's payload, or the error back if the task was cancelled.
@@ -161,23 +171,57 @@ impl JoinError {
     }
 }
 
+impl JoinError {
+    /// The task's name, if it was spawned with one
+    /// ([`spawn_named`](crate::spawn_named)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let err = looplet::spawn_named("parser", async { panic!("bad input") })
+    ///         .await
+    ///         .unwrap_err();
+    ///     assert_eq!(err.name(), Some("parser"));
+    ///     assert_eq!(err.to_string(), "task 2 'parser' panicked: bad input");
+    /// });
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+}
+
+/// The task as `Display` names it: "task 3", or "task 3 'producer'".
+struct Task<'a>(&'a JoinError);
+
+impl fmt::Display for Task<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.name() {
+            Some(name) => write!(f, "{} '{name}'", self.0.id),
+            None => write!(f, "{}", self.0.id),
+        }
+    }
+}
+
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let task = Task(self);
         match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => write!(f, "{} was cancelled", self.id),
-            (Repr::Panic(_), Some(message)) => write!(f, "{} panicked: {message}", self.id),
-            (Repr::Panic(_), None) => write!(f, "{} panicked", self.id),
+            (Repr::Cancelled, _) => write!(f, "{task} was cancelled"),
+            (Repr::Panic(_), Some(message)) => write!(f, "{task} panicked: {message}"),
+            (Repr::Panic(_), None) => write!(f, "{task} panicked"),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let task = Task(self);
         match &self.repr {
-            Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::Cancelled => write!(f, "JoinError::Cancelled({task})"),
             Repr::Panic(_) => match self.panic_message() {
-                Some(message) => write!(f, "JoinError::Panic({}, {message:?})", self.id),
-                None => write!(f, "JoinError::Panic({}, ..)", self.id),
+                Some(message) => write!(f, "JoinError::Panic({task}, {message:?})"),
+                None => write!(f, "JoinError::Panic({task}, ..)"),
             },
         }
     }

@@ -13,6 +13,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 use crate::executor::{TaskAbort, TaskRef};
@@ -80,6 +81,25 @@ impl<T> JoinHandle<T> {
             task,
             _output: PhantomData,
         }
+    }
+
+    /// The task's name, if it was spawned with [`spawn_named`](crate::spawn_named)
+    /// or [`Runtime::spawn_named`](crate::Runtime::spawn_named); asyncio's
+    /// `task.get_name()` (which makes up "Task-3" where looplet says `None`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// looplet::run(async {
+    ///     let named = looplet::spawn_named("producer", async {});
+    ///     let plain = looplet::spawn(async {});
+    ///     assert_eq!(named.name().as_deref(), Some("producer"));
+    ///     assert_eq!(plain.name(), None);
+    /// });
+    /// ```
+    #[doc(alias = "get_name")]
+    pub fn name(&self) -> Option<Rc<str>> {
+        self.task.name()
     }
 
     /// The task's id.
@@ -211,6 +231,7 @@ impl<T> JoinHandle<T> {
 impl<T: 'static> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
+    #[track_caller]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(
             !self.task.is_taken(),
@@ -227,9 +248,9 @@ impl<T: 'static> Future for JoinHandle<T> {
                     .as_mut()
                     .take_panic()
                     .expect("a panicked task keeps its payload");
-                Err(JoinError::panic(id, payload))
+                Err(JoinError::panic(id, self.task.name(), payload))
             }
-            (Outcome::Cancelled, _) => Err(JoinError::cancelled(id)),
+            (Outcome::Cancelled, _) => Err(JoinError::cancelled(id, self.task.name())),
             (_, None) => unreachable!("{id} finished without its cell"),
         })
     }
@@ -239,6 +260,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JoinHandle")
             .field("id", &self.id())
+            .field("name", &self.name().as_deref())
             .field("finished", &self.is_finished())
             .finish()
     }

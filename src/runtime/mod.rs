@@ -14,8 +14,10 @@ use crate::join::JoinHandle;
 use crate::util::stats::Stats;
 
 mod builder;
+mod explore;
 
 pub use builder::Builder;
+pub use explore::{Explored, explore};
 
 /// A single-threaded executor; drive it with [`Runtime::block_on`].
 ///
@@ -89,6 +91,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(async { 1 }), 1);
     /// assert_eq!(rt.block_on(async { 2 }), 2); // one after another is fine
     /// ```
+    #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         self.core.block_on("Runtime::block_on", future)
     }
@@ -130,7 +133,29 @@ impl Runtime {
         F: Future + 'static,
         F::Output: 'static,
     {
-        JoinHandle::new(self.core.clone().spawn(future))
+        JoinHandle::new(self.core.clone().spawn(future, None))
+    }
+
+    /// Like [`Runtime::spawn`], with a name that the trace and
+    /// [`JoinError`](crate::JoinError)'s `Display` use and
+    /// [`JoinHandle::name`] returns; asyncio's `loop.create_task(coro,
+    /// name=...)`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// let handle = rt.spawn_named("warm-up", async { 1 });
+    /// assert_eq!(handle.name().as_deref(), Some("warm-up"));
+    /// assert_eq!(rt.block_on(handle).unwrap(), 1);
+    /// ```
+    #[doc(alias = "create_task")]
+    pub fn spawn_named<F>(&self, name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        JoinHandle::new(self.core.clone().spawn(future, Some(&name.into())))
     }
 
     /// A snapshot of the runtime's counters.
@@ -165,6 +190,7 @@ impl Runtime {
 /// });
 /// ```
 #[doc(alias = "debug")]
+#[track_caller]
 pub fn stats() -> Stats {
     executor::current("stats").stats()
 }
@@ -215,6 +241,7 @@ impl fmt::Debug for Runtime {
 /// assert_eq!(answer, 42);
 /// ```
 #[doc(alias = "asyncio.run")]
+#[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
     let rt = Builder::new().build();
     rt.core.block_on("looplet::run", future)
@@ -252,10 +279,45 @@ pub fn run<F: Future>(future: F) -> F::Output {
 /// ```
 #[doc(alias = "create_task")]
 #[doc(alias = "spawn_local")]
+#[track_caller]
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    JoinHandle::new(executor::current("spawn").spawn(future))
+    JoinHandle::new(executor::current("spawn").spawn(future, None))
+}
+
+/// Like [`spawn`], with a name; asyncio's `asyncio.create_task(coro,
+/// name=...)`.
+///
+/// The name is for people: every trace line that names the task says
+/// "task 3 'producer'" instead of "task 3", [`JoinError`](crate::JoinError)'s
+/// `Display` says it, and [`JoinHandle::name`] returns it. Names need not
+/// be unique; the task id stays the task's identity.
+///
+/// # Panics
+///
+/// Outside a runtime: `` `looplet::spawn_named` called outside a runtime;
+/// call it from inside `looplet::run` or `Runtime::block_on` ``.
+///
+/// # Examples
+///
+/// ```
+/// looplet::run(async {
+///     let producer = looplet::spawn_named("producer", async { 3 });
+///     assert_eq!(producer.name().as_deref(), Some("producer"));
+///     assert_eq!(producer.await.unwrap(), 3);
+/// });
+/// ```
+#[doc(alias = "create_task")]
+#[doc(alias = "set_name")]
+#[track_caller]
+pub fn spawn_named<F>(name: impl Into<String>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let core = executor::current("spawn_named");
+    JoinHandle::new(core.spawn(future, Some(&name.into())))
 }

@@ -106,6 +106,9 @@ pub(super) struct State {
     pub(super) waiters: Waiters,
     /// Memory for the wakers of one `set`, kept between calls.
     pub(super) spare: Vec<Waker>,
+    /// Its number in the trace (`event 2`), given the first time a trace
+    /// mentions it; 0 until then. Nothing reads it unless tracing.
+    pub(super) number: u64,
 }
 
 impl Event {
@@ -119,6 +122,17 @@ impl Event {
     /// ```
     pub fn new() -> Self {
         Event::default()
+    }
+
+    /// The event's number in the trace, handing one out the first time:
+    /// called only when tracing, and never with the state borrowed.
+    #[cold]
+    pub(super) fn number(&self) -> u64 {
+        let mut state = self.state.borrow_mut();
+        if state.number == 0 {
+            state.number = trace::next_number();
+        }
+        state.number
     }
 
     /// Whether the flag is set; asyncio's `event.is_set()`.
@@ -163,7 +177,7 @@ impl Event {
         if state.set {
             drop(guard);
             if trace::tracing() {
-                trace::event_set(None);
+                trace::event_set(self.number(), None);
             }
             return;
         }
@@ -175,7 +189,7 @@ impl Event {
             let waker = state.waiters.pop_front().expect("one waiter");
             drop(guard); // a waker may use the event
             if trace::tracing() {
-                trace::event_set(Some(1));
+                trace::event_set(self.number(), Some(1));
             }
             waker.wake();
             return;
@@ -184,7 +198,7 @@ impl Event {
         state.waiters.drain_into(&mut wakers);
         drop(guard); // a waker may use the event
         if trace::tracing() {
-            trace::event_set(Some(waiters));
+            trace::event_set(self.number(), Some(waiters));
         }
         // Every waker is off the line now: one that panics must not strand
         // the ones behind it. Its panic goes on once the buffer is back.
@@ -214,7 +228,7 @@ impl Event {
     pub fn clear(&self) {
         self.state.borrow_mut().set = false;
         if trace::tracing() {
-            trace::event_cleared();
+            trace::event_cleared(self.number());
         }
     }
 

@@ -90,7 +90,7 @@ impl Future for EventWait<'_> {
                 let waiting = state.waiters.len();
                 drop(guard);
                 if trace::tracing() {
-                    trace::event_wait(Some(waiting));
+                    trace::event_wait(this.event.number(), Some(waiting));
                 }
                 Poll::Pending
             }
@@ -131,7 +131,7 @@ impl EventWait<'_> {
     fn complete_at_once(&mut self) -> Poll<()> {
         self.state = WaitState::Done;
         if trace::tracing() {
-            trace::event_wait(None);
+            trace::event_wait(self.event.number(), None);
         }
         Poll::Ready(())
     }

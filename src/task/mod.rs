@@ -49,6 +49,7 @@
 //! | `state.rs` | the states, and what each transition reports |
 //! | `leftovers.rs` | what must be woken or dropped after the table's borrow |
 //! | `table.rs` | `TaskTable`: slots, states, the run queue |
+//! | `shuffle.rs` | a turn begins: the batch, permuted on a shuffled runtime |
 //! | `join.rs` | the table as a join handle sees it |
 //!
 //! Read next: `id.rs`.
@@ -57,6 +58,7 @@ mod cell;
 mod id;
 mod join;
 mod leftovers;
+mod shuffle;
 mod state;
 mod table;
 mod waker;

@@ -28,6 +28,7 @@ use slab::Slab;
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
 use super::leftovers::Leftovers;
+use super::shuffle::Shuffle;
 use super::state::{
     AfterPoll, Begin, Cancel, Ended, Outcome, PollResult, Polling, State, WakeResult,
 };
@@ -86,16 +87,22 @@ pub(crate) struct TaskTable<S> {
     pub(super) spare_wakers: Vec<Arc<TaskWaker<S>>>,
     /// What every new waker points to.
     pub(super) schedule: Arc<S>,
+    /// On a shuffled runtime (`Builder::shuffle`), what permutes each
+    /// turn's batch (`shuffle.rs`). Boxed, so that FIFO pays one pointer
+    /// and one null check per turn.
+    pub(super) shuffle: Option<Box<Shuffle>>,
 }
 
 impl<S> TaskTable<S> {
-    /// An empty table whose wakers point at `schedule`.
-    pub(crate) fn new(schedule: Arc<S>) -> Self {
+    /// An empty table whose wakers point at `schedule`; with `shuffle`,
+    /// each turn's batch is permuted by a generator with that seed.
+    pub(crate) fn new(schedule: Arc<S>, shuffle: Option<u64>) -> Self {
         TaskTable {
             tasks: Slab::new(),
             queue: VecDeque::new(),
             spare_wakers: Vec::new(),
             schedule,
+            shuffle: shuffle.map(Shuffle::new),
         }
     }
 

@@ -58,7 +58,7 @@ fn handle() -> Arc<Counter> {
 }
 
 fn table() -> TaskTable<Recorder> {
-    TaskTable::new(Arc::new(Recorder::default()))
+    TaskTable::new(Arc::new(Recorder::default()), None)
 }
 
 fn cell<F>(future: F) -> Option<BoxTask>
@@ -309,7 +309,7 @@ fn a_stale_wake_is_ignored_even_when_the_slot_is_reused() {
 #[test]
 fn the_waker_hands_key_and_id_to_schedule() {
     let recorder = Arc::new(Recorder::default());
-    let mut table = TaskTable::new(recorder.clone());
+    let mut table = TaskTable::new(recorder.clone(), None);
     let key = table.spawn(TaskId(7), cell(async {}));
     let polling = begin(&mut table);
     let waker: Waker = waker_ref(&polling.waker).clone();
@@ -343,4 +343,32 @@ fn a_freed_slot_whose_waker_is_still_held_elsewhere_drops_it() {
     let _ = table.end_poll(polling, PollResult::Ready);
     assert_eq!(table.spare_wakers(), 0, "someone still holds it");
     drop(kept);
+}
+
+#[test]
+fn a_shuffled_turn_permutes_only_its_batch() {
+    for seed in 0..50 {
+        let mut table = TaskTable::new(Arc::new(Recorder::default()), Some(seed));
+        for i in 1..=6 {
+            table.spawn(TaskId(i), cell(async {}));
+        }
+        // Pretend the last two were queued during the turn: a batch of 4.
+        let before: Vec<_> = table.queue.iter().copied().collect();
+        let batch = 4;
+        table.shuffle_front(batch, &crate::util::rng::Rng::new(seed));
+        let after: Vec<_> = table.queue.iter().copied().collect();
+        let (mut front, mut expected) = (after[..batch].to_vec(), before[..batch].to_vec());
+        front.sort_by_key(|key| key.index());
+        expected.sort_by_key(|key| key.index());
+        assert_eq!(front, expected, "seed {seed}: the batch keeps its entries");
+        assert_eq!(
+            after[batch..],
+            before[batch..],
+            "seed {seed}: the rest stays"
+        );
+        assert_eq!(table.begin_turn(), 6);
+        assert!(table.fingerprint().is_some());
+    }
+    assert_eq!(table().begin_turn(), 0);
+    assert_eq!(table().fingerprint(), None);
 }

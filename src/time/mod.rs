@@ -69,6 +69,7 @@ pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 /// ```
 #[doc(alias = "time")]
 #[doc(alias = "loop.time")]
+#[track_caller]
 pub fn now() -> Instant {
     executor::current("now").timers().clock.now()
 }

@@ -1,10 +1,17 @@
 //! `sleep` and `sleep_until`: a future that completes at a deadline.
 //!
-//! A [`Sleep`] reads the clock when it is made (the deadline is the clock at
-//! that moment plus the duration) and takes a creation number then, arms a
-//! wheel timer on its first poll and disarms it in O(1) when dropped. The
-//! creation number, not the time of the first poll, places it among timers
-//! with the same deadline: equal deadlines fire in creation order.
+//! A [`Sleep`] made inside a runtime reads that runtime's clock when it is
+//! made (the deadline is the clock at that moment plus the duration) and
+//! takes a creation number then, arms a wheel timer on its first poll and
+//! disarms it in O(1) when dropped. The creation number, not the time of
+//! the first poll, places it among timers with the same deadline: equal
+//! deadlines fire in creation order.
+//!
+//! A sleep made while no runtime is current (`looplet::run(looplet::sleep(d))`,
+//! asyncio's `asyncio.run(asyncio.sleep(1))`) has no clock to read yet. It
+//! keeps what it was asked for (a duration or an instant) and is *bound* at
+//! its first poll: to the runtime current then, whose clock gives the
+//! deadline and whose driver gives the creation number, at that moment.
 //!
 //! Completion usually needs no clock read: woken by its timer, a sleep
 //! learns that the timer fired from the driver's count of drains
@@ -20,7 +27,8 @@
 //!
 //! # Invariants
 //!
-//! * A sleep's deadline never moves once it is made; its timer, once
+//! * A sleep's deadline never moves once it is bound (when it is made,
+//!   inside a runtime; at its first poll otherwise); its timer, once
 //!   armed, is in its runtime's wheel until it fires or the sleep is
 //!   dropped (which disarms it).
 //! * A sleep completes only once its runtime's clock has reached its
@@ -42,7 +50,9 @@ use crate::timer::driver::Armed;
 /// `await asyncio.sleep(seconds)`.
 ///
 /// The deadline is the runtime clock when `sleep` is called, plus
-/// `duration`. The sleep never completes before it, and completes within
+/// `duration`. Called while no runtime is current (to hand the sleep to
+/// [`run`](crate::run), say), the deadline is the clock of the runtime that
+/// first polls it, at that poll, plus `duration`. The sleep never completes before it, and completes within
 /// about a millisecond after it on the real clock (exactly at it on a
 /// paused clock). A zero duration still suspends once: the sleep completes
 /// on the next turn of the loop. `Duration::MAX`, or any deadline too far to
@@ -50,8 +60,9 @@ use crate::timer::driver::Armed;
 ///
 /// # Panics
 ///
-/// * Outside a runtime: `` `looplet::sleep` called outside a runtime; call
-///   it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When first polled while no runtime is current (made and polled
+///   outside any runtime, by another executor, say): `` a `looplet::sleep`
+///   (or timeout) was polled outside a runtime ... ``.
 /// * When the sleep is polled inside another runtime's `block_on` before
 ///   it completed: `` a `looplet::sleep` (or timeout) was awaited inside
 ///   another runtime's `block_on` ``, since its timer can only fire while
@@ -68,6 +79,16 @@ use crate::timer::driver::Armed;
 ///
 /// # Examples
 ///
+/// A sleep can be the whole program, as in asyncio:
+///
+/// ```
+/// use std::time::Duration;
+///
+/// looplet::run(looplet::sleep(Duration::from_millis(1)));
+/// ```
+///
+/// On a paused clock a long sleep takes no time:
+///
 /// ```
 /// use std::time::Duration;
 ///
@@ -78,19 +99,22 @@ use crate::timer::driver::Armed;
 /// });
 /// ```
 #[doc(alias = "asyncio.sleep")]
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::after("sleep", duration)
+    Sleep::after(duration)
 }
 
 /// Waits until the runtime's clock reaches `deadline`; asyncio's
 /// `loop.call_at`, as a future.
 ///
-/// A deadline in the past completes on the next turn of the loop.
+/// A deadline in the past completes on the next turn of the loop. Called
+/// while no runtime is current, the deadline is read on the clock of the
+/// runtime that first polls the sleep (a paused clock starts at the real
+/// time when its runtime is built).
 ///
 /// # Panics
 ///
-/// * Outside a runtime: `` `looplet::sleep_until` called outside a
-///   runtime; call it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When first polled while no runtime is current, like [`sleep`].
 /// * When polled after its runtime was dropped while `deadline` is still
 ///   ahead of the runtime's clock, like [`sleep`]; a deadline that clock
 ///   has reached completes.
@@ -107,8 +131,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// });
 /// ```
 #[doc(alias = "call_at")]
+#[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep::until("sleep_until", deadline)
+    Sleep::until(deadline)
 }
 
 /// The future returned by [`sleep`] and [`sleep_until`].
@@ -138,10 +163,12 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// Cancel safe: dropping it disarms its timer, and nothing is lost.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct Sleep {
-    /// The runtime whose clock and wheel this sleep uses.
-    rt: Rc<Core>,
+    /// The runtime whose clock and wheel this sleep uses; `None` until the
+    /// first poll for a sleep made while no runtime was current.
+    rt: Option<Rc<Core>>,
     /// The deadline in nanoseconds since the clock's origin; `None` for a
-    /// deadline too far away to represent, which never comes.
+    /// deadline too far away to represent, which never comes. Meaningless
+    /// while `state` is `Unbound`.
     deadline: Option<u64>,
     /// Its creation number on `rt`'s driver: among equal deadlines, sleeps
     /// made earlier fire first, whenever each was first polled.
@@ -153,6 +180,8 @@ pub struct Sleep {
 /// A sleep's progress.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
+    /// Made while no runtime was current: no clock, so no deadline yet.
+    Unbound(Wanted),
     /// Not polled yet: no timer.
     Unarmed,
     /// Its timer is in the wheel (or has just fired).
@@ -161,32 +190,61 @@ enum State {
     Elapsed,
 }
 
-impl Sleep {
-    /// A sleep of `duration` from now on the current runtime's clock;
-    /// `api` names the caller in the panic outside a runtime.
-    pub(crate) fn after(api: &str, duration: Duration) -> Self {
-        let rt = executor::current(api);
-        let deadline = rt.timers().clock.deadline_after(duration);
-        Sleep::at(rt, deadline)
-    }
+/// What a sleep made outside any runtime was asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wanted {
+    /// A duration from the first poll.
+    After(Duration),
+    /// An instant.
+    Until(Instant),
+}
 
-    /// A sleep until `deadline` on the current runtime's clock.
-    pub(crate) fn until(api: &str, deadline: Instant) -> Self {
-        let rt = executor::current(api);
-        let deadline = rt.timers().clock.nanos_of(deadline);
-        Sleep::at(rt, deadline)
-    }
-
-    /// A sleep until `deadline` (nanoseconds since the clock's origin;
-    /// `None`: never) on `rt`'s clock.
-    fn at(rt: Rc<Core>, deadline: Option<u64>) -> Self {
-        let order = rt.timers().next_order();
-        Sleep {
-            rt,
-            deadline,
-            order,
-            state: State::Unarmed,
+impl Wanted {
+    /// The deadline on `rt`'s clock, read now.
+    fn deadline_on(self, rt: &Core) -> Option<u64> {
+        let clock = &rt.timers().clock;
+        match self {
+            Wanted::After(duration) => clock.deadline_after(duration),
+            Wanted::Until(instant) => clock.nanos_of(instant),
         }
+    }
+}
+
+impl Sleep {
+    /// A sleep of `duration` from now on the current runtime's clock, or
+    /// from the first poll if no runtime is current.
+    pub(crate) fn after(duration: Duration) -> Self {
+        Sleep::new(Wanted::After(duration))
+    }
+
+    /// A sleep until `deadline` on the current runtime's clock, or on the
+    /// clock of the runtime that first polls it.
+    pub(crate) fn until(deadline: Instant) -> Self {
+        Sleep::new(Wanted::Until(deadline))
+    }
+
+    /// A sleep for `wanted`, bound now to the current runtime if there is
+    /// one.
+    fn new(wanted: Wanted) -> Self {
+        let mut sleep = Sleep {
+            rt: None,
+            deadline: None,
+            order: 0,
+            state: State::Unbound(wanted),
+        };
+        if let Some(rt) = executor::try_current() {
+            sleep.bind(rt, wanted);
+        }
+        sleep
+    }
+
+    /// Fixes the deadline on `rt`'s clock, now, and takes a creation number
+    /// from its driver.
+    fn bind(&mut self, rt: Rc<Core>, wanted: Wanted) {
+        self.deadline = wanted.deadline_on(&rt);
+        self.order = rt.timers().next_order();
+        self.rt = Some(rt);
+        self.state = State::Unarmed;
     }
 
     /// Whether the deadline has been reached, arming the timer on the first
@@ -204,8 +262,23 @@ impl Sleep {
     ///   deadline the clock has reached is `Ready`, armed or not.)
     /// * If, before its timer fired, it is polled while another runtime's
     ///   `block_on` runs: its own runtime cannot turn until that returns.
+    /// * If it was made outside a runtime and is first polled outside one
+    ///   too: there is no clock to take its deadline from.
+    #[track_caller]
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>, past_is_elapsed: bool) -> Poll<()> {
-        let timers = self.rt.timers();
+        if let State::Unbound(wanted) = self.state {
+            let Some(rt) = executor::try_current() else {
+                panic!(
+                    "a `looplet::sleep` (or timeout) was polled outside a runtime: it has no \
+                     clock to run on; await it inside `looplet::run` or `Runtime::block_on`"
+                );
+            };
+            self.bind(rt, wanted);
+        }
+        let Some(rt) = &self.rt else {
+            unreachable!("a sleep is bound to its runtime at its first poll")
+        };
+        let timers = rt.timers();
         match self.state {
             State::Elapsed => return Poll::Ready(()),
             // The common case: woken because the timer fired, known without
@@ -217,7 +290,7 @@ impl Sleep {
             // The runtime is gone: nothing will fire the timer, but the
             // clock still reads. Read it rather than trust `latest_nanos`,
             // which no turn of the loop will bring up to date any more.
-            _ if self.rt.is_closed() => {
+            _ if rt.is_closed() => {
                 let now = timers.clock.now_nanos();
                 assert!(
                     self.deadline.is_some_and(|deadline| deadline <= now),
@@ -228,14 +301,14 @@ impl Sleep {
                 if let State::Armed(armed) = self.state {
                     // Shutdown has emptied the wheel (unless a destructor
                     // polls this during shutdown): usually a no-op.
-                    self.rt.cancel_timer(armed.key);
+                    rt.cancel_timer(armed.key);
                 }
                 self.state = State::Elapsed;
                 return Poll::Ready(());
             }
             // Its timer can only fire while its own runtime runs, and that
             // cannot happen before this other runtime's `block_on` returns.
-            _ if executor::other_runtime_running(&self.rt) => panic!(
+            _ if executor::other_runtime_running(rt) => panic!(
                 "a `looplet::sleep` (or timeout) was awaited inside another runtime's \
                  `block_on`; its timer only fires in the `block_on` of the runtime it was \
                  created in, so await it there"
@@ -247,6 +320,7 @@ impl Sleep {
                     return Poll::Ready(());
                 }
             },
+            State::Unbound(_) => unreachable!("bound above"),
             State::Unarmed => {
                 let Some(deadline) = self.deadline else {
                     // Never: no timer, and nothing will wake us for it.
@@ -263,7 +337,7 @@ impl Sleep {
                     self.state = State::Elapsed;
                     return Poll::Ready(());
                 }
-                self.state = State::Armed(self.rt.arm_timer(deadline, self.order, cx.waker()));
+                self.state = State::Armed(rt.arm_timer(deadline, self.order, cx.waker()));
             }
         }
         Poll::Pending
@@ -282,6 +356,7 @@ impl fmt::Debug for Sleep {
 impl Future for Sleep {
     type Output = ();
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         self.get_mut().poll_elapsed(cx, false)
     }
@@ -289,8 +364,8 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let State::Armed(armed) = self.state {
-            self.rt.cancel_timer(armed.key);
+        if let (State::Armed(armed), Some(rt)) = (self.state, &self.rt) {
+            rt.cancel_timer(armed.key);
         }
     }
 }

@@ -37,8 +37,11 @@ use super::sleep::Sleep;
 ///
 /// # Panics
 ///
-/// * Outside a runtime: `` `looplet::timeout` called outside a runtime;
-///   call it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When the inner future is not ready at the first poll and no runtime
+///   is current (made and polled outside any runtime): like
+///   [`sleep`](crate::sleep), there is no clock to run on. Made outside a
+///   runtime and polled inside one, the deadline is taken from that
+///   runtime's clock at that first poll.
 /// * When polled after its runtime was dropped, if the inner future is not
 ///   ready and the deadline is still ahead of the runtime's clock (the
 ///   real time; on a paused clock, the virtual time when the runtime was
@@ -62,10 +65,11 @@ use super::sleep::Sleep;
 /// ```
 #[doc(alias = "wait_for")]
 #[doc(alias = "asyncio.timeout")]
+#[track_caller]
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: Sleep::after("timeout", duration),
+        sleep: Sleep::after(duration),
     }
 }
 
@@ -74,8 +78,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// # Panics
 ///
-/// * Outside a runtime: `` `looplet::timeout_at` called outside a runtime;
-///   call it from inside `looplet::run` or `Runtime::block_on` ``.
+/// * When polled outside any runtime while the inner future is not ready,
+///   like [`timeout`].
 /// * When polled after its runtime was dropped, if the inner future is not
 ///   ready and `deadline` is still ahead of the runtime's clock, or inside
 ///   another runtime's `block_on`, like [`timeout`].
@@ -93,10 +97,11 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 /// });
 /// ```
 #[doc(alias = "asyncio.timeout_at")]
+#[track_caller]
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: Sleep::until("timeout_at", deadline),
+        sleep: Sleep::until(deadline),
     }
 }
 
@@ -164,6 +169,7 @@ impl<F> Timeout<F> {
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
+    #[track_caller]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         if let Poll::Ready(output) = this.future.poll(cx) {

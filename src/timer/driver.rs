@@ -14,7 +14,9 @@
 //! first polled in the order they were made. So each sleep takes a number
 //! from [`Driver::next_order`] when it is made and arms with it; the wheel
 //! fires equal deadlines by that number
-//! ([`Wheel::insert_in_order`]).
+//! ([`Wheel::insert_in_order`]). A shuffled runtime (`Builder::shuffle`)
+//! draws the numbers from a seeded generator instead, so equal deadlines
+//! fire in an order fixed by the seed.
 //!
 //! # Knowing a timer fired without looking
 //!
@@ -42,6 +44,7 @@ use std::task::Waker;
 use super::clock::Clock;
 use super::wheel::{Fired, Placement, TimerKey, Visit, Wheel};
 use crate::util::panic::{Payload, each_catching};
+use crate::util::rng::Rng;
 
 /// Nanoseconds per tick of the wheel: ticks are 1 ms.
 pub(crate) const NANOS_PER_TICK: u64 = 1_000_000;
@@ -81,12 +84,18 @@ pub(crate) struct Driver {
     drained_through: Cell<u64>,
     /// Creation numbers handed out so far: the next sleep's order.
     next_order: Cell<u64>,
+    /// On a shuffled runtime, where orders come from instead: numbers
+    /// drawn from a seeded generator, so equal deadlines fire in an order
+    /// fixed by the seed rather than in creation order.
+    shuffled_orders: Option<Rng>,
 }
 
 impl Driver {
-    /// A driver with no timers, on `clock`.
-    pub(crate) fn new(clock: Rc<Clock>) -> Self {
+    /// A driver with no timers, on `clock`; with `shuffle`, equal
+    /// deadlines fire in an order drawn from that seed.
+    pub(crate) fn new(clock: Rc<Clock>, shuffle: Option<u64>) -> Self {
         Driver {
+            shuffled_orders: shuffle.map(Rng::new),
             clock,
             wheel: RefCell::new(Wheel::with_tick(NANOS_PER_TICK)),
             fired: RefCell::new(Vec::new()),
@@ -97,8 +106,13 @@ impl Driver {
     }
 
     /// A new creation number: a timer armed with it fires after the timers
-    /// with the same deadline armed with earlier numbers.
+    /// with the same deadline armed with earlier numbers. On a shuffled
+    /// runtime, a number drawn from the seeded generator instead.
+    #[inline]
     pub(crate) fn next_order(&self) -> u64 {
+        if let Some(rng) = &self.shuffled_orders {
+            return rng.next_u64();
+        }
         let order = self.next_order.get();
         self.next_order.set(order + 1);
         order

@@ -107,7 +107,7 @@ mod tests {
     const MS: u64 = 1_000_000;
 
     fn driver(paused: bool) -> Driver {
-        Driver::new(Rc::new(Clock::new(paused)))
+        Driver::new(Rc::new(Clock::new(paused)), None)
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //!
 //! Turn it on with [`Builder::trace`](crate::Builder::trace) or, for any
 //! runtime built with `Builder::new()` (including `looplet::run`), the
-//! environment variable `LOOPLET_TRACE=1`. Each line starts with the
+//! environment variable `LOOPLET_TRACE=1`; `LOOPLET_TRACE=tasks,sync`
+//! keeps only those kinds of line ([`Kinds`]: `tasks`, `sync`, `timers`,
+//! `wheel`, `park`). Each line starts with the
 //! runtime clock's time in seconds since the runtime was built (the virtual
 //! time when paused). Lines written while a task is being polled are
 //! indented under that poll. The numbers in parentheses are the edges of
@@ -49,7 +51,7 @@ mod timers;
 mod tracer;
 
 pub(crate) use narrator::{Narrator, Via};
-pub(crate) use sync::{event_cleared, event_set, event_wait};
+pub(crate) use sync::{event_cleared, event_set, event_wait, next_number};
 pub(crate) use tracer::{Name, Tracer};
 
 thread_local! {
@@ -87,20 +89,66 @@ fn hook(args: fmt::Arguments<'_>) {
         .ok()
         .flatten();
     if let Some(tracer) = tracer {
-        tracer.line(args);
+        tracer.line_of(Kinds::SYNC, args);
     }
 }
 
-/// Whether the value of `LOOPLET_TRACE` asks for a trace: set, and not
-/// empty, `0`, `false`, `off` or `no` (in any case).
-pub(crate) fn env_wants_trace(value: Option<&OsStr>) -> bool {
-    match value.and_then(OsStr::to_str) {
-        Some(v) => !matches!(
-            v.trim().to_ascii_lowercase().as_str(),
-            "" | "0" | "false" | "off" | "no"
-        ),
-        None => value.is_some(),
+/// Which kinds of line a trace keeps (`LOOPLET_TRACE=tasks,sync`): a set
+/// of bits, one per kind. The first line and the shutdown summary are
+/// always kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Kinds(u8);
+
+impl Kinds {
+    /// Spawns, polls, wakes, cancels, joins, turns.
+    pub(crate) const TASKS: Kinds = Kinds(1);
+    /// The lines of `Event` (and later primitives).
+    pub(crate) const SYNC: Kinds = Kinds(2);
+    /// Timers armed, fired, cancelled.
+    pub(crate) const TIMERS: Kinds = Kinds(4);
+    /// The wheel's own work: ticks reached, cascades, the overflow list.
+    pub(crate) const WHEEL: Kinds = Kinds(8);
+    /// What the loop does when nothing is ready: park, jump the clock.
+    pub(crate) const PARK: Kinds = Kinds(16);
+    /// Every kind.
+    pub(crate) const ALL: Kinds = Kinds(31);
+    /// The names `LOOPLET_TRACE` accepts, and their kinds.
+    const NAMES: [(&'static str, Kinds); 5] = [
+        ("tasks", Kinds::TASKS),
+        ("sync", Kinds::SYNC),
+        ("timers", Kinds::TIMERS),
+        ("wheel", Kinds::WHEEL),
+        ("park", Kinds::PARK),
+    ];
+
+    /// Whether every kind of `other` is kept.
+    #[inline]
+    pub(crate) fn contains(self, other: Kinds) -> bool {
+        self.0 & other.0 == other.0
     }
+}
+
+/// What the value of `LOOPLET_TRACE` asks for: `None` for no trace (unset,
+/// or empty, `0`, `false`, `off` or `no` in any case); a comma-separated
+/// list of kinds (`tasks`, `sync`, `timers`, `wheel`, `park`) for those
+/// kinds only; anything else (`1`, `yes`, ...) for every kind.
+pub(crate) fn env_trace(value: Option<&OsStr>) -> Option<Kinds> {
+    let value = value?;
+    let Some(text) = value.to_str() else {
+        return Some(Kinds::ALL);
+    };
+    let text = text.trim().to_ascii_lowercase();
+    if matches!(text.as_str(), "" | "0" | "false" | "off" | "no") {
+        return None;
+    }
+    let mut kinds = Kinds(0);
+    for name in text.split(',').map(str::trim) {
+        match Kinds::NAMES.iter().find(|(known, _)| *known == name) {
+            Some((_, kind)) => kinds.0 |= kind.0,
+            None => return Some(Kinds::ALL),
+        }
+    }
+    Some(kinds)
 }
 
 /// A time or a duration in nanoseconds, printed as seconds to the
@@ -126,13 +174,21 @@ mod tests {
 
     #[test]
     fn env_values() {
-        for on in ["1", "yes", "true", "on", "anything"] {
-            assert!(env_wants_trace(Some(OsStr::new(on))), "{on}");
+        for on in ["1", "yes", "true", "on", "anything", "tasks,bogus"] {
+            assert_eq!(env_trace(Some(OsStr::new(on))), Some(Kinds::ALL), "{on}");
         }
         for off in ["", "0", "false", "OFF", "no", " 0 "] {
-            assert!(!env_wants_trace(Some(OsStr::new(off))), "{off:?}");
+            assert_eq!(env_trace(Some(OsStr::new(off))), None, "{off:?}");
         }
-        assert!(!env_wants_trace(None));
+        assert_eq!(env_trace(None), None);
+        assert_eq!(env_trace(Some(OsStr::new("tasks"))), Some(Kinds::TASKS));
+        let some = env_trace(Some(OsStr::new(" Sync, park "))).unwrap();
+        assert!(some.contains(Kinds::SYNC) && some.contains(Kinds::PARK));
+        assert!(!some.contains(Kinds::TASKS) && !some.contains(Kinds::WHEEL));
+        assert_eq!(
+            env_trace(Some(OsStr::new("tasks,sync,timers,wheel,park"))),
+            Some(Kinds::ALL)
+        );
     }
 
     #[test]

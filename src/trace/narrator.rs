@@ -15,6 +15,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::thread::ThreadId;
 
+use super::Kinds;
 use super::tracer::{Name, Source, Tracer};
 use crate::task::{AfterPoll, Cancel, TaskId, WakeResult};
 use crate::util::panic;
@@ -38,6 +39,8 @@ pub(crate) struct Narrator {
     pub(super) counters: Counters,
     /// The tracer, when tracing.
     pub(super) tracer: Option<Rc<Tracer>>,
+    /// The seed the schedule is shuffled with, if it is (for `Stats`).
+    pub(super) shuffle: Option<u64>,
 }
 
 impl fmt::Debug for Narrator {
@@ -48,29 +51,40 @@ impl fmt::Debug for Narrator {
     }
 }
 
-/// Writes a line on `tracer`: `line!(tracer, "...", args)`.
+/// Writes a task line on `tracer`: `line!(tracer, "...", args)`.
 macro_rules! line {
     ($tracer:expr, $($arg:tt)*) => {
-        $tracer.line(format_args!($($arg)*))
+        $tracer.line_of(Kinds::TASKS, format_args!($($arg)*))
     };
 }
-pub(super) use line;
+
+/// Writes a line of kind `$kind` on `tracer`.
+macro_rules! line_as {
+    ($tracer:expr, $kind:expr, $($arg:tt)*) => {
+        $tracer.line_of($kind, format_args!($($arg)*))
+    };
+}
+pub(super) use {line, line_as};
 
 impl Narrator {
     /// A narrator that writes to `tracer`, if any; its first line says
-    /// which clock the runtime runs on.
-    pub(crate) fn new(tracer: Option<Rc<Tracer>>, paused: bool) -> Self {
+    /// which clock the runtime runs on and, if it is shuffled, the seed.
+    pub(crate) fn new(tracer: Option<Rc<Tracer>>, paused: bool, shuffle: Option<u64>) -> Self {
         if let Some(tracer) = &tracer {
             let clock = if paused { "virtual" } else { "real" };
-            line!(
-                tracer,
-                "looplet trace ({clock} clock): seconds since the runtime was built; (n) is an \
-                 edge of the task state diagram in docs/02-life-of-a-task.md"
-            );
+            let schedule = match shuffle {
+                Some(seed) => format!(", schedule shuffled with seed {seed}"),
+                None => String::new(),
+            };
+            tracer.line(format_args!(
+                "looplet trace ({clock} clock{schedule}): seconds since the runtime was built; \
+                 (n) is an edge of the task state diagram in docs/02-life-of-a-task.md"
+            ));
         }
         Narrator {
             counters: Counters::default(),
             tracer,
+            shuffle,
         }
     }
 
@@ -88,24 +102,28 @@ impl Narrator {
 
     /// A snapshot of the counters.
     pub(crate) fn stats(&self) -> Stats {
-        self.counters.snapshot()
+        self.counters.snapshot(self.shuffle)
     }
 
-    /// Edge 1: task `id` was spawned.
+    /// Edge 1: task `id` was spawned, called `name` if it has one.
     #[inline]
-    pub(crate) fn spawned(&self, id: TaskId) {
+    pub(crate) fn spawned(&self, id: TaskId, name: Option<&str>) {
         bump(&self.counters.tasks_spawned);
         if let Some(tracer) = &self.tracer {
-            spawned_line(tracer, id);
+            spawned_line(tracer, id, name);
         }
     }
 
     /// Edges 1 and 8 at once: task `id` was spawned while the runtime shuts
     /// down, so it is cancelled before it exists.
-    pub(crate) fn spawned_during_shutdown(&self, id: TaskId) {
+    pub(crate) fn spawned_during_shutdown(&self, id: TaskId, name: Option<&str>) {
         bump(&self.counters.tasks_spawned);
         bump(&self.counters.tasks_cancelled);
         if let Some(tracer) = &self.tracer {
+            if let Some(name) = name {
+                tracer.name(id, name);
+            }
+            let id = tracer.label(id);
             line!(
                 tracer,
                 "{id} spawned during shutdown: cancelled at once (8)"
@@ -189,6 +207,7 @@ impl Narrator {
         }
         if let Some(tracer) = &self.tracer {
             let by = tracer.waker_of(id);
+            let id = tracer.label(id);
             match cancel {
                 Cancel::Now => line!(tracer, "{id} cancelled by {by}: future dropped (8)"),
                 Cancel::AfterPoll => line!(
@@ -209,7 +228,7 @@ impl Narrator {
     #[inline]
     pub(crate) fn join_pending(&self, id: TaskId) {
         if let Some(tracer) = &self.tracer {
-            line!(tracer, "waits for {id} to finish");
+            line!(tracer, "waits for {} to finish", tracer.label(id));
         }
     }
 
@@ -217,7 +236,7 @@ impl Narrator {
     #[inline]
     pub(crate) fn result_taken(&self, id: TaskId) {
         if let Some(tracer) = &self.tracer {
-            line!(tracer, "{id} result taken by its handle");
+            line!(tracer, "{} result taken by its handle", tracer.label(id));
         }
     }
 
@@ -226,12 +245,14 @@ impl Narrator {
     #[inline]
     pub(crate) fn detached(&self, id: TaskId, freed: bool) {
         if let Some(tracer) = &self.tracer {
+            let label = tracer.label(id);
             if freed {
-                line!(tracer, "{id} handle dropped: slot freed (9)");
+                line!(tracer, "{label} handle dropped: slot freed (9)");
+                tracer.forget(id);
             } else {
                 line!(
                     tracer,
-                    "{id} handle dropped: the task is detached and keeps running"
+                    "{label} handle dropped: the task is detached and keeps running"
                 );
             }
         }
@@ -249,8 +270,11 @@ impl Narrator {
 
 #[cold]
 #[inline(never)]
-fn spawned_line(tracer: &Tracer, id: TaskId) {
-    line!(tracer, "{id} spawned (1)");
+fn spawned_line(tracer: &Tracer, id: TaskId, name: Option<&str>) {
+    if let Some(name) = name {
+        tracer.name(id, name);
+    }
+    line!(tracer, "{} spawned (1)", tracer.label(id));
 }
 
 #[cold]
@@ -262,15 +286,16 @@ fn turn_line(tracer: &Tracer, turn: u64, batch: usize) {
 #[cold]
 #[inline(never)]
 fn poll_started_line(tracer: &Tracer, name: Name) {
-    line!(tracer, "{name} poll (2)");
+    line!(tracer, "{} poll (2)", tracer.label_of(name));
     tracer.set_polling(Some(name));
 }
 
 #[cold]
 #[inline(never)]
-fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll) {
+fn poll_ended_line(tracer: &Tracer, task: Name, after: AfterPoll) {
     tracer.set_polling(None);
     let panic = tracer.take_panic();
+    let name = tracer.label_of(task);
     match after {
         AfterPoll::Idle => line!(tracer, "{name} pending (3)"),
         AfterPoll::Requeued => line!(
@@ -281,10 +306,13 @@ fn poll_ended_line(tracer: &Tracer, name: Name, after: AfterPoll) {
             line!(tracer, "{name} ready: block_on returns (6)")
         }
         AfterPoll::Completed { freed: false } => line!(tracer, "{name} ready: completed (6)"),
-        AfterPoll::Completed { freed: true } => line!(
-            tracer,
-            "{name} ready: completed (6); no handle wants it: slot freed (9)"
-        ),
+        AfterPoll::Completed { freed: true } => {
+            line!(
+                tracer,
+                "{name} ready: completed (6); no handle wants it: slot freed (9)"
+            );
+            tracer.forget(task.id);
+        }
         AfterPoll::Panicked if name.main => {
             line!(tracer, "{name} panicked (7): block_on passes the panic on")
         }
@@ -302,6 +330,7 @@ fn woken_line(tracer: &Tracer, id: TaskId, result: WakeResult, via: Via) {
         tracer.set_source(Source::Thread(from));
     }
     let by = tracer.waker_of(id);
+    let id = tracer.label(id);
     match result {
         WakeResult::Queued => line!(tracer, "{id} woken by {by}: queued (4)"),
         WakeResult::Deferred => line!(

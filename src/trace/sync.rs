@@ -7,30 +7,61 @@
 
 use super::hook;
 
-/// `Event::set` released `waiters` waiters (`None`: it was already set).
+/// A primitive as a line names it: "event 2".
+struct Number(u64);
+
+impl std::fmt::Display for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            0 => Ok(()),
+            n => write!(f, " {n}"),
+        }
+    }
+}
+
+/// `Event::set` of event `number` released `waiters` waiters (`None`: it
+/// was already set).
 #[cold]
 #[inline(never)]
-pub(crate) fn event_set(waiters: Option<usize>) {
+pub(crate) fn event_set(number: u64, waiters: Option<usize>) {
+    let event = Number(number);
     match waiters {
-        None => hook(format_args!("event set: already set, nothing to do")),
-        Some(1) => hook(format_args!("event set: releases 1 waiter")),
-        Some(n) => hook(format_args!("event set: releases {n} waiters")),
+        None => hook(format_args!("event{event} set: already set, nothing to do")),
+        Some(1) => hook(format_args!("event{event} set: releases 1 waiter")),
+        Some(n) => hook(format_args!("event{event} set: releases {n} waiters")),
     }
 }
 
-/// `Event::clear` ran.
+/// `Event::clear` of event `number` ran.
 #[cold]
 #[inline(never)]
-pub(crate) fn event_cleared() {
-    hook(format_args!("event cleared"));
+pub(crate) fn event_cleared(number: u64) {
+    hook(format_args!("event{} cleared", Number(number)));
 }
 
-/// A wait began: `Some(n)` now waiting, or `None` (already set, ready).
+/// A wait on event `number` began: `Some(n)` now waiting, or `None`
+/// (already set, ready).
 #[cold]
 #[inline(never)]
-pub(crate) fn event_wait(waiting: Option<usize>) {
+pub(crate) fn event_wait(number: u64, waiting: Option<usize>) {
+    let event = Number(number);
     match waiting {
-        None => hook(format_args!("event wait: already set, ready at once")),
-        Some(n) => hook(format_args!("event wait: not set, waiting ({n} waiting)")),
+        None => hook(format_args!(
+            "event{event} wait: already set, ready at once"
+        )),
+        Some(n) => hook(format_args!(
+            "event{event} wait: not set, waiting ({n} waiting)"
+        )),
     }
+}
+
+/// A number for a primitive the current runtime's trace has not named
+/// yet: 1, 2, ... in the order the trace first mentions them, counted per
+/// runtime so a rerun gives the same numbers. 0 if nobody traces.
+pub(crate) fn next_number() -> u64 {
+    super::CURRENT
+        .try_with(|current| current.borrow().as_ref().map(|tracer| tracer.next_number()))
+        .ok()
+        .flatten()
+        .unwrap_or(0)
 }

@@ -5,9 +5,9 @@
 
 use std::task::Waker;
 
-use super::Seconds;
-use super::narrator::{Narrator, line};
+use super::narrator::{Narrator, line, line_as};
 use super::tracer::{Source, Tracer};
+use super::{Kinds, Seconds};
 use crate::timer::driver::{Driver, FireReport};
 use crate::timer::idle::Idle;
 use crate::timer::wheel::{Fired, LEVELS, Placement, TimerKey, Visit};
@@ -40,7 +40,7 @@ impl Narrator {
     pub(crate) fn timer_cancelled(&self, key: TimerKey) {
         bump(&self.counters.timers_cancelled);
         if let Some(tracer) = &self.tracer {
-            line!(tracer, "timer {} cancelled", key.seq());
+            line_as!(tracer, Kinds::TIMERS, "timer {} cancelled", key.seq());
         }
     }
 
@@ -84,9 +84,9 @@ impl Narrator {
     /// Shutdown is over: the trace ends with the counters.
     pub(crate) fn shutdown_done(&self) {
         if let Some(tracer) = &self.tracer {
-            let s = self.counters.snapshot();
-            line!(
-                tracer,
+            let s = self.counters.snapshot(self.shuffle);
+            // The summary is kept whatever the filter.
+            tracer.line(format_args!(
                 "shutdown: {} task(s) spawned, {} completed, {} cancelled, {} panicked; {} polls \
                  in {} turns; {} timer(s) armed, {} fired, {} cancelled; {} park(s)",
                 s.tasks_spawned,
@@ -99,7 +99,7 @@ impl Narrator {
                 s.timers_fired,
                 s.timers_cancelled,
                 s.parks
-            );
+            ));
         }
     }
 }
@@ -114,8 +114,9 @@ fn armed_line(tracer: &Tracer, key: TimerKey, deadline: u64, driver: &Driver) {
         Some(Placement::Overflow) => "the overflow list: beyond the top level".to_string(),
         None => "nowhere".to_string(),
     };
-    line!(
+    line_as!(
         tracer,
+        Kinds::TIMERS,
         "timer {} armed for {} s (in {} s): {place}",
         key.seq(),
         Seconds(deadline),
@@ -127,8 +128,9 @@ fn armed_line(tracer: &Tracer, key: TimerKey, deadline: u64, driver: &Driver) {
 #[inline(never)]
 fn fires_line(tracer: &Tracer, timer: &Fired<Waker>, driver: &Driver) {
     visit_lines(tracer, driver.take_visits());
-    line!(
+    line_as!(
         tracer,
+        Kinds::TIMERS,
         "timer {} fires (deadline {} s)",
         timer.key.seq(),
         Seconds(timer.deadline)
@@ -143,8 +145,9 @@ fn fired_line(tracer: &Tracer, driver: &Driver, report: &FireReport) {
     tracer.set_source(Source::Runtime);
     if let Some(payload) = &report.panic {
         let message = panic::message(&**payload).unwrap_or(NOT_A_STRING);
-        line!(
+        line_as!(
             tracer,
+            Kinds::TIMERS,
             "a timer's waker panicked: {message}; every due timer was woken, the panic leaves \
              block_on"
         );
@@ -156,17 +159,20 @@ fn visit_lines(tracer: &Tracer, visits: Vec<Visit>) {
     for visit in visits {
         let (tick, n) = (visit.tick.0, visit.timers);
         match visit.level {
-            0 => line!(
+            0 => line_as!(
                 tracer,
+                Kinds::WHEEL,
                 "wheel: tick {tick} ms reached: {n} timer(s) into the due heap"
             ),
-            level if level < LEVELS => line!(
+            level if level < LEVELS => line_as!(
                 tracer,
+                Kinds::WHEEL,
                 "wheel: cascade at tick {tick} ms: level {level} slot {}, {n} timer(s) moved down",
                 visit.slot
             ),
-            _ => line!(
+            _ => line_as!(
                 tracer,
+                Kinds::WHEEL,
                 "wheel: overflow list looked at again at tick {tick} ms: {n} timer(s)"
             ),
         }
@@ -178,27 +184,32 @@ fn visit_lines(tracer: &Tracer, visits: Vec<Visit>) {
 fn idle_line(tracer: &Tracer, plan: Idle) {
     match plan {
         Idle::Due => {}
-        Idle::Jump { to, by } => line!(
+        Idle::Jump { to, by } => line_as!(
             tracer,
+            Kinds::PARK,
             "idle: nothing ready; the virtual clock jumps to {} s (+{} s)",
             Seconds(to),
             Seconds(by)
         ),
-        Idle::Sleep { nanos } => line!(
+        Idle::Sleep { nanos } => line_as!(
             tracer,
+            Kinds::PARK,
             "idle: nothing ready; parking {} s until the next timer",
             Seconds(nanos)
         ),
-        Idle::Deadlock => line!(
+        Idle::Deadlock => line_as!(
             tracer,
+            Kinds::PARK,
             "idle: nothing ready, no timer, and the clock is paused: a deadlock; block_on panics"
         ),
-        Idle::WaitForThreads { jobs } => line!(
+        Idle::WaitForThreads { jobs } => line_as!(
             tracer,
+            Kinds::PARK,
             "idle: nothing ready; the virtual clock waits for {jobs} job(s) on worker threads"
         ),
-        Idle::UntilWoken => line!(
+        Idle::UntilWoken => line_as!(
             tracer,
+            Kinds::PARK,
             "idle: nothing ready, no timer; parking until a wake from another thread"
         ),
     }

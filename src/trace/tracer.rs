@@ -1,15 +1,22 @@
 //! The tracer: where trace lines go, the time stamp and indentation of
-//! each, and who is waking tasks at the moment (for "woken by ...").
+//! each, who is waking tasks at the moment (for "woken by ..."), and the
+//! names of named tasks (`spawn_named`), so every line that names a task
+//! says "task 3 'producer'" rather than only "task 3".
+//!
+//! Names are kept here, and only when tracing: an unnamed task costs the
+//! trace nothing, and a runtime that does not trace keeps no names at all
+//! (the name a `JoinHandle` reports lives in the handle).
 //!
 //! Read next: `narrator.rs`.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::rc::Rc;
 use std::thread::ThreadId;
 
-use super::Seconds;
+use super::{Kinds, Seconds};
 use crate::task::TaskId;
 use crate::timer::clock::Clock;
 
@@ -26,7 +33,8 @@ pub(crate) enum Source {
     Thread(Option<ThreadId>),
 }
 
-/// A task's name in the trace: "task 3", or "task 1 (main)".
+/// A task being polled: which, and whether it is main (a [`Label`]
+/// adds its name, for the line).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Name {
     /// The task.
@@ -35,13 +43,28 @@ pub(crate) struct Name {
     pub(crate) main: bool,
 }
 
-impl fmt::Display for Name {
+/// A task as a trace line names it: "task 3", "task 3 'producer'", or
+/// "task 1 (main)".
+#[derive(Debug, Clone)]
+pub(crate) struct Label {
+    /// The task.
+    id: TaskId,
+    /// Its name, if it was spawned with one.
+    name: Option<Rc<str>>,
+    /// Whether it is a `block_on`'s main future.
+    pub(crate) main: bool,
+}
+
+impl fmt::Display for Label {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.main {
-            write!(f, "{} (main)", self.id)
-        } else {
-            write!(f, "{}", self.id)
+        write!(f, "{}", self.id)?;
+        if let Some(name) = &self.name {
+            write!(f, " '{name}'")?;
         }
+        if self.main {
+            f.write_str(" (main)")?;
+        }
+        Ok(())
     }
 }
 
@@ -62,6 +85,12 @@ pub(crate) struct Tracer {
     /// The message of the panic of the task being polled, until its poll
     /// is narrated.
     panic: RefCell<String>,
+    /// The names of named tasks, until their slot is freed.
+    names: RefCell<HashMap<TaskId, Rc<str>>>,
+    /// The kinds of line kept (`LOOPLET_TRACE=tasks,sync`).
+    kinds: Kinds,
+    /// Numbers handed to primitives (`event 2`) so far.
+    numbers: Cell<u64>,
 }
 
 impl fmt::Debug for Tracer {
@@ -72,7 +101,7 @@ impl fmt::Debug for Tracer {
 
 impl Tracer {
     /// A tracer writing to `out`, stamping lines with `clock`.
-    pub(crate) fn new(out: Rc<RefCell<dyn Write>>, clock: Rc<Clock>) -> Self {
+    pub(crate) fn new(out: Rc<RefCell<dyn Write>>, clock: Rc<Clock>, kinds: Kinds) -> Self {
         Tracer {
             out,
             clock,
@@ -80,10 +109,20 @@ impl Tracer {
             source: Cell::new(Source::Runtime),
             thread: std::thread::current().id(),
             panic: RefCell::new(String::new()),
+            names: RefCell::new(HashMap::new()),
+            kinds,
+            numbers: Cell::new(0),
         }
     }
 
-    /// Writes one line. A write error is ignored, and so is a line written
+    /// Writes one line of kind `kind`, if the trace keeps that kind.
+    pub(crate) fn line_of(&self, kind: Kinds, args: fmt::Arguments<'_>) {
+        if self.kinds.contains(kind) {
+            self.line(args);
+        }
+    }
+
+    /// Writes one line, whatever the filter. A write error is ignored, and so is a line written
     /// from inside the writer itself (it finds the writer busy): tracing
     /// must never break the program.
     pub(crate) fn line(&self, args: fmt::Arguments<'_>) {
@@ -95,6 +134,39 @@ impl Tracer {
         let time = Seconds(self.clock.peek_nanos());
         if let Ok(mut out) = self.out.try_borrow_mut() {
             let _ = writeln!(out, "{time:>11}  {indent}{args}");
+        }
+    }
+
+    /// The next number for a primitive (1, 2, ...).
+    pub(crate) fn next_number(&self) -> u64 {
+        self.numbers.set(self.numbers.get() + 1);
+        self.numbers.get()
+    }
+
+    /// Remembers that task `id` is called `name`.
+    pub(crate) fn name(&self, id: TaskId, name: &str) {
+        self.names.borrow_mut().insert(id, Rc::from(name));
+    }
+
+    /// Forgets the name of task `id`: nothing will name it any more.
+    pub(crate) fn forget(&self, id: TaskId) {
+        self.names.borrow_mut().remove(&id);
+    }
+
+    /// How a line names task `id`.
+    pub(crate) fn label(&self, id: TaskId) -> Label {
+        Label {
+            id,
+            name: self.names.borrow().get(&id).cloned(),
+            main: false,
+        }
+    }
+
+    /// How a line names `name`, main or not.
+    pub(crate) fn label_of(&self, name: Name) -> Label {
+        Label {
+            main: name.main,
+            ..self.label(name.id)
         }
     }
 
@@ -122,9 +194,9 @@ impl Tracer {
     pub(crate) fn waker_of(&self, target: TaskId) -> String {
         match (self.polling.get(), self.source.get()) {
             (Some(name), _) if name.id == target => "itself".to_string(),
-            (Some(name), _) => name.to_string(),
+            (Some(name), _) => self.label_of(name).to_string(),
             (None, Source::Timer(seq)) => format!("timer {seq}"),
-            (None, Source::Finishing(id)) => format!("{id} finishing"),
+            (None, Source::Finishing(id)) => format!("{} finishing", self.label(id)),
             (None, Source::Thread(Some(thread))) if thread == self.thread => {
                 "this thread, outside the runtime (via the inbox)".to_string()
             }

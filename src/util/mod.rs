@@ -5,6 +5,7 @@
 //! |------|---------------|
 //! | `list.rs` | doubly-linked lists threaded through a `Slab` (wheel slots, waiter queues) |
 //! | `panic.rs` | what a panic carries, its message, and waking a batch without stranding anyone |
+//! | `rng.rs` | a seeded SplitMix64 generator for shuffled schedules |
 //! | `stats.rs` | the runtime's counters and their public snapshot, [`Stats`](crate::Stats) |
 //!
 //! Nothing here names another module of the crate; everything else may
@@ -15,4 +16,5 @@
 
 pub(crate) mod list;
 pub(crate) mod panic;
+pub(crate) mod rng;
 pub(crate) mod stats;

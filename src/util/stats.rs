@@ -39,6 +39,10 @@ macro_rules! counters {
         #[non_exhaustive]
         pub struct Stats {
             $($(#[doc = $doc])* pub $name: u64,)*
+            /// The seed the runtime shuffles its schedule with
+            /// ([`Builder::shuffle`](crate::Builder::shuffle) or
+            /// `LOOPLET_SHUFFLE`); `None` for the default FIFO order.
+            pub shuffle_seed: Option<u64>,
         }
 
         /// The live counters inside a runtime.
@@ -48,9 +52,10 @@ macro_rules! counters {
         }
 
         impl Counters {
-            /// A copy of the counters now.
-            pub(crate) fn snapshot(&self) -> Stats {
-                Stats { $($name: self.$name.get(),)* }
+            /// A copy of the counters now, for a runtime shuffled with
+            /// `shuffle_seed` if it is.
+            pub(crate) fn snapshot(&self, shuffle_seed: Option<u64>) -> Stats {
+                Stats { $($name: self.$name.get(),)* shuffle_seed }
             }
         }
     };
