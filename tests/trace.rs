@@ -511,3 +511,36 @@ fn each_event_has_its_own_number_in_the_trace() {
     rt.block_on(async { Event::new().set() });
     assert!(lines.take().join("\n").contains("event 1 set"));
 }
+
+#[test]
+fn a_wake_from_a_named_thread_gives_its_name() {
+    let lines = Lines::default();
+    let rt = Builder::new().trace_to(lines.clone()).build();
+    rt.block_on(async {
+        let mut woken = false;
+        std::future::poll_fn(move |cx| {
+            if woken {
+                return std::task::Poll::Ready(());
+            }
+            woken = true;
+            let waker = cx.waker().clone();
+            std::thread::Builder::new()
+                .name("disk-reader".to_string())
+                .spawn(move || waker.wake())
+                .unwrap()
+                .join()
+                .unwrap();
+            std::task::Poll::Pending
+        })
+        .await
+    });
+    drop(rt);
+    let lines = lines.take();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("woken by thread 'disk-reader' (ThreadId(")
+                && l.ends_with("(via the inbox): queued (4)")),
+        "{lines:#?}"
+    );
+}

@@ -76,7 +76,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, Thread, ThreadId};
+use std::thread::{self, Thread};
 
 use super::context;
 use crate::task::{Schedule, TaskWaker};
@@ -92,7 +92,7 @@ pub(crate) struct RemoteWake {
     /// The task's waker, its `in_inbox` flag set.
     pub(crate) waker: Arc<TaskWaker<Remote>>,
     /// The waking thread, recorded only when the runtime traces.
-    pub(crate) from: Option<ThreadId>,
+    pub(crate) from: Option<Thread>,
 }
 
 /// The part of a runtime that other threads may touch.
@@ -136,7 +136,7 @@ impl Remote {
             let Some(inbox) = inbox.as_mut() else {
                 return false;
             };
-            let from = self.trace.then(|| thread::current().id());
+            let from = self.trace.then(thread::current);
             inbox.push(RemoteWake {
                 waker: waker.clone(),
                 from,

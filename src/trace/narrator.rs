@@ -13,7 +13,7 @@
 use std::any::Any;
 use std::fmt;
 use std::rc::Rc;
-use std::thread::ThreadId;
+use std::thread::Thread;
 
 use super::Kinds;
 use super::tracer::{Name, Source, Tracer};
@@ -25,12 +25,13 @@ use crate::util::stats::{Counters, Stats, bump};
 pub(super) const NOT_A_STRING: &str = "(a payload that is not a string)";
 
 /// Where a wake came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Via {
     /// The executor's own thread, while it runs: straight onto the queue.
     Local,
-    /// The locked inbox; the waking thread, when tracing recorded it.
-    Inbox(Option<ThreadId>),
+    /// The locked inbox; the waking thread, when tracing recorded it (its
+    /// name, if it has one, goes in the trace).
+    Inbox(Option<Thread>),
 }
 
 /// A runtime's counters and, when it traces, its tracer.
@@ -188,7 +189,7 @@ impl Narrator {
     /// what the table did with it.
     #[inline]
     pub(crate) fn woken(&self, id: TaskId, result: WakeResult, via: Via) {
-        match via {
+        match &via {
             Via::Local => bump(&self.counters.wakes_local),
             Via::Inbox(_) => bump(&self.counters.wakes_remote),
         }
@@ -326,10 +327,10 @@ fn poll_ended_line(tracer: &Tracer, task: Name, after: AfterPoll) {
 #[cold]
 #[inline(never)]
 fn woken_line(tracer: &Tracer, id: TaskId, result: WakeResult, via: Via) {
-    if let Via::Inbox(from) = via {
-        tracer.set_source(Source::Thread(from));
-    }
-    let by = tracer.waker_of(id);
+    let by = match &via {
+        Via::Local => tracer.waker_of(id),
+        Via::Inbox(from) => tracer.thread_of(from.as_ref()),
+    };
     let id = tracer.label(id);
     match result {
         WakeResult::Queued => line!(tracer, "{id} woken by {by}: queued (4)"),
@@ -339,8 +340,5 @@ fn woken_line(tracer: &Tracer, id: TaskId, result: WakeResult, via: Via) {
         ),
         WakeResult::Duplicate => line!(tracer, "{id} woken by {by}: already queued, nothing to do"),
         WakeResult::Stale => line!(tracer, "{id} woken by {by}: finished, ignored"),
-    }
-    if via != Via::Local {
-        tracer.set_source(Source::Runtime);
     }
 }

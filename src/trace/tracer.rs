@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
 use std::rc::Rc;
-use std::thread::ThreadId;
+use std::thread::{Thread, ThreadId};
 
 use super::{Kinds, Seconds};
 use crate::task::TaskId;
@@ -29,8 +29,6 @@ pub(crate) enum Source {
     Timer(u64),
     /// A task that just finished, waking whoever awaits its handle.
     Finishing(TaskId),
-    /// A wake that came through the inbox from this thread or another.
-    Thread(Option<ThreadId>),
 }
 
 /// A task being polled: which, and whether it is main (a [`Label`]
@@ -190,6 +188,21 @@ impl Tracer {
         self.source.set(source);
     }
 
+    /// Describes a thread that woke a task through the inbox: its name if
+    /// it has one, and its id.
+    pub(crate) fn thread_of(&self, from: Option<&Thread>) -> String {
+        match from {
+            Some(thread) if thread.id() == self.thread => {
+                "this thread, outside the runtime (via the inbox)".to_string()
+            }
+            Some(thread) => match thread.name() {
+                Some(name) => format!("thread '{name}' ({:?}) (via the inbox)", thread.id()),
+                None => format!("thread {:?} (via the inbox)", thread.id()),
+            },
+            None => "another thread (via the inbox)".to_string(),
+        }
+    }
+
     /// Describes who is waking `target` right now.
     pub(crate) fn waker_of(&self, target: TaskId) -> String {
         match (self.polling.get(), self.source.get()) {
@@ -197,11 +210,6 @@ impl Tracer {
             (Some(name), _) => self.label_of(name).to_string(),
             (None, Source::Timer(seq)) => format!("timer {seq}"),
             (None, Source::Finishing(id)) => format!("{} finishing", self.label(id)),
-            (None, Source::Thread(Some(thread))) if thread == self.thread => {
-                "this thread, outside the runtime (via the inbox)".to_string()
-            }
-            (None, Source::Thread(Some(thread))) => format!("thread {thread:?} (via the inbox)"),
-            (None, Source::Thread(None)) => "another thread (via the inbox)".to_string(),
             (None, Source::Runtime) => "the runtime".to_string(),
         }
     }
