@@ -138,19 +138,15 @@ impl Loop<'_> {
         let batch = core.table.borrow_mut().begin_turn();
         core.narrator.turn(batch);
         for polled in 0..batch {
-            let begin = core.table.borrow_mut().begin_poll();
-            let Polling {
+            let Some(next) = pop(core) else { break };
+            let Some(Polling {
                 key,
                 id,
                 mut task,
                 waker,
-            } = match begin {
-                Begin::Empty => break,
-                Begin::Skip(leftovers) => {
-                    leftovers.finish_catching();
-                    continue;
-                }
-                Begin::Poll(polling) => polling,
+            }) = next
+            else {
+                continue;
             };
             let name = Name {
                 id,
@@ -195,15 +191,8 @@ impl Loop<'_> {
             drained: Vec::new(),
         };
         for _ in 0..rest {
-            let begin = core.table.borrow_mut().begin_poll();
-            let mut polling = match begin {
-                Begin::Empty => break,
-                Begin::Skip(leftovers) => {
-                    leftovers.finish_catching();
-                    continue;
-                }
-                Begin::Poll(polling) => polling,
-            };
+            let Some(next) = pop(core) else { break };
+            let Some(mut polling) = next else { continue };
             let name = Name {
                 id: polling.id,
                 main: false,
@@ -342,6 +331,23 @@ impl Loop<'_> {
                  `looplet::to_thread` for blocking work)"
             ),
         }
+    }
+}
+
+/// Pops the front of the run queue (one entry of a batch): `None` when the
+/// queue is empty; `Some(None)` for a task cancelled while it waited,
+/// whose leftovers are finished here (with the table's borrow over);
+/// `Some(Some(..))` for a task to poll.
+#[inline(always)]
+fn pop(core: &Core) -> Option<Option<Polling<Remote>>> {
+    let begin = core.table.borrow_mut().begin_poll();
+    match begin {
+        Begin::Empty => None,
+        Begin::Skip(leftovers) => {
+            leftovers.finish_catching();
+            Some(None)
+        }
+        Begin::Poll(polling) => Some(Some(polling)),
     }
 }
 
