@@ -206,22 +206,7 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let (peak, polls) = within(Duration::from_secs(60), || {
         run(async {
-            let wakers: Rc<RefCell<Vec<Waker>>> = Rc::default();
-            let polls = Rc::new(std::cell::Cell::new(0_usize));
-            let tasks: Vec<_> = (0..TASKS)
-                .map(|_| {
-                    let (wakers, polls) = (wakers.clone(), polls.clone());
-                    let mut registered = false;
-                    spawn(std::future::poll_fn(move |cx| {
-                        polls.set(polls.get() + 1);
-                        if !registered {
-                            registered = true;
-                            wakers.borrow_mut().push(cx.waker().clone());
-                        }
-                        Poll::<()>::Pending
-                    }))
-                })
-                .collect();
+            let (wakers, polls, tasks) = parked_tasks(TASKS);
             yield_now().await; // every task registered its waker
             let wakers: Arc<Vec<Waker>> = Arc::new(wakers.borrow().clone());
             let stop = StopOnDrop(Arc::new(AtomicBool::new(false)));
@@ -289,22 +274,7 @@ fn a_drained_inbox_does_not_keep_its_peak_capacity() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let rt = Builder::new().build();
     let (grown, polls) = rt.block_on(async {
-        let wakers: Rc<RefCell<Vec<Waker>>> = Rc::default();
-        let polls = Rc::new(std::cell::Cell::new(0_usize));
-        let tasks: Vec<_> = (0..TASKS)
-            .map(|_| {
-                let (wakers, polls) = (wakers.clone(), polls.clone());
-                let mut registered = false;
-                spawn(std::future::poll_fn(move |cx| {
-                    polls.set(polls.get() + 1);
-                    if !registered {
-                        registered = true;
-                        wakers.borrow_mut().push(cx.waker().clone());
-                    }
-                    Poll::<()>::Pending
-                }))
-            })
-            .collect();
+        let (wakers, polls, tasks) = parked_tasks(TASKS);
         yield_now().await; // every task registered its waker
         let wakers: Arc<Vec<Waker>> = Arc::new(wakers.borrow_mut().drain(..).collect());
         let before = live();
@@ -326,4 +296,34 @@ fn a_drained_inbox_does_not_keep_its_peak_capacity() {
     });
     assert_eq!(polls, 2 * TASKS);
     assert!(grown < NOISE, "the drained inbox kept {grown} bytes");
+}
+
+/// Spawns `n` tasks that never finish: each hands its waker over on its
+/// first poll and counts every poll. Returns the wakers (filled once the
+/// tasks have run), the poll count and the handles.
+#[allow(clippy::type_complexity)]
+fn parked_tasks(
+    n: usize,
+) -> (
+    Rc<RefCell<Vec<Waker>>>,
+    Rc<std::cell::Cell<usize>>,
+    Vec<looplet::JoinHandle<()>>,
+) {
+    let wakers: Rc<RefCell<Vec<Waker>>> = Rc::default();
+    let polls = Rc::new(std::cell::Cell::new(0_usize));
+    let tasks = (0..n)
+        .map(|_| {
+            let (wakers, polls) = (wakers.clone(), polls.clone());
+            let mut registered = false;
+            spawn(std::future::poll_fn(move |cx| {
+                polls.set(polls.get() + 1);
+                if !registered {
+                    registered = true;
+                    wakers.borrow_mut().push(cx.waker().clone());
+                }
+                Poll::<()>::Pending
+            }))
+        })
+        .collect();
+    (wakers, polls, tasks)
 }
