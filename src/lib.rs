@@ -133,7 +133,7 @@
 mod executor;
 mod join;
 mod runtime;
-mod sync;
+pub mod sync;
 mod task;
 pub mod time;
 mod timer;

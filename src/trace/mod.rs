@@ -49,7 +49,9 @@ mod timers;
 mod tracer;
 
 pub(crate) use narrator::{Narrator, Via};
-pub(crate) use sync::{event_cleared, event_set, event_wait};
+pub(crate) use sync::{
+    event_cleared, event_set, event_wait, sync_handed, sync_passed_on, sync_waits,
+};
 pub(crate) use tracer::{Name, Tracer};
 
 thread_local! {
