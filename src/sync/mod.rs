@@ -12,6 +12,12 @@
 //! | `permits.rs` | free permits and their waiters: the hand-off core of the lock and the semaphore |
 //! | `mutex.rs` | [`Mutex`], [`MutexGuard`], [`MutexLock`]: asyncio's `asyncio.Lock` |
 //! | `semaphore.rs` | [`Semaphore`], [`SemaphorePermit`], [`SemaphoreAcquire`]: asyncio's `Semaphore` and `BoundedSemaphore` |
+//! | `queue.rs` | [`Queue`], [`LifoQueue`], [`PriorityQueue`] (all an [`OrderedQueue`]): asyncio's queues |
+//! | `queue_state.rs` | a queue's items, lines and counts, and the grants that keep them fair |
+//! | `queue_done.rs` | `task_done`, `join`, `shutdown` |
+//! | `queue_futures.rs` | [`QueuePut`], [`QueueGet`], [`QueueJoin`] |
+//! | `queue_order.rs` | [`Fifo`], [`Lifo`], [`Priority`]: the order items come out in |
+//! | `queue_error.rs` | [`PutError`], [`GetError`] |
 //! | `event.rs` | [`Event`], asyncio's `asyncio.Event` |
 //! | `event_wait.rs` | [`EventWait`], the future of `Event::wait` |
 //!
@@ -26,10 +32,20 @@ mod event;
 mod event_wait;
 mod mutex;
 mod permits;
+mod queue;
+mod queue_done;
+mod queue_error;
+mod queue_futures;
+mod queue_order;
+mod queue_state;
 mod semaphore;
 mod waiters;
 
 pub use event::Event;
 pub use event_wait::EventWait;
 pub use mutex::{Mutex, MutexGuard, MutexLock};
+pub use queue::{LifoQueue, OrderedQueue, PriorityQueue, Queue};
+pub use queue_error::{GetError, PutError};
+pub use queue_futures::{QueueGet, QueueJoin, QueuePut};
+pub use queue_order::{Fifo, Lifo, Order, Priority};
 pub use semaphore::{Semaphore, SemaphoreAcquire, SemaphorePermit};

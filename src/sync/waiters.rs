@@ -85,6 +85,11 @@ impl Waiters {
         self.slab.len() - self.granted
     }
 
+    /// How many granted waiters have not taken their grant yet.
+    pub(crate) fn granted(&self) -> usize {
+        self.granted
+    }
+
     /// Whether nobody waits in line.
     pub(crate) fn is_empty(&self) -> bool {
         self.order.is_empty()
