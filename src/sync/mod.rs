@@ -18,6 +18,10 @@
 //! | `queue_futures.rs` | [`QueuePut`], [`QueueGet`], [`QueueJoin`] |
 //! | `queue_order.rs` | [`Fifo`], [`Lifo`], [`Priority`]: the order items come out in |
 //! | `queue_error.rs` | [`PutError`], [`GetError`] |
+//! | `condition.rs` | [`Condition`]: asyncio's `Condition` |
+//! | `condition_wait.rs` | [`ConditionWait`], the future of `Condition::wait` |
+//! | `barrier.rs` | [`Barrier`], [`BrokenBarrier`]: asyncio's `Barrier` |
+//! | `barrier_wait.rs` | [`BarrierWait`], the future of `Barrier::wait` |
 //! | `event.rs` | [`Event`], asyncio's `asyncio.Event` |
 //! | `event_wait.rs` | [`EventWait`], the future of `Event::wait` |
 //!
@@ -28,6 +32,10 @@
 //!
 //! Read next: `waiters.rs`, then `permits.rs`.
 
+mod barrier;
+mod barrier_wait;
+mod condition;
+mod condition_wait;
 mod event;
 mod event_wait;
 mod mutex;
@@ -41,6 +49,10 @@ mod queue_state;
 mod semaphore;
 mod waiters;
 
+pub use barrier::{Barrier, BrokenBarrier};
+pub use barrier_wait::BarrierWait;
+pub use condition::Condition;
+pub use condition_wait::ConditionWait;
 pub use event::Event;
 pub use event_wait::EventWait;
 pub use mutex::{Mutex, MutexGuard, MutexLock};

@@ -6,8 +6,7 @@
 //! `queue.rs`); the waiter finds the grant on its next poll and finishes,
 //! or, dropped first, gives the turn back so the next waiter gets it.
 //!
-//! Read next: `condition.rs` or `barrier.rs` when they exist; otherwise
-//! `docs/08-sync.md`.
+//! Read next: `condition.rs`, then `barrier.rs`.
 
 use std::fmt;
 use std::future::Future;

@@ -14,7 +14,7 @@
 //!   and `forget` (down); for a bounded semaphore, free permits never
 //!   exceed the bound.
 //!
-//! Read next: `waiters.rs` if not read yet, then `event.rs`.
+//! Read next: `queue.rs`.
 
 use std::cell::RefCell;
 use std::fmt;

@@ -33,7 +33,7 @@
 //!   `RefCell` (a waker runs foreign code, which may re-enter the
 //!   primitive).
 //!
-//! Read next: `event.rs`.
+//! Read next: `permits.rs` (the lock and the semaphore), or `event.rs`.
 
 use std::task::Waker;
 
