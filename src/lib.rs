@@ -173,6 +173,8 @@ mod docs {
     struct CancellationPanicsShutdown;
     #[doc = include_str!("../docs/07-reading-a-trace.md")]
     struct ReadingATrace;
+    #[doc = include_str!("../docs/08-sync.md")]
+    struct Sync;
     #[doc = include_str!("../docs/asyncio-porting.md")]
     struct AsyncioPorting;
     #[doc = include_str!("../docs/performance.md")]
