@@ -33,7 +33,7 @@
 //! | `tracer.rs` | where lines go, their time stamp and indentation, who is waking whom |
 //! | `narrator.rs` | one call per step of a task: spawn, poll, wake, cancel, join |
 //! | `timers.rs` | one call per step of the timers, the idle loop and shutdown |
-//! | `sync.rs` | the lines of `Event` (through the hook) |
+//! | `sync.rs` | the lines of `sync/`'s primitives (through the hook) |
 //!
 //! Read next: `docs/07-reading-a-trace.md`, the annotated trace of the demo,
 //! then `sync/` or `executor/`.
