@@ -40,6 +40,10 @@ pub(super) enum Step {
 /// });
 /// ```
 ///
+/// # Panics
+///
+/// Polled again after it completed.
+///
 /// # Cancel safety
 ///
 /// Dropped while the barrier fills, it leaves the count (the barrier

@@ -46,6 +46,10 @@ pub(super) enum Step<'a, T> {
 /// });
 /// ```
 ///
+/// # Panics
+///
+/// Polled again after it completed.
+///
 /// # Cancel safety
 ///
 /// Dropped while waiting for a notify, it leaves the line at once.

@@ -279,6 +279,10 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for MutexGuard<'_, T> {
 /// });
 /// ```
 ///
+/// # Panics
+///
+/// Polled again after it completed.
+///
 /// # Cancel safety
 ///
 /// Cancel safe. Dropped while waiting, it leaves the line at once. Dropped

@@ -125,6 +125,10 @@ fn cancel<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, step: Step) {
 /// });
 /// ```
 ///
+/// # Panics
+///
+/// Polled again after it completed.
+///
 /// # Cancel safety
 ///
 /// Dropped before it finished, the item is not put (it is dropped with
@@ -229,6 +233,10 @@ impl<T, O: Order<T>> fmt::Debug for QueuePut<'_, T, O> {
 ///     assert_eq!(getter.await.unwrap(), Ok("hello"));
 /// });
 /// ```
+///
+/// # Panics
+///
+/// Polled again after it completed.
 ///
 /// # Cancel safety
 ///

@@ -249,6 +249,13 @@ impl fmt::Debug for Semaphore {
 
 /// One permit of a [`Semaphore`], held; dropping it gives it back.
 ///
+/// # Panics
+///
+/// Dropped on a [`bounded`](Semaphore::bounded) semaphore that already
+/// has all its permits free (extra [`Semaphore::release`] calls were made
+/// while it was held), as asyncio's `BoundedSemaphore` raises on that
+/// release. Never while the thread is already panicking.
+///
 /// # Examples
 ///
 /// ```
@@ -315,6 +322,10 @@ impl fmt::Debug for SemaphorePermit<'_> {
 ///     assert_eq!(format!("{sem:?}"), "Semaphore { permits: 0, waiters: 0 }");
 /// });
 /// ```
+///
+/// # Panics
+///
+/// Polled again after it completed.
 ///
 /// # Cancel safety
 ///
