@@ -3,12 +3,14 @@
 //! primitive's uncontended operations run many times after a warm-up
 //! with the count checked unchanged.
 //!
-//! One test in this binary, so no other test thread allocates meanwhile.
+//! The count is per thread: the test harness's own threads allocate while
+//! a test runs (a first version with one global count failed on a clean
+//! clone because of them).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use looplet::sync::{Mutex, Queue, Semaphore};
@@ -16,13 +18,23 @@ use looplet::sync::{Mutex, Queue, Semaphore};
 /// Counts allocations, then lets the system allocator do them.
 struct Counting;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+thread_local! {
+    /// Allocations made by this thread (const-initialized, no destructor:
+    /// reading it never allocates).
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Counts one allocation on this thread (ignored while the thread-local
+/// is being torn down).
+fn count() {
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
 
 // SAFETY: every call is forwarded unchanged to `System`, which upholds
-// `GlobalAlloc`'s contract; the counter is only an atomic add.
+// `GlobalAlloc`'s contract; the counter is a plain thread-local add.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded with the caller's layout.
         unsafe { System.alloc(layout) }
     }
@@ -31,7 +43,7 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(ptr, layout) }
     }
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        count();
         // SAFETY: forwarded unchanged.
         unsafe { System.realloc(ptr, layout, new_size) }
     }
@@ -42,9 +54,9 @@ static GLOBAL: Counting = Counting;
 
 /// Allocations made by `f`.
 fn allocations(mut f: impl FnMut()) -> usize {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = ALLOCATIONS.get();
     f();
-    ALLOCATIONS.load(Ordering::Relaxed) - before
+    ALLOCATIONS.get() - before
 }
 
 /// Polls `future` once; it must be ready.
@@ -61,6 +73,11 @@ fn ready<F: Future>(future: F) -> F::Output {
 
 #[test]
 fn uncontended_operations_do_not_allocate() {
+    // The counter counts: one box is one allocation.
+    assert_eq!(
+        allocations(|| drop(std::hint::black_box(Box::new(1u64)))),
+        1
+    );
     let mutex = Mutex::new(0u64);
     let semaphore = Semaphore::new(2);
     let queue = Queue::new(64);
