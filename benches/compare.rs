@@ -21,6 +21,14 @@
 //! | `ping_pong` | two tasks pass a turn back and forth through two events (set the other's, wait on own, clear it) `N` times | round trip |
 //! | `timers_fire` | `N` tasks each sleep 1..=100 ms, drawn from one seeded xorshift sequence shared by all runtimes; main awaits them all | timer |
 //! | `timers_cancel` | `N` tasks each run `timeout(10 s, event.wait())` on one event; main yields until all are armed, then sets the event, so every timer is armed and cancelled | timer |
+//! | `queue_pipe_64`, `queue_pipe_unbounded` | a producer task sends `ITEMS` numbers through a queue (bounded at 64, or not); main receives them all | item |
+//! | `mutex_handoff` | 100 tasks each, `ROUNDS` times: lock, add one, yield once, unlock | lock |
+//! | `semaphore_limit` | `N / 10` tasks through a semaphore of 10: acquire, yield once, release | task |
+//!
+//! The last four compare the runtimes' own primitives (`support/sync_peers.rs`):
+//! tokio's `mpsc`, `Mutex`, `Semaphore`; async-channel and async-lock on
+//! async-executor; futures' `mpsc` and `Mutex` on `LocalPool` (futures has
+//! no semaphore).
 //!
 //! `timers_fire` spends most of its wall time asleep, so it measures the CPU
 //! time of the whole process instead (`iter_custom`, summing the on-CPU
@@ -62,6 +70,10 @@ const N: usize = if cfg!(debug_assertions) {
 
 #[path = "support/peers.rs"]
 mod peers;
+#[path = "support/sync_peers.rs"]
+mod sync_peers;
+
+use sync_peers::SyncPeers;
 
 use peers::{
     AsyncExecutor, BenchEvent, FuturesPool, Looplet, Rt, STARTED, Tokio, mark_started,
@@ -197,6 +209,113 @@ impl Workload for TimersCancel {
 }
 
 // ---------------------------------------------------------------------------
+// The synchronization workloads: each runtime with its own primitives.
+// ---------------------------------------------------------------------------
+
+trait SyncWorkload {
+    const NAME: &'static str;
+    /// Elements per iteration.
+    const ELEMENTS: usize;
+    /// Whether it needs a semaphore.
+    const SEMAPHORE: bool = false;
+    async fn run<R: SyncPeers>();
+}
+
+/// Items through a queue per iteration (the 1,000,000 in release).
+const ITEMS: usize = if cfg!(debug_assertions) {
+    2_000
+} else {
+    1_000_000
+};
+
+/// One producer task, main consumes.
+async fn pipe<R: SyncPeers>(bound: usize) {
+    let (mut tx, mut rx) = R::channel(bound);
+    let producer = R::spawn(async move {
+        for i in 0..ITEMS as u64 {
+            R::send(&mut tx, i).await;
+        }
+    });
+    let mut sum = 0;
+    for _ in 0..ITEMS {
+        sum += R::recv(&mut rx).await;
+    }
+    R::join(producer).await;
+    assert_eq!(sum, (ITEMS as u64) * (ITEMS as u64 - 1) / 2);
+}
+
+struct QueuePipe64;
+
+impl SyncWorkload for QueuePipe64 {
+    const NAME: &'static str = "queue_pipe_64";
+    const ELEMENTS: usize = ITEMS;
+    async fn run<R: SyncPeers>() {
+        pipe::<R>(64).await;
+    }
+}
+
+struct QueuePipeUnbounded;
+
+impl SyncWorkload for QueuePipeUnbounded {
+    const NAME: &'static str = "queue_pipe_unbounded";
+    const ELEMENTS: usize = ITEMS;
+    async fn run<R: SyncPeers>() {
+        pipe::<R>(0).await;
+    }
+}
+
+/// Tasks and rounds of `mutex_handoff` (the 100 × 1,000 in release).
+const LOCKERS: usize = 100;
+const ROUNDS: usize = if cfg!(debug_assertions) { 20 } else { 1_000 };
+
+struct MutexHandoff;
+
+impl SyncWorkload for MutexHandoff {
+    const NAME: &'static str = "mutex_handoff";
+    const ELEMENTS: usize = LOCKERS * ROUNDS;
+    async fn run<R: SyncPeers>() {
+        let mutex = R::mutex();
+        let handles: Vec<_> = (0..LOCKERS)
+            .map(|_| {
+                let mutex = mutex.clone();
+                R::spawn(async move {
+                    for _ in 0..ROUNDS {
+                        R::lock_yield_unlock(&mutex).await;
+                    }
+                })
+            })
+            .collect();
+        for handle in handles {
+            R::join(handle).await;
+        }
+        assert_eq!(R::count(&mutex).await, (LOCKERS * ROUNDS) as u64);
+    }
+}
+
+/// Tasks of `semaphore_limit` (the 10,000 in release).
+const LIMITED: usize = N / 10;
+
+struct SemaphoreLimit;
+
+impl SyncWorkload for SemaphoreLimit {
+    const NAME: &'static str = "semaphore_limit";
+    const ELEMENTS: usize = LIMITED;
+    const SEMAPHORE: bool = true;
+    async fn run<R: SyncPeers>() {
+        let semaphore = R::semaphore(10);
+        let handles: Vec<_> = (0..LIMITED)
+            .map(|_| {
+                let semaphore = semaphore.clone();
+                R::spawn(async move { R::acquire_yield_release(&semaphore).await })
+            })
+            .collect();
+        for handle in handles {
+            R::join(handle).await;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Criterion plumbing
 // ---------------------------------------------------------------------------
 
@@ -249,12 +368,34 @@ fn bench_workload<W: Workload>(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_sync_on<W: SyncWorkload, R: SyncPeers>(group: &mut BenchmarkGroup<'_, WallTime>) {
+    if W::SEMAPHORE && !R::HAS_SEMAPHORE {
+        return;
+    }
+    let mut rt = R::new();
+    group.bench_function(R::NAME, |b| b.iter(|| rt.block_on(W::run::<R>())));
+}
+
+fn bench_sync<W: SyncWorkload>(c: &mut Criterion) {
+    let mut group = c.benchmark_group(W::NAME);
+    group.throughput(Throughput::Elements(W::ELEMENTS as u64));
+    bench_sync_on::<W, Looplet>(&mut group);
+    bench_sync_on::<W, Tokio>(&mut group);
+    bench_sync_on::<W, AsyncExecutor>(&mut group);
+    bench_sync_on::<W, FuturesPool>(&mut group);
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     bench_workload::<SpawnJoin>(c);
     bench_workload::<EventFanout>(c);
     bench_workload::<PingPong>(c);
     bench_workload::<TimersFire>(c);
     bench_workload::<TimersCancel>(c);
+    bench_sync::<QueuePipe64>(c);
+    bench_sync::<QueuePipeUnbounded>(c);
+    bench_sync::<MutexHandoff>(c);
+    bench_sync::<SemaphoreLimit>(c);
 }
 
 criterion_group! {

@@ -42,6 +42,8 @@
 //! | `asyncio.TaskGroup()`, `tg.create_task(c)` | [`TaskGroup`], [`TaskGroup::spawn`], [`TaskGroup::join`] |
 //! | `asyncio.to_thread(f)` | [`to_thread`] |
 //! | `asyncio.Event()` | [`Event`] |
+//! | `asyncio.Lock`, `Semaphore`, `BoundedSemaphore`, `Condition`, `Barrier` | [`sync::Mutex`], [`sync::Semaphore`], [`sync::Semaphore::bounded`], [`sync::Condition`], [`sync::Barrier`] |
+//! | `asyncio.Queue`, `PriorityQueue`, `LifoQueue` | [`sync::Queue`], [`sync::PriorityQueue`], [`sync::LifoQueue`] |
 //!
 //! Tests run on a virtual clock that jumps to the next timer whenever every
 //! task waits ([`Builder::start_paused`]): a test that sleeps for a day
@@ -52,12 +54,11 @@
 //! [`Builder::trace`]) narrates every step on stderr, and [`stats`] counts
 //! them.
 //!
-//! Not in looplet yet: asyncio's `Lock`, `Semaphore`, `Condition`,
-//! `Barrier` and queues, `run_coroutine_threadsafe`, and sockets. Until they land, a future from
-//! another crate that only uses wakers works here (async-lock's `Mutex`,
-//! async-channel, async-io's `Async<TcpStream>`; wakes from their helper
-//! threads come through looplet's cross-thread inbox), and
-//! `std::thread::spawn` with a channel stands in for `to_thread`.
+//! Not in looplet yet: `run_coroutine_threadsafe` (a `Send` way into the
+//! loop from other threads) and sockets. Until they land, a `Send` channel
+//! into a task stands in for the first, and async-io's `Async<TcpStream>`
+//! works here for the second (its helper thread's wakes come through
+//! looplet's cross-thread inbox).
 //!
 //! # How it works, in small steps
 //!
@@ -142,7 +143,7 @@ mod executor;
 mod group;
 mod join;
 mod runtime;
-mod sync;
+pub mod sync;
 mod task;
 mod thread;
 pub mod time;
@@ -231,6 +232,8 @@ mod docs {
     struct CancellationPanicsShutdown;
     #[doc = include_str!("../docs/07-reading-a-trace.md")]
     struct ReadingATrace;
+    #[doc = include_str!("../docs/08-sync.md")]
+    struct Sync;
     #[doc = include_str!("../docs/10-testing-schedules.md")]
     struct TestingSchedules;
     #[doc = include_str!("../docs/asyncio-porting.md")]

@@ -11,15 +11,29 @@
 //! (the future that waits) keeps it and must remove it when dropped, unless
 //! the waiter was already taken off the list.
 //!
+//! # Granted waiters
+//!
+//! An `Event` releases its waiters for good: [`pop_front`](Waiters::pop_front)
+//! frees their slots. A lock, a permit or a queue item is different: it is
+//! handed to one waiter, which must either take it when it runs or, if it
+//! is dropped first, pass it on (CPython bpo-32734, gh-90155: a waiter
+//! cancelled after being woken used to strand the lock). So
+//! [`grant_front`](Waiters::grant_front) takes the oldest waiter off the
+//! line but keeps its slot, marked *granted*; the waiter's future sees the
+//! mark on its next poll and [`take_grant`](Waiters::take_grant)s it, or,
+//! dropped, [`cancel`](Waiters::cancel) tells it that it held a grant, to
+//! hand on.
+//!
 //! # Invariants
 //!
-//! * Every waiter in the slab is on the list, and only those.
+//! * Every waiter in the slab is either on the list (waiting) or granted
+//!   (off the list, waker taken), never both; `granted` counts the latter.
 //! * Nothing here wakes or drops a waker of its own accord: wakers are
 //!   handed back, for the caller to wake or drop once it has let go of its
 //!   `RefCell` (a waker runs foreign code, which may re-enter the
 //!   primitive).
 //!
-//! Read next: `event.rs`.
+//! Read next: `permits.rs` (the lock and the semaphore), or `event.rs`.
 
 use std::task::Waker;
 
@@ -34,6 +48,18 @@ struct Waiter {
     waker: Option<Waker>,
     /// Its place in the waiting order.
     links: Links,
+    /// Taken off the line by `grant_front`: it holds what was released.
+    granted: bool,
+}
+
+/// What [`Waiters::cancel`] found.
+#[derive(Debug)]
+pub(crate) enum Cancelled {
+    /// The waiter was still in line: its waker, to drop.
+    Waiting(Waker),
+    /// The waiter had been granted what was released: the caller must hand
+    /// it on.
+    Granted,
 }
 
 impl Node for Waiter {
@@ -49,12 +75,60 @@ pub(crate) struct Waiters {
     slab: Slab<Waiter>,
     /// Their keys in the order they began waiting.
     order: List,
+    /// How many slots hold granted waiters (off the line).
+    granted: usize,
 }
 
 impl Waiters {
-    /// How many are waiting.
+    /// How many are waiting in line (granted waiters are not counted).
     pub(crate) fn len(&self) -> usize {
-        self.slab.len()
+        self.slab.len() - self.granted
+    }
+
+    /// How many granted waiters have not taken their grant yet.
+    pub(crate) fn granted(&self) -> usize {
+        self.granted
+    }
+
+    /// Whether nobody waits in line.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// Takes the oldest waiter off the line and marks it granted; returns
+    /// its waker, to wake once the caller has let go of its `RefCell`.
+    #[inline]
+    pub(crate) fn grant_front(&mut self) -> Option<Waker> {
+        let key = self.order.pop_front(&mut self.slab)?;
+        let waiter = &mut self.slab[key];
+        waiter.granted = true;
+        self.granted += 1;
+        waiter.waker.take()
+    }
+
+    /// Whether waiter `key` has been granted.
+    #[inline]
+    pub(crate) fn is_granted(&self, key: usize) -> bool {
+        self.slab[key].granted
+    }
+
+    /// Frees the slot of the granted waiter `key`: it took its grant.
+    #[inline]
+    pub(crate) fn take_grant(&mut self, key: usize) {
+        debug_assert!(self.slab[key].granted, "waiter {key} was not granted");
+        self.slab.remove(key);
+        self.granted -= 1;
+    }
+
+    /// Removes waiter `key`, in line or granted, for a future dropped
+    /// before it completed.
+    pub(crate) fn cancel(&mut self, key: usize) -> Cancelled {
+        if self.slab[key].granted {
+            self.take_grant(key);
+            Cancelled::Granted
+        } else {
+            Cancelled::Waiting(self.remove(key))
+        }
     }
 
     /// Adds a waiter at the back; returns its key.
@@ -68,15 +142,17 @@ impl Waiters {
         let key = self.slab.insert(Waiter {
             waker: None,
             links: Links::EMPTY,
+            granted: false,
         });
         self.slab[key].waker = Some(waker);
         self.order.push_back(&mut self.slab, key);
         key
     }
 
-    /// Removes the waiter `key` from wherever it is in the line and gives
-    /// its waker back, to drop.
+    /// Removes the waiter `key` (which must be in line) from wherever it is
+    /// in the line and gives its waker back, to drop.
     pub(crate) fn remove(&mut self, key: usize) -> Waker {
+        debug_assert!(!self.slab[key].granted, "waiter {key} was granted");
         self.order.remove(&mut self.slab, key);
         self.slab.remove(key).waker.expect("a waiter has its waker")
     }
@@ -145,6 +221,27 @@ mod tests {
         out.into_iter().for_each(Waker::wake);
         assert_eq!(*log.lock().unwrap(), [0, 2, 3]);
         assert_eq!(waiters.len(), 0);
+    }
+
+    #[test]
+    fn a_granted_waiter_leaves_the_line_but_keeps_its_slot() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut waiters = Waiters::default();
+        let keys: Vec<usize> = (0..3)
+            .map(|i| waiters.push_back(waker(Arc::new(Numbered(i, log.clone())))))
+            .collect();
+        waiters.grant_front().unwrap().wake();
+        assert_eq!(*log.lock().unwrap(), [0]);
+        assert_eq!(waiters.len(), 2);
+        assert!(waiters.is_granted(keys[0]) && !waiters.is_granted(keys[1]));
+        assert!(matches!(waiters.cancel(keys[0]), Cancelled::Granted));
+        assert!(matches!(waiters.cancel(keys[2]), Cancelled::Waiting(_)));
+        waiters.grant_front().unwrap().wake();
+        waiters.take_grant(keys[1]);
+        assert_eq!(*log.lock().unwrap(), [0, 1]);
+        assert!(waiters.is_empty());
+        assert_eq!(waiters.len(), 0);
+        assert!(waiters.grant_front().is_none());
     }
 
     #[test]

@@ -35,7 +35,7 @@
 //! | `tracer.rs` | where lines go, their time stamp and indentation, who is waking whom |
 //! | `narrator.rs` | one call per step of a task: spawn, poll, wake, cancel, join |
 //! | `timers.rs` | one call per step of the timers, the idle loop and shutdown |
-//! | `sync.rs` | the lines of `Event` (through the hook) |
+//! | `sync.rs` | the lines of `sync/`'s primitives (through the hook) |
 //!
 //! Read next: `docs/07-reading-a-trace.md`, the annotated trace of the demo,
 //! then `sync/` or `executor/`.
@@ -51,7 +51,9 @@ mod timers;
 mod tracer;
 
 pub(crate) use narrator::{Narrator, Via};
-pub(crate) use sync::{event_cleared, event_set, event_wait, next_number};
+pub(crate) use sync::{
+    event_cleared, event_set, event_wait, next_number, sync_handed, sync_passed_on, sync_waits,
+};
 pub(crate) use tracer::{Name, Tracer};
 
 thread_local! {

@@ -65,3 +65,30 @@ pub(crate) fn next_number() -> u64 {
         .flatten()
         .unwrap_or(0)
 }
+
+/// A task began to wait for `what` (`"lock"`, `"semaphore"`, …); `waiting`
+/// are in line now, itself included.
+#[cold]
+#[inline(never)]
+pub(crate) fn sync_waits(what: &str, waiting: usize) {
+    hook(format_args!("{what}: waits ({waiting} waiting)"));
+}
+
+/// A release handed `what` straight to the oldest waiter; `left` still
+/// wait behind it.
+#[cold]
+#[inline(never)]
+pub(crate) fn sync_handed(what: &str, left: usize) {
+    hook(format_args!(
+        "{what}: handed to the oldest waiter ({left} still waiting)"
+    ));
+}
+
+/// A waiter granted `what` was dropped before it ran, and passed it on.
+#[cold]
+#[inline(never)]
+pub(crate) fn sync_passed_on(what: &str) {
+    hook(format_args!(
+        "{what}: a granted waiter was dropped before it ran; passed on"
+    ));
+}

@@ -1,0 +1,94 @@
+//! A queue's [`State`]: its items, its two waiter lines and its counts,
+//! and [`State::settle`], which grants freed items and places to the
+//! oldest waiters (see `queue.rs` for the hand-off and the invariants).
+//!
+//! Read next: `queue_futures.rs`.
+
+use std::task::Waker;
+
+use super::queue_order::Order;
+use super::waiters::Waiters;
+
+/// A queue's items, waiters and counts.
+pub(super) struct State<T, O> {
+    /// The items, in the order's keeping.
+    pub(super) items: O,
+    /// The most items (0: no limit).
+    pub(super) maxsize: usize,
+    /// Items put and not yet marked done.
+    pub(super) unfinished: usize,
+    /// Whether `shutdown` was called.
+    pub(super) shut_down: bool,
+    /// Tasks waiting for an item (and granted ones not yet run).
+    pub(super) getters: Waiters,
+    /// Tasks waiting for room (and granted ones not yet run).
+    pub(super) putters: Waiters,
+    /// Ties the item type to the state.
+    pub(super) _items: std::marker::PhantomData<T>,
+}
+
+/// Wakers to wake once the state's borrow is let go of: at most one getter
+/// and one putter (the common case, no allocation).
+#[derive(Default)]
+#[must_use = "the wakers must be woken"]
+pub(super) struct Wakes(Option<Waker>, Option<Waker>);
+
+impl Wakes {
+    /// Wakes them; call with no borrow held.
+    pub(super) fn wake(self) {
+        if let Some(w) = self.0 {
+            w.wake();
+        }
+        if let Some(w) = self.1 {
+            w.wake();
+        }
+    }
+}
+
+impl<T, O: Order<T>> State<T, O> {
+    /// Items not promised to a granted getter: what a new get may take.
+    pub(super) fn free_items(&self) -> usize {
+        self.items.len().saturating_sub(self.getters_granted())
+    }
+
+    /// Granted getters not yet run.
+    fn getters_granted(&self) -> usize {
+        self.getters.granted()
+    }
+
+    /// Whether a new put may go in now, without waiting.
+    pub(super) fn has_room(&self) -> bool {
+        self.maxsize == 0
+            || (self.putters.is_empty() && self.items.len() + self.putters.granted() < self.maxsize)
+    }
+
+    /// Stores an item put, counting it unfinished. Returns whether `join`'s
+    /// event must be cleared (the first unfinished item).
+    pub(super) fn store(&mut self, item: T) -> bool {
+        self.items.push(item);
+        self.unfinished += 1;
+        self.unfinished == 1
+    }
+
+    /// Restores the invariants after a change: grants the oldest getter
+    /// an item that is free, and the oldest putter a place that is free.
+    pub(super) fn settle(&mut self) -> Wakes {
+        let mut wakes = Wakes::default();
+        if !self.getters.is_empty() && self.items.len() > self.getters.granted() {
+            wakes.0 = self.getters.grant_front();
+        }
+        if !self.putters.is_empty()
+            && self.maxsize > 0
+            && self.items.len() + self.putters.granted() < self.maxsize
+        {
+            wakes.1 = self.putters.grant_front();
+        }
+        debug_assert!(
+            self.getters.is_empty() || self.items.len() <= self.getters.granted(),
+            "getters wait beside free items: {} items, {} granted",
+            self.items.len(),
+            self.getters.granted()
+        );
+        wakes
+    }
+}
