@@ -307,7 +307,7 @@ fn trace_narrates_waits_hand_offs_and_pass_ons() {
     let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
     let ours: Vec<&str> = text
         .lines()
-        .filter_map(|l| l.split_once("lock: ").map(|(_, rest)| rest))
+        .filter_map(|l| l.split_once("lock 1: ").map(|(_, rest)| rest))
         .collect();
     assert_eq!(
         ours,
@@ -328,4 +328,39 @@ fn sync_event_is_the_crate_event() {
     let event: looplet::sync::Event = looplet::Event::new();
     let wait: looplet::EventWait<'_> = event.wait();
     drop(wait);
+}
+
+/// Each primitive has its own number in the trace, as tasks do: two locks
+/// are told apart.
+#[test]
+fn trace_numbers_each_primitive() {
+    let lines = Lines::default();
+    let rt = Builder::new()
+        .start_paused(true)
+        .trace_to(lines.clone())
+        .build();
+    rt.block_on(async {
+        let (first, second) = (Mutex::new(()), Mutex::new(()));
+        let (a, b) = (first.lock().await, second.lock().await);
+        let waiters = [&first, &second].map(|lock| {
+            let lock = lock.clone();
+            looplet::spawn(async move { drop(lock.lock().await) })
+        });
+        looplet::yield_now().await;
+        drop((a, b));
+        for waiter in waiters {
+            waiter.await.unwrap();
+        }
+    });
+    let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
+    assert!(text.contains("lock 1: waits (1 waiting)"), "{text}");
+    assert!(text.contains("lock 2: waits (1 waiting)"), "{text}");
+    assert!(
+        text.contains("lock 1: handed to the oldest waiter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lock 2: handed to the oldest waiter"),
+        "{text}"
+    );
 }

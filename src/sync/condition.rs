@@ -84,6 +84,8 @@ pub(super) struct Inner<T> {
     pub(super) mutex: Mutex<T>,
     /// Tasks waiting for a notify (and notified ones not yet run).
     pub(super) waiters: RefCell<Waiters>,
+    /// Its name in trace lines: `condition 4`.
+    pub(super) label: trace::Label,
 }
 
 impl<T> Clone for Condition<T> {
@@ -133,6 +135,7 @@ impl<T> Condition<T> {
             inner: Rc::new(Inner {
                 mutex,
                 waiters: RefCell::new(Waiters::default()),
+                label: trace::Label::new("condition"),
             }),
         }
     }
@@ -213,7 +216,8 @@ impl<T> Condition<T> {
             .push_back(Waker::noop().clone());
         drop(guard);
         if trace::tracing() {
-            trace::sync_waits("condition", self.inner.waiters.borrow().len());
+            let waiting = self.inner.waiters.borrow().len();
+            trace::sync_waits(&self.inner.label.to_string(), "", waiting);
         }
         ConditionWait::new(self, Step::Waiting(key))
     }

@@ -127,7 +127,7 @@ impl<T> Drop for ConditionWait<'_, T> {
                 let next = waiters.grant_front();
                 drop(waiters);
                 if trace::tracing() {
-                    trace::sync_passed_on("condition");
+                    trace::sync_passed_on(&self.condition.inner.label.to_string(), "");
                 }
                 if let Some(waker) = next {
                     waker.wake();

@@ -35,8 +35,8 @@ pub(super) struct Permits {
     /// Tasks waiting for a permit, oldest first, and those granted one
     /// that have not run yet.
     pub(super) waiters: Waiters,
-    /// The primitive's name in trace lines: `"lock"`, `"semaphore"`.
-    pub(super) what: &'static str,
+    /// The primitive's name in trace lines: `lock 2`, `semaphore 3`.
+    pub(super) label: trace::Label,
 }
 
 impl Permits {
@@ -45,7 +45,7 @@ impl Permits {
         Permits {
             available,
             waiters: Waiters::default(),
-            what,
+            label: trace::Label::new(what),
         }
     }
 
@@ -69,10 +69,11 @@ pub(super) fn release(cell: &RefCell<Permits>) {
         permits.available += 1;
         return;
     };
-    let (what, left) = (permits.what, permits.waiters.len());
+    let left = permits.waiters.len();
+    let label = trace::tracing().then(|| permits.label.to_string());
     drop(permits);
-    if trace::tracing() {
-        trace::sync_handed(what, left);
+    if let Some(label) = label {
+        trace::sync_handed(&label, left);
     }
     waker.wake();
 }
@@ -118,11 +119,12 @@ impl Acquire {
                     return Poll::Ready(());
                 }
                 let key = permits.waiters.push_back(waker);
-                let (what, waiting) = (permits.what, permits.waiters.len());
+                let waiting = permits.waiters.len();
+                let label = trace::tracing().then(|| permits.label.to_string());
                 drop(permits);
                 *self = Acquire::Waiting(key);
-                if trace::tracing() {
-                    trace::sync_waits(what, waiting);
+                if let Some(label) = label {
+                    trace::sync_waits(&label, "", waiting);
                 }
                 Poll::Pending
             }
@@ -169,10 +171,10 @@ impl Acquire {
                 drop(waker);
             }
             Cancelled::Granted => {
-                let what = permits.what;
+                let label = trace::tracing().then(|| permits.label.to_string());
                 drop(permits);
-                if trace::tracing() {
-                    trace::sync_passed_on(what);
+                if let Some(label) = label {
+                    trace::sync_passed_on(&label, "");
                 }
                 release(cell);
             }

@@ -38,6 +38,7 @@ use super::queue_futures::{QueueGet, QueuePut};
 use super::queue_order::{Fifo, Lifo, Order, Priority};
 use super::queue_state::State;
 use super::waiters::Waiters;
+use crate::trace;
 
 /// A queue whose items come out in the order `O` keeps: [`Fifo`]
 /// ([`Queue`]), [`Lifo`] ([`LifoQueue`]) or [`Priority`]
@@ -148,6 +149,8 @@ pub(super) struct Inner<T, O> {
     pub(super) state: RefCell<State<T, O>>,
     /// Set while every item put has been marked done (`join` waits on it).
     pub(super) finished: Event,
+    /// Its name in trace lines: `queue 5`.
+    pub(super) label: trace::Label,
 }
 
 impl<T, O: Order<T>> Default for OrderedQueue<T, O> {
@@ -201,6 +204,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
                     _items: std::marker::PhantomData,
                 }),
                 finished,
+                label: trace::Label::new("queue"),
             }),
         }
     }

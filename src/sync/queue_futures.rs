@@ -50,7 +50,8 @@ fn enqueue<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, cx: &mut Context<'
     let waiting = waiters.len();
     drop(state);
     if trace::tracing() {
-        trace::sync_waits(if putter { "queue put" } else { "queue get" }, waiting);
+        let role = if putter { "put " } else { "get " };
+        trace::sync_waits(&queue.inner.label.to_string(), role, waiting);
     }
     key
 }
@@ -102,7 +103,8 @@ fn cancel<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, step: Step) {
             let wakes = state.settle();
             drop(state);
             if trace::tracing() {
-                trace::sync_passed_on(if putter { "queue put" } else { "queue get" });
+                let role = if putter { "put " } else { "get " };
+                trace::sync_passed_on(&queue.inner.label.to_string(), role);
             }
             wakes.wake();
         }

@@ -5,6 +5,9 @@
 //!
 //! Read next: `sync/` (the primitives themselves).
 
+use std::cell::Cell;
+use std::fmt;
+
 use super::hook;
 
 /// A primitive as a line names it: "event 2".
@@ -66,29 +69,66 @@ pub(crate) fn next_number() -> u64 {
         .unwrap_or(0)
 }
 
-/// A task began to wait for `what` (`"lock"`, `"semaphore"`, …); `waiting`
-/// are in line now, itself included.
-#[cold]
-#[inline(never)]
-pub(crate) fn sync_waits(what: &str, waiting: usize) {
-    hook(format_args!("{what}: waits ({waiting} waiting)"));
+/// A primitive's name in the trace: its kind and a number (`lock 2`),
+/// handed out by [`next_number`] the first time a trace names it, as
+/// tasks and timers have theirs. Costs a `Cell` and nothing else when
+/// nobody traces. A primitive formats it while it holds its own borrow
+/// (no user code runs in that), and writes the line after letting go.
+#[derive(Debug)]
+pub(crate) struct Label {
+    /// What kind of primitive: `"lock"`, `"semaphore"`, `"queue"`, ...
+    kind: &'static str,
+    /// Its number in the trace; 0 until a trace names it.
+    number: Cell<u64>,
 }
 
-/// A release handed `what` straight to the oldest waiter; `left` still
-/// wait behind it.
+impl Label {
+    /// The label of a new primitive of `kind`, not numbered yet.
+    pub(crate) const fn new(kind: &'static str) -> Self {
+        Label {
+            kind,
+            number: Cell::new(0),
+        }
+    }
+}
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.number.get() == 0 {
+            self.number.set(next_number());
+        }
+        match self.number.get() {
+            0 => f.write_str(self.kind),
+            n => write!(f, "{} {n}", self.kind),
+        }
+    }
+}
+
+/// A task began to wait on `label` (`role` says for what, when the
+/// primitive has two lines: `"put "`, `"get "`); `waiting` are in line
+/// now, itself included.
 #[cold]
 #[inline(never)]
-pub(crate) fn sync_handed(what: &str, left: usize) {
+pub(crate) fn sync_waits(label: &str, role: &str, waiting: usize) {
+    hook(format_args!("{label}: {role}waits ({waiting} waiting)"));
+}
+
+/// A release handed `label`'s resource straight to the oldest waiter;
+/// `left` still wait behind it.
+#[cold]
+#[inline(never)]
+pub(crate) fn sync_handed(label: &str, left: usize) {
     hook(format_args!(
-        "{what}: handed to the oldest waiter ({left} still waiting)"
+        "{label}: handed to the oldest waiter ({left} still waiting)"
     ));
 }
 
-/// A waiter granted `what` was dropped before it ran, and passed it on.
+/// A waiter granted something by `label` was dropped before it ran, and
+/// passed it on.
 #[cold]
 #[inline(never)]
-pub(crate) fn sync_passed_on(what: &str) {
+pub(crate) fn sync_passed_on(label: &str, role: &str) {
     hook(format_args!(
-        "{what}: a granted waiter was dropped before it ran; passed on"
+        "{label}: a granted {role}waiter was dropped before it ran; passed on"
     ));
 }
