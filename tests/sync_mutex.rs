@@ -364,3 +364,57 @@ fn trace_numbers_each_primitive() {
         "{text}"
     );
 }
+
+/// Queue grants, notifications and barrier releases are narrated too.
+#[test]
+fn trace_narrates_queue_grants_notifications_and_barrier_releases() {
+    let lines = Lines::default();
+    let rt = Builder::new()
+        .start_paused(true)
+        .trace_to(lines.clone())
+        .build();
+    rt.block_on(async {
+        let queue = looplet::sync::Queue::new(1);
+        let getter = {
+            let queue = queue.clone();
+            looplet::spawn(async move { queue.get().await.unwrap() })
+        };
+        looplet::yield_now().await;
+        queue.put(5_u8).await.unwrap();
+        assert_eq!(getter.await.unwrap(), 5);
+
+        let cond = looplet::sync::Condition::new(false);
+        let waiter = {
+            let cond = cond.clone();
+            looplet::spawn(async move {
+                let guard = cond.lock().await;
+                drop(cond.wait_for(guard, |ready| *ready).await);
+            })
+        };
+        looplet::yield_now().await;
+        let mut guard = cond.lock().await;
+        *guard = true;
+        cond.notify_all();
+        drop(guard);
+        waiter.await.unwrap();
+
+        let barrier = looplet::sync::Barrier::new(2);
+        let other = {
+            let barrier = barrier.clone();
+            looplet::spawn(async move { barrier.wait().await.unwrap() })
+        };
+        barrier.wait().await.unwrap();
+        other.await.unwrap();
+    });
+    let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
+    for expected in [
+        ": an item granted to the oldest getter",
+        ": notifies 1 waiter(s) (0 still waiting)",
+        ": lets 1 waiter(s) through",
+    ] {
+        assert!(text.contains(expected), "{expected} not in {text}");
+    }
+    assert!(text.contains("queue "), "{text}");
+    assert!(text.contains("condition "), "{text}");
+    assert!(text.contains("barrier "), "{text}");
+}

@@ -29,6 +29,7 @@ use std::task::Waker;
 
 use super::barrier_wait::{BarrierWait, Step};
 use super::waiters::Waiters;
+use crate::trace;
 
 /// A meeting point for `parties` tasks; asyncio's `asyncio.Barrier`.
 ///
@@ -103,6 +104,8 @@ pub(super) struct State {
     pub(super) arrived: Waiters,
     /// Tasks waiting for the next filling cycle.
     pub(super) next: Waiters,
+    /// Its name in trace lines: `barrier 6`.
+    pub(super) label: trace::Label,
 }
 
 impl State {
@@ -126,8 +129,19 @@ impl State {
     }
 }
 
-/// Wakes `wakers` (call with no borrow held).
-pub(super) fn wake_all(wakers: Vec<Waker>) {
+/// The barrier's name for the trace, when tracing and `wakers` is not
+/// empty: taken while the state is borrowed, for [`wake_all`] after.
+pub(super) fn trace_label(state: &State, wakers: &[Waker]) -> Option<String> {
+    (trace::tracing() && !wakers.is_empty()).then(|| state.label.to_string())
+}
+
+/// Wakes `wakers` (call with no borrow held), narrating it on `label`'s
+/// trace.
+pub(super) fn wake_all(wakers: Vec<Waker>, label: Option<String>) {
+    if let Some(label) = label {
+        let n = wakers.len();
+        trace::sync_granted(&label, format_args!("lets {n} waiter(s) through"));
+    }
     wakers.into_iter().for_each(Waker::wake);
 }
 
@@ -156,6 +170,7 @@ impl Barrier {
                 count: 0,
                 arrived: Waiters::default(),
                 next: Waiters::default(),
+                label: trace::Label::new("barrier"),
             })),
         }
     }
@@ -205,8 +220,9 @@ impl Barrier {
                 wakers.push(waker);
             }
         }
+        let label = trace_label(&state, &wakers);
         drop(state);
-        wake_all(wakers);
+        wake_all(wakers, label);
     }
 
     /// Breaks the barrier; asyncio's `await barrier.abort()`. Every task
@@ -231,8 +247,9 @@ impl Barrier {
         while let Some(waker) = state.next.grant_front() {
             wakers.push(waker);
         }
+        let label = trace_label(&state, &wakers);
         drop(state);
-        wake_all(wakers);
+        wake_all(wakers, label);
     }
 
     /// How many tasks a cycle needs; asyncio's `parties`.

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::barrier::{Barrier, BrokenBarrier, Phase, wake_all};
+use super::barrier::{Barrier, BrokenBarrier, Phase, trace_label, wake_all};
 use super::waiters::Cancelled;
 
 /// Where a barrier wait is.
@@ -126,12 +126,13 @@ impl Future for BarrierWait<'_> {
                 Poll::Ready(result)
             }
         };
+        let label = trace_label(&state, &wakers);
         drop(state);
         drop(waker);
         if out.is_ready() {
             this.step = Step::Done;
         }
-        wake_all(wakers);
+        wake_all(wakers, label);
         out
     }
 }
@@ -157,9 +158,10 @@ impl Drop for BarrierWait<'_> {
                 removed
             }
         };
+        let label = trace_label(&state, &wakers);
         drop(state);
         drop(removed);
-        wake_all(wakers);
+        wake_all(wakers, label);
     }
 }
 

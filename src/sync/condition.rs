@@ -283,7 +283,15 @@ impl<T> Condition<T> {
                 None => break,
             }
         }
+        let left = waiters.len();
         drop(waiters);
+        if trace::tracing() && !wakers.is_empty() {
+            let (label, n) = (self.inner.label.to_string(), wakers.len());
+            trace::sync_granted(
+                &label,
+                format_args!("notifies {n} waiter(s) ({left} still waiting)"),
+            );
+        }
         wakers.into_iter().for_each(Waker::wake);
     }
 

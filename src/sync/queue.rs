@@ -251,7 +251,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         if first {
             self.inner.finished.clear();
         }
-        wakes.wake();
+        wakes.wake(&self.inner.label);
         Ok(())
     }
 
@@ -289,7 +289,7 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         let result = self.take(&mut state);
         let wakes = state.settle();
         drop(state);
-        wakes.wake();
+        wakes.wake(&self.inner.label);
         result
     }
 

@@ -106,7 +106,7 @@ fn cancel<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, step: Step) {
                 let role = if putter { "put " } else { "get " };
                 trace::sync_passed_on(&queue.inner.label.to_string(), role);
             }
-            wakes.wake();
+            wakes.wake(&queue.inner.label);
         }
     }
 }
@@ -170,7 +170,7 @@ impl<'a, T, O: Order<T>> QueuePut<'a, T, O> {
         if first {
             self.queue.inner.finished.clear();
         }
-        wakes.wake();
+        wakes.wake(&self.queue.inner.label);
         Poll::Ready(Ok(()))
     }
 }
@@ -273,7 +273,7 @@ impl<'a, T, O: Order<T>> QueueGet<'a, T, O> {
         );
         let wakes = state.settle();
         drop(state);
-        wakes.wake();
+        wakes.wake(&self.queue.inner.label);
         Poll::Ready(result)
     }
 }

@@ -8,6 +8,7 @@ use std::task::Waker;
 
 use super::queue_order::Order;
 use super::waiters::Waiters;
+use crate::trace;
 
 /// A queue's items, waiters and counts.
 pub(super) struct State<T, O> {
@@ -34,8 +35,18 @@ pub(super) struct State<T, O> {
 pub(super) struct Wakes(Option<Waker>, Option<Waker>);
 
 impl Wakes {
-    /// Wakes them; call with no borrow held.
-    pub(super) fn wake(self) {
+    /// Wakes them (narrating the grants on `label`'s trace); call with no
+    /// borrow held.
+    pub(super) fn wake(self, label: &trace::Label) {
+        if trace::tracing() && (self.0.is_some() || self.1.is_some()) {
+            let label = label.to_string();
+            if self.0.is_some() {
+                trace::sync_granted(&label, format_args!("an item granted to the oldest getter"));
+            }
+            if self.1.is_some() {
+                trace::sync_granted(&label, format_args!("a place granted to the oldest putter"));
+            }
+        }
         if let Some(w) = self.0 {
             w.wake();
         }

@@ -132,3 +132,11 @@ pub(crate) fn sync_passed_on(label: &str, role: &str) {
         "{label}: a granted {role}waiter was dropped before it ran; passed on"
     ));
 }
+
+/// `label` granted `what` (a turn, a place, a notification, a way out)
+/// to waiters, who run next.
+#[cold]
+#[inline(never)]
+pub(crate) fn sync_granted(label: &str, what: fmt::Arguments<'_>) {
+    hook(format_args!("{label}: {what}"));
+}
