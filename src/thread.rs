@@ -20,6 +20,7 @@ use std::task::{Context, Poll, Waker};
 use crate::executor::{self, Job};
 use crate::join::JoinError;
 use crate::task::TaskId;
+use crate::trace;
 use crate::util::panic::Payload;
 
 /// Runs `f` on one of the runtime's worker threads and gives its result;
@@ -194,22 +195,34 @@ impl<T: Send + 'static> Future for ToThread<T> {
                 // The runtime is shutting down: the closure never runs.
                 return Poll::Ready(Err(JoinError::cancelled(id, None)));
             }
+            if trace::tracing() {
+                trace::thread_job_sent(id.as_u64(), core.thread_jobs());
+            }
         }
         let id = self.id.expect("a submitted job has its number");
         // Cloned with no lock held: a clone runs the waker's own code.
         let waker = cx.waker().clone();
         let mut state = self.slot.lock();
-        match state.result.take() {
-            Some(Ended::Ran(Ok(output))) => Poll::Ready(Ok(output)),
-            Some(Ended::Ran(Err(payload))) => Poll::Ready(Err(JoinError::panic(id, None, payload))),
-            Some(Ended::Dropped) => Poll::Ready(Err(JoinError::cancelled(id, None))),
-            None => {
-                let old = state.waker.replace(waker);
-                drop(state);
-                drop(old);
-                Poll::Pending
-            }
+        let Some(ended) = state.result.take() else {
+            let old = state.waker.replace(waker);
+            drop(state);
+            drop(old);
+            return Poll::Pending;
+        };
+        drop(state);
+        if trace::tracing() {
+            let how = match &ended {
+                Ended::Ran(Ok(_)) => "done",
+                Ended::Ran(Err(_)) => "panicked",
+                Ended::Dropped => "never ran (the runtime shut down)",
+            };
+            trace::thread_job_back(id.as_u64(), how);
         }
+        Poll::Ready(match ended {
+            Ended::Ran(Ok(output)) => Ok(output),
+            Ended::Ran(Err(payload)) => Err(JoinError::panic(id, None, payload)),
+            Ended::Dropped => Err(JoinError::cancelled(id, None)),
+        })
     }
 }
 

@@ -62,7 +62,11 @@ const LAYERS: &[Layer] = &[
     // The time futures (sleep, timeout) driven by the executor's timers.
     layer("time", "L4", &["util", "timer", "trace", "executor"]),
     // to_thread: a closure on the executor's worker threads, as a future.
-    layer("thread", "L4", &["util", "task", "executor", "join"]),
+    layer(
+        "thread",
+        "L4",
+        &["util", "task", "trace", "executor", "join"],
+    ),
     // yield_now: a self-contained future that needs nothing else of the crate.
     layer("yield_now", "L4", &[]),
     // The public entry points: Runtime, Builder, run, spawn, stats.
@@ -79,7 +83,7 @@ const LAYERS: &[Layer] = &[
     layer(
         "group",
         "L5",
-        &["util", "task", "executor", "join", "runtime"],
+        &["util", "task", "trace", "executor", "join", "runtime"],
     ),
 ];
 

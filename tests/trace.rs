@@ -544,3 +544,34 @@ fn a_wake_from_a_named_thread_gives_its_name() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn a_task_group_cancelling_and_a_thread_job_are_narrated() {
+    let (rt, lines) = traced();
+    rt.block_on(async {
+        let tg = looplet::TaskGroup::new();
+        drop(tg.spawn(std::future::pending::<()>()));
+        drop(tg.spawn(async { panic!("boom") }));
+        assert!(tg.join().await.is_err());
+        assert_eq!(looplet::to_thread(|| 7).await.unwrap(), 7);
+    });
+    drop(rt);
+    let text = lines.take().join("\n");
+    assert!(
+        text.contains("task group: task 3 panicked: cancelling 1 task(s)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("task 2 cancelled by task 3: future dropped (8)"),
+        "{text}"
+    );
+    assert!(
+        // (How many jobs are pending depends on how fast the worker is.)
+        text.contains("to_thread job 4: sent to the worker threads ("),
+        "{text}"
+    );
+    assert!(
+        text.contains("to_thread job 4: back from its thread, done"),
+        "{text}"
+    );
+}

@@ -142,6 +142,11 @@ impl Core {
         self.remote.close();
     }
 
+    /// Jobs queued or running on the worker threads (for the trace).
+    pub(crate) fn thread_jobs(&self) -> usize {
+        self.pool.pending()
+    }
+
     /// Runs `job` on one of the runtime's worker threads; gives it back
     /// if the runtime is shut down.
     pub(crate) fn run_on_thread(&self, job: Job) -> Result<(), Job> {

@@ -16,6 +16,7 @@ use pin_project_lite::pin_project;
 use super::State;
 use crate::join::JoinError;
 use crate::task::TaskId;
+use crate::trace;
 use crate::util::panic::{Payload, message};
 
 /// Cancels every task of the group that is still running but `except`
@@ -24,10 +25,21 @@ use crate::util::panic::{Payload, message};
 pub(super) fn cancel_all(
     state: &Rc<RefCell<State>>,
     except: Option<usize>,
+    why: &dyn Fn() -> String,
 ) -> Vec<(TaskId, Payload)> {
     // The switches are taken out first: cancelling drops futures, whose
     // guards borrow the state.
     let mut tasks = std::mem::take(&mut state.borrow_mut().tasks);
+    if trace::tracing() {
+        let n = tasks
+            .iter()
+            .enumerate()
+            .filter(|(index, task)| task.is_some() && Some(*index) != except)
+            .count();
+        if n > 0 {
+            trace::group_cancels(&why(), n);
+        }
+    }
     let mut panics = Vec::new();
     for (index, switch) in tasks.iter_mut().enumerate() {
         if Some(index) == except {
@@ -115,18 +127,19 @@ impl Guard {
     /// The task panicked: the first panic cancels every other task of the
     /// group, now, before any other task is polled.
     fn fail(&self, payload: Payload) {
-        let first = {
+        let (first, id) = {
             let mut state = self.group.borrow_mut();
             let id = state.tasks[self.index]
                 .as_ref()
                 .expect("a running task of the group has its switch")
                 .id();
             state.errors.push(JoinError::panic(id, None, payload));
-            !std::mem::replace(&mut state.failed, true)
+            (!std::mem::replace(&mut state.failed, true), id)
         };
         if first {
             // A sibling whose future panics as it is dropped fails too.
-            let panics = cancel_all(&self.group, Some(self.index));
+            let why = || format!("{id} panicked");
+            let panics = cancel_all(&self.group, Some(self.index), &why);
             let mut state = self.group.borrow_mut();
             let failures = panics
                 .into_iter()

@@ -235,7 +235,7 @@ impl TaskGroup {
     /// ```
     pub fn cancel(&self) {
         self.state.borrow_mut().cancelled = true;
-        raise_first(cancel_all(&self.state, None));
+        raise_first(cancel_all(&self.state, None, &|| "cancelled".to_string()));
     }
 
     /// Waits for every task of the group; leaving asyncio's
@@ -254,7 +254,7 @@ impl Drop for TaskGroup {
         // Dropped inside one of its own tasks (the task owned it), that
         // task is left to finish its poll: its work is done.
         let running = self.state.borrow().running;
-        raise_first(cancel_all(&self.state, running));
+        raise_first(cancel_all(&self.state, running, &|| "dropped".to_string()));
     }
 }
 

@@ -52,8 +52,8 @@ mod tracer;
 
 pub(crate) use narrator::{Narrator, Via};
 pub(crate) use sync::{
-    Label, event_cleared, event_set, event_wait, next_number, sync_granted, sync_handed,
-    sync_passed_on, sync_waits,
+    Label, event_cleared, event_set, event_wait, group_cancels, next_number, sync_granted,
+    sync_handed, sync_passed_on, sync_waits, thread_job_back, thread_job_sent,
 };
 pub(crate) use tracer::{Name, Tracer};
 

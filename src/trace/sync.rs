@@ -140,3 +140,31 @@ pub(crate) fn sync_passed_on(label: &str, role: &str) {
 pub(crate) fn sync_granted(label: &str, what: fmt::Arguments<'_>) {
     hook(format_args!("{label}: {what}"));
 }
+
+/// A task group cancels `n` of its tasks, because of `why` (a task
+/// panicked; the group was cancelled or dropped).
+#[cold]
+#[inline(never)]
+pub(crate) fn group_cancels(why: &str, n: usize) {
+    hook(format_args!("task group: {why}: cancelling {n} task(s)"));
+}
+
+/// A `to_thread` job numbered `job` went to the worker threads, where
+/// `pending` jobs are now queued or running.
+#[cold]
+#[inline(never)]
+pub(crate) fn thread_job_sent(job: u64, pending: usize) {
+    hook(format_args!(
+        "to_thread job {job}: sent to the worker threads ({pending} queued or running)"
+    ));
+}
+
+/// The result of `to_thread` job `job` was taken by its awaiter: `how`
+/// it ended.
+#[cold]
+#[inline(never)]
+pub(crate) fn thread_job_back(job: u64, how: &str) {
+    hook(format_args!(
+        "to_thread job {job}: back from its thread, {how}"
+    ));
+}
