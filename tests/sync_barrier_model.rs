@@ -10,22 +10,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
-use futures::task::ArcWake;
 use looplet::sync::{Barrier, BarrierWait, BrokenBarrier};
 use proptest::prelude::*;
 
 mod common;
 
-struct Labelled {
-    label: (usize, usize),
-    log: Arc<Mutex<Vec<(usize, usize)>>>,
-}
-
-impl ArcWake for Labelled {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.log.lock().unwrap().push(arc_self.label);
-    }
-}
+use common::Labelled;
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -12,22 +12,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::task::{Context, Poll};
 
-use futures::task::ArcWake;
 use looplet::sync::{Condition, ConditionWait, MutexGuard};
 use proptest::prelude::*;
 
 mod common;
 
-struct Labelled {
-    label: (usize, usize),
-    log: Arc<StdMutex<Vec<(usize, usize)>>>,
-}
-
-impl ArcWake for Labelled {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.log.lock().unwrap().push(arc_self.label);
-    }
-}
+use common::Labelled;
 
 #[derive(Debug, Clone)]
 enum Op {

@@ -10,23 +10,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex as StdMutex};
 use std::task::{Context, Poll};
 
-use futures::task::ArcWake;
 use looplet::sync::{Mutex, MutexGuard, MutexLock, Semaphore, SemaphoreAcquire, SemaphorePermit};
 use proptest::prelude::*;
 
 mod common;
 
-/// A waker labelled with its waiter and the poll that registered it.
-struct Labelled {
-    label: (usize, usize),
-    log: Arc<StdMutex<Vec<(usize, usize)>>>,
-}
-
-impl ArcWake for Labelled {
-    fn wake_by_ref(arc_self: &Arc<Self>) {
-        arc_self.log.lock().unwrap().push(arc_self.label);
-    }
-}
+use common::Labelled;
 
 /// What the model test needs of a primitive.
 trait Primitive {

@@ -105,6 +105,20 @@ pub async fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *future).poll(cx))).await
 }
 
+/// A waker labelled with a waiter and the poll that registered it: waking
+/// it logs the label, so a model test can check who was woken, in which
+/// order.
+pub struct Labelled {
+    pub label: (usize, usize),
+    pub log: Arc<std::sync::Mutex<Vec<(usize, usize)>>>,
+}
+
+impl futures::task::ArcWake for Labelled {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.log.lock().unwrap().push(arc_self.label);
+    }
+}
+
 /// CPU time the calling thread has used, from the kernel's scheduler
 /// statistics (Linux).
 pub fn thread_cpu_time() -> Duration {
