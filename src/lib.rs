@@ -234,6 +234,8 @@ mod docs {
     struct ReadingATrace;
     #[doc = include_str!("../docs/08-sync.md")]
     struct Sync;
+    #[doc = include_str!("../docs/09-threads.md")]
+    struct Threads;
     #[doc = include_str!("../docs/10-testing-schedules.md")]
     struct TestingSchedules;
     #[doc = include_str!("../docs/asyncio-porting.md")]
