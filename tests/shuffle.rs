@@ -6,11 +6,10 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::Log;
+use common::{Lines, Log};
 use looplet::{Builder, Runtime, gather, sleep, spawn, yield_now};
 
 fn shuffled(seed: u64) -> Runtime {
@@ -240,19 +239,6 @@ fn equal_deadline_timers_are_permuted_by_the_seed() {
     );
 }
 
-/// A trace sink the test can read back.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The whole trace of a small program with tasks, an event and timers,
 /// shuffled with `seed`.
 fn traced_run(seed: u64) -> String {
@@ -278,7 +264,7 @@ fn traced_run(seed: u64) -> String {
         gather(waiters).await;
     });
     drop(rt);
-    String::from_utf8(lines.0.lock().unwrap().clone()).unwrap()
+    lines.text()
 }
 
 #[test]

@@ -269,28 +269,10 @@ fn polled_after_completion_panics() {
     assert!(common::panic_message(&*err).contains("`MutexLock` polled after it completed"));
 }
 
-/// A trace writer that keeps what it is given.
-#[derive(Clone, Default)]
-struct Lines(Rc<RefCell<Vec<u8>>>);
-
-impl std::io::Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The issue: trace lines for waits, hand-offs and passing a grant on.
 #[test]
 fn trace_narrates_waits_hand_offs_and_pass_ons() {
-    let lines = Lines::default();
-    let rt = Builder::new()
-        .start_paused(true)
-        .trace_to(lines.clone())
-        .build();
+    let (rt, lines) = common::traced();
     rt.block_on(async {
         let lock = Mutex::new(());
         let held = lock.lock().await;
@@ -304,7 +286,7 @@ fn trace_narrates_waits_hand_offs_and_pass_ons() {
         go.set();
         let _ = (b.await, c.await);
     });
-    let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
+    let text = lines.text();
     let ours: Vec<&str> = text
         .lines()
         .filter_map(|l| l.split_once("lock 1: ").map(|(_, rest)| rest))
@@ -334,11 +316,7 @@ fn sync_event_is_the_crate_event() {
 /// are told apart.
 #[test]
 fn trace_numbers_each_primitive() {
-    let lines = Lines::default();
-    let rt = Builder::new()
-        .start_paused(true)
-        .trace_to(lines.clone())
-        .build();
+    let (rt, lines) = common::traced();
     rt.block_on(async {
         let (first, second) = (Mutex::new(()), Mutex::new(()));
         let (a, b) = (first.lock().await, second.lock().await);
@@ -352,7 +330,7 @@ fn trace_numbers_each_primitive() {
             waiter.await.unwrap();
         }
     });
-    let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
+    let text = lines.text();
     assert!(text.contains("lock 1: waits (1 waiting)"), "{text}");
     assert!(text.contains("lock 2: waits (1 waiting)"), "{text}");
     assert!(
@@ -368,11 +346,7 @@ fn trace_numbers_each_primitive() {
 /// Queue grants, notifications and barrier releases are narrated too.
 #[test]
 fn trace_narrates_queue_grants_notifications_and_barrier_releases() {
-    let lines = Lines::default();
-    let rt = Builder::new()
-        .start_paused(true)
-        .trace_to(lines.clone())
-        .build();
+    let (rt, lines) = common::traced();
     rt.block_on(async {
         let queue = looplet::sync::Queue::new(1);
         let getter = {
@@ -406,7 +380,7 @@ fn trace_narrates_queue_grants_notifications_and_barrier_releases() {
         barrier.wait().await.unwrap();
         other.await.unwrap();
     });
-    let text = String::from_utf8(lines.0.borrow().clone()).unwrap();
+    let text = lines.text();
     for expected in [
         ": an item granted to the oldest getter",
         ": notifies 1 waiter(s) (0 still waiting)",

@@ -2,46 +2,13 @@
 
 use std::io::Write;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 mod common;
 
+use common::{Lines, traced};
+
 use looplet::{Builder, Event, Runtime, sleep, spawn, yield_now};
-
-/// A trace sink the test can read back, from any thread.
-#[derive(Clone, Default)]
-struct Lines(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Lines {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Lines {
-    fn take(&self) -> Vec<String> {
-        let text = String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap();
-        text.lines().map(str::to_string).collect()
-    }
-
-    /// Whether some line written so far contains `needle` (keeps them).
-    fn contains(&self, needle: &str) -> bool {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).contains(needle)
-    }
-}
-
-fn traced() -> (Runtime, Lines) {
-    let lines = Lines::default();
-    let rt = Builder::new()
-        .start_paused(true)
-        .trace_to(lines.clone())
-        .build();
-    (rt, lines)
-}
 
 #[test]
 fn the_narration_of_a_small_program_is_exact() {

@@ -1,12 +1,12 @@
 //! Helpers shared by the integration tests: a log of events, drop flags,
-//! poll counters, and a thread's CPU time.
+//! poll counters, a trace sink, and a thread's CPU time.
 #![allow(dead_code)]
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
@@ -223,4 +223,46 @@ pub mod clone_hook {
         // pointer, and all of them are safe to call from any thread.
         unsafe { Waker::from_raw(RawWaker::new(ptr::null(), &VTABLE)) }
     }
+}
+
+/// A trace sink the test can read back, from any thread.
+#[derive(Clone, Default)]
+pub struct Lines(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Lines {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Lines {
+    /// The lines written so far, emptying the sink.
+    pub fn take(&self) -> Vec<String> {
+        let text = String::from_utf8(std::mem::take(&mut *self.0.lock().unwrap())).unwrap();
+        text.lines().map(str::to_string).collect()
+    }
+
+    /// Everything written so far, as one string (keeps it).
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// Whether some line written so far contains `needle` (keeps them).
+    pub fn contains(&self, needle: &str) -> bool {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).contains(needle)
+    }
+}
+
+/// A runtime on the paused clock whose trace goes to the returned sink.
+pub fn traced() -> (looplet::Runtime, Lines) {
+    let lines = Lines::default();
+    let rt = looplet::Builder::new()
+        .start_paused(true)
+        .trace_to(lines.clone())
+        .build();
+    (rt, lines)
 }
