@@ -141,6 +141,7 @@
 mod as_completed;
 mod executor;
 mod group;
+mod handle;
 mod join;
 mod runtime;
 pub mod sync;
@@ -155,6 +156,7 @@ mod yield_now;
 
 pub use as_completed::{AsCompleted, NextCompleted, as_completed};
 pub use group::{TaskGroup, TaskGroupError, TaskGroupJoin};
+pub use handle::{Handle, RemoteJoinHandle, handle};
 pub use join::{CancelOnDrop, JoinError, JoinHandle};
 pub use runtime::{Builder, Explored, Runtime, explore, run, spawn, spawn_named, stats};
 pub use sync::{Event, EventWait};

@@ -3,7 +3,7 @@
 //!
 //! The closure goes to the runtime's worker pool (`executor/pool.rs`) when
 //! the future is first polled; its result (or its panic) comes back
-//! through a slot the future and the job share, and the job wakes the
+//! through a slot the future and the job share (`util/reply.rs`), and the job wakes the
 //! future's task from the worker thread (through the runtime's
 //! cross-thread inbox). While a job is queued or running, a paused clock
 //! does not move: the job runs on the real clock, and its wake will come.
@@ -14,14 +14,14 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use crate::executor::{self, Job};
 use crate::join::JoinError;
 use crate::task::TaskId;
 use crate::trace;
-use crate::util::panic::Payload;
+use crate::util::reply::{Ended, Reply, Slot};
 
 /// Runs `f` on one of the runtime's worker threads and gives its result;
 /// asyncio's `await asyncio.to_thread(f)`.
@@ -71,9 +71,9 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let slot = Arc::new(Slot::default());
+    let slot = Slot::new();
     let job: Job = Box::new({
-        let reply = Reply(slot.clone());
+        let reply = Reply::new(slot.clone());
         move || {
             let result = panic::catch_unwind(AssertUnwindSafe(f));
             reply.send(Ended::Ran(result));
@@ -83,73 +83,6 @@ where
         job: Some(job),
         slot,
         id: None,
-    }
-}
-
-/// How a job ended.
-enum Ended<T> {
-    /// Its closure ran: its output, or its panic.
-    Ran(Result<T, Payload>),
-    /// It was dropped unrun (its runtime shut down first).
-    Dropped,
-}
-
-/// The job's end of the slot: sends the result, or, if the job is dropped
-/// without running, says so, so that no awaiter waits forever.
-struct Reply<T>(Arc<Slot<T>>);
-
-impl<T> Reply<T> {
-    /// Stores how the job ended and wakes the awaiter.
-    fn send(&self, ended: Ended<T>) {
-        let waker = {
-            let mut state = self.0.lock();
-            state.result = Some(ended);
-            state.waker.take()
-        };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
-    }
-}
-
-impl<T> Drop for Reply<T> {
-    fn drop(&mut self) {
-        let unsent = self.0.lock().result.is_none();
-        if unsent {
-            self.send(Ended::Dropped);
-        }
-    }
-}
-
-/// Where a job's result waits for its future.
-struct Slot<T> {
-    /// The result and the waker, behind a lock: the worker writes them.
-    state: Mutex<SlotState<T>>,
-}
-
-/// A slot's contents.
-struct SlotState<T> {
-    /// How the job ended, once it has.
-    result: Option<Ended<T>>,
-    /// Whom to wake when the result arrives.
-    waker: Option<Waker>,
-}
-
-impl<T> Default for Slot<T> {
-    fn default() -> Self {
-        Slot {
-            state: Mutex::new(SlotState {
-                result: None,
-                waker: None,
-            }),
-        }
-    }
-}
-
-impl<T> Slot<T> {
-    /// The contents, even if poisoned (nothing panics while holding it).
-    fn lock(&self) -> std::sync::MutexGuard<'_, SlotState<T>> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -200,16 +133,7 @@ impl<T: Send + 'static> Future for ToThread<T> {
             }
         }
         let id = self.id.expect("a submitted job has its number");
-        // Cloned with no lock held: a clone runs the waker's own code.
-        let waker = cx.waker().clone();
-        let mut state = self.slot.lock();
-        let Some(ended) = state.result.take() else {
-            let old = state.waker.replace(waker);
-            drop(state);
-            drop(old);
-            return Poll::Pending;
-        };
-        drop(state);
+        let ended = std::task::ready!(self.slot.poll_take(cx, "ToThread"));
         if trace::tracing() {
             let how = match &ended {
                 Ended::Ran(Ok(_)) => "done",

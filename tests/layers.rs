@@ -67,13 +67,17 @@ const LAYERS: &[Layer] = &[
         "L4",
         &["util", "task", "trace", "executor", "join"],
     ),
+    // Remote spawns: a Send handle posting to the executor's inbox.
+    layer("handle", "L4", &["util", "task", "executor", "join"]),
     // yield_now: a self-contained future that needs nothing else of the crate.
     layer("yield_now", "L4", &[]),
     // The public entry points: Runtime, Builder, run, spawn, stats.
     layer(
         "runtime",
         "L5",
-        &["util", "task", "timer", "trace", "executor", "join", "time"],
+        &[
+            "util", "task", "timer", "trace", "executor", "join", "time", "handle",
+        ],
     ),
     // Combinators over join handles: wait and gather.
     layer("wait", "L5", &["util", "join"]),

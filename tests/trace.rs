@@ -213,7 +213,7 @@ fn a_paused_deadlock_is_narrated_before_the_panic() {
     let lines = lines.take();
     assert!(
         lines.iter().any(|l| l.ends_with(
-            "idle: nothing ready, no timer, and the clock is paused: a deadlock; block_on panics"
+            "idle: nothing ready, no timer, and the clock is paused: waits 250 ms for a wake from another thread, then block_on panics (deadlock)"
         )),
         "{lines:#?}"
     );

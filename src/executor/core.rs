@@ -114,6 +114,11 @@ impl Core {
         &self.remote
     }
 
+    /// A shared claim on the remote part, for a [`Handle`](crate::Handle).
+    pub(crate) fn remote_shared(&self) -> Arc<Remote> {
+        self.remote.clone()
+    }
+
     /// The clock and the timers.
     pub(crate) fn timers(&self) -> &Driver {
         &self.timers

@@ -15,6 +15,12 @@
 //!   and the executor's thread is unparked; the loop moves the inbox into
 //!   the run queue between batches, and at the start of each `block_on`.
 //!
+//! The same inbox carries remote spawns ([`Handle::spawn`](crate::Handle::spawn),
+//! `handle.rs`): a `Send` closure that the loop runs on its own thread, in
+//! the order the posts arrived, where it builds the task's `!Send` future
+//! and spawns it. A remote spawn has no "in the inbox" flag: each is new
+//! work, and the inbox holds as many as were sent.
+//!
 //! A task woken twice runs once either way: the table queues a task only
 //! from the IDLE state (a second wake finds it SCHEDULED), and a wake whose
 //! id no longer matches its slot is stale and ignored (`task/table.rs`).
@@ -86,6 +92,37 @@ use crate::task::{Schedule, TaskWaker};
 /// reallocating, and a storm's peak is not kept for the runtime's life.
 pub(crate) const KEPT_CAPACITY: usize = 1024;
 
+/// What other threads post to the inbox.
+#[derive(Debug)]
+pub(crate) enum Post {
+    /// A task's waker was woken.
+    Wake(RemoteWake),
+    /// A [`Handle::spawn`](crate::Handle::spawn) arrived.
+    Spawn(RemoteSpawn),
+}
+
+/// The work of a remote spawn, run on the runtime's thread inside
+/// `block_on`: it builds the future and spawns it. It never panics (it
+/// catches a panic of the user's closure and reports it through its
+/// reply), and dropping it unrun reports the spawn cancelled.
+pub(crate) type SpawnJob = Box<dyn FnOnce() + Send + 'static>;
+
+/// A remote spawn on its way to the runtime's thread.
+pub(crate) struct RemoteSpawn {
+    /// What to run there.
+    pub(crate) job: SpawnJob,
+    /// The sending thread, recorded only when the runtime traces.
+    pub(crate) from: Option<Thread>,
+}
+
+impl std::fmt::Debug for RemoteSpawn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RemoteSpawn")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A wake that came through the inbox.
 #[derive(Debug)]
 pub(crate) struct RemoteWake {
@@ -98,9 +135,9 @@ pub(crate) struct RemoteWake {
 /// The part of a runtime that other threads may touch.
 #[derive(Debug)]
 pub(crate) struct Remote {
-    /// Wakes from outside the running executor, oldest first, at most one
-    /// per task; `None` once the runtime is shut down.
-    inbox: Mutex<Option<Vec<RemoteWake>>>,
+    /// Wakes from outside the running executor (at most one per task) and
+    /// remote spawns, oldest first; `None` once the runtime is shut down.
+    inbox: Mutex<Option<Vec<Post>>>,
     /// Set after a push to the inbox and cleared by the executor before it
     /// drains it, so an idle check costs one atomic load, not a lock.
     notified: AtomicBool,
@@ -137,15 +174,41 @@ impl Remote {
                 return false;
             };
             let from = self.trace.then(thread::current);
-            inbox.push(RemoteWake {
+            inbox.push(Post::Wake(RemoteWake {
                 waker: waker.clone(),
                 from,
-            });
+            }));
         }
-        // Order matters: push, then flag, then unpark (see the module docs).
+        self.notify();
+        true
+    }
+
+    /// Posts a remote spawn and unparks the executor; gives the job back if
+    /// the runtime is gone (the caller drops it, which reports the spawn
+    /// cancelled).
+    pub(crate) fn spawn(&self, job: SpawnJob) -> Result<(), SpawnJob> {
+        {
+            let mut inbox = self.inbox.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(inbox) = inbox.as_mut() else {
+                return Err(job);
+            };
+            let from = self.trace.then(thread::current);
+            inbox.push(Post::Spawn(RemoteSpawn { job, from }));
+        }
+        self.notify();
+        Ok(())
+    }
+
+    /// After a push: flag the inbox and unpark the executor. Order matters:
+    /// push, then flag, then unpark (see the module docs).
+    fn notify(&self) {
         self.notified.store(true, Ordering::Release);
         self.thread.unpark();
-        true
+    }
+
+    /// Whether the calling thread is the runtime's own.
+    pub(crate) fn is_own_thread(&self) -> bool {
+        thread::current().id() == self.thread.id()
     }
 
     /// Whether a remote wake is waiting in the inbox.
@@ -157,7 +220,7 @@ impl Remote {
     /// Moves the inbox's wakes into `out` (empty; the caller keeps it to
     /// reuse its memory). Cheap when nobody sent anything. The caller
     /// clears each waker's `in_inbox` before it wakes the task.
-    pub(crate) fn drain_into(&self, out: &mut Vec<RemoteWake>) {
+    pub(crate) fn drain_into(&self, out: &mut Vec<Post>) {
         if !self.notified.swap(false, Ordering::Acquire) {
             return;
         }
@@ -167,9 +230,12 @@ impl Remote {
         }
     }
 
-    /// Closes the inbox: from now on remote wakes do nothing. The posts
-    /// still in it are dropped (each holds its task's waker, which holds
-    /// this `Remote`: dropping them breaks that cycle).
+    /// Closes the inbox: from now on remote wakes do nothing and remote
+    /// spawns are refused. The posts still in it are dropped: a wake holds
+    /// its task's waker, which holds this `Remote` (dropping them breaks
+    /// that cycle); a spawn dropped unrun reports itself cancelled. A
+    /// spawn is either in the inbox when it closes or refused after, since
+    /// both happen under the lock: none is lost.
     pub(crate) fn close(&self) {
         let closed = self
             .inbox

@@ -38,17 +38,17 @@ use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_task::waker_ref;
 
 use super::context;
 use super::core::Core;
-use super::remote::{KEPT_CAPACITY, Remote, RemoteWake};
+use super::remote::{KEPT_CAPACITY, Post, Remote, RemoteSpawn, RemoteWake};
 use crate::task::{
     AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskWaker,
 };
-use crate::timer::idle::Idle;
+use crate::timer::idle::{DEADLOCK_GRACE, Idle};
 use crate::trace::{Name, Via};
 
 /// What one `block_on` owns while it runs.
@@ -56,7 +56,7 @@ struct Loop<'a> {
     /// The runtime it drives.
     core: &'a Rc<Core>,
     /// Reused buffer for draining the inbox.
-    drained: Vec<RemoteWake>,
+    drained: Vec<Post>,
 }
 
 impl Core {
@@ -265,12 +265,22 @@ impl Loop<'_> {
     fn drain_inbox_now(&mut self) {
         let core = self.core;
         core.remote.drain_into(&mut self.drained);
-        for RemoteWake { waker, from } in self.drained.drain(..) {
-            // Cleared before the task is made runnable, so a wake from now
-            // on posts again (see `remote.rs`).
-            let (key, id) = waker.leave_inbox();
-            let result = core.wake(key, id);
-            core.narrator.woken(id, result, Via::Inbox(from));
+        for post in self.drained.drain(..) {
+            match post {
+                Post::Wake(RemoteWake { waker, from }) => {
+                    // Cleared before the task is made runnable, so a wake
+                    // from now on posts again (see `remote.rs`).
+                    let (key, id) = waker.leave_inbox();
+                    let result = core.wake(key, id);
+                    core.narrator.woken(id, result, Via::Inbox(from));
+                }
+                Post::Spawn(RemoteSpawn { job, from }) => {
+                    // The job spawns the task (narrated as any spawn) and
+                    // catches the user's panics itself.
+                    core.narrator.remote_spawn(from);
+                    job();
+                }
+            }
         }
         if self.drained.capacity() > KEPT_CAPACITY {
             // A storm's peak is not kept for the life of the runtime.
@@ -323,14 +333,39 @@ impl Loop<'_> {
             Idle::Sleep { nanos } => std::thread::park_timeout(Duration::from_nanos(nanos)),
             Idle::UntilWoken | Idle::WaitForThreads { .. } => std::thread::park(),
             Idle::Jump { to, .. } => core.timers.clock.advance_to(to),
-            Idle::Deadlock => panic!(
-                "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
-                 (`Builder::start_paused`), so nothing will ever wake a task; a task is \
-                 probably waiting for an event nobody sets, a handle that never finishes, or a \
-                 wake from a thread or from I/O that looplet does not know of (use \
-                 `looplet::to_thread` for blocking work)"
-            ),
+            Idle::Deadlock => self.grace(),
         }
+    }
+
+    /// A paused runtime has nothing left to do: no task is ready, no timer
+    /// is armed, no `to_thread` job is out. A waker may still be with a
+    /// thread looplet does not know of, about to wake it (a `std::thread`
+    /// answering a request, a foreign reactor), so wait up to
+    /// [`DEADLOCK_GRACE`] of real time for anything to arrive in the
+    /// inbox; only then report a deadlock.
+    #[cold]
+    fn grace(&self) {
+        let core = self.core;
+        let until = Instant::now() + DEADLOCK_GRACE;
+        loop {
+            // Same handshake as `park`: the flag is set before the unpark.
+            if core.remote.is_notified() || core.pool.pending() > 0 {
+                return;
+            }
+            let now = Instant::now();
+            if now >= until {
+                break;
+            }
+            std::thread::park_timeout(until - now);
+        }
+        panic!(
+            "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
+             (`Builder::start_paused`), and no wake came from another thread within {} ms; a \
+             task is probably waiting for an event nobody sets, a handle that never finishes, \
+             or a wake from a thread or from I/O that looplet does not know of (use \
+             `looplet::to_thread` for blocking work)",
+            DEADLOCK_GRACE.as_millis()
+        )
     }
 }
 

@@ -10,6 +10,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 use crate::executor::{self, Core};
+use crate::handle::Handle;
 use crate::join::JoinHandle;
 use crate::util::stats::Stats;
 
@@ -156,6 +157,24 @@ impl Runtime {
         F::Output: 'static,
     {
         JoinHandle::new(self.core.clone().spawn(future, Some(&name.into())))
+    }
+
+    /// A `Send + Sync` handle on this runtime, for other threads to spawn
+    /// tasks onto it ([`Handle::spawn`]); asyncio's loop object as passed
+    /// to `run_coroutine_threadsafe`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// let handle = rt.handle();
+    /// let remote = std::thread::spawn(move || handle.spawn(|| async { 7 }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(remote).unwrap(), 7);
+    /// ```
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.core.remote_shared())
     }
 
     /// A snapshot of the runtime's counters.

@@ -7,7 +7,7 @@
 //! | clock | a timer is armed | no timer is armed |
 //! |-------|------------------|-------------------|
 //! | real | sleep until its deadline ([`Idle::Sleep`]), or nothing to wait for if it is already due ([`Idle::Due`]) | sleep until a wake from another thread ([`Idle::UntilWoken`]) |
-//! | virtual (paused) | jump the clock to it ([`Idle::Jump`]) | nothing can ever wake a task: [`Idle::Deadlock`] |
+//! | virtual (paused) | jump the clock to it ([`Idle::Jump`]) | nothing looplet knows of can wake a task: [`Idle::Deadlock`], after a grace period |
 //! | virtual, with `to_thread` jobs queued or running | park until a wake ([`Idle::WaitForThreads`]): a job runs on the real clock | the same |
 //!
 //! "Its deadline" is the wheel's next expiration: a timer's exact deadline,
@@ -17,7 +17,20 @@
 //!
 //! Read next: `trace/` (how the runtime narrates what it does).
 
+use std::time::Duration;
+
 use super::driver::Driver;
+
+/// How long a paused runtime with nothing left to do waits, in real time,
+/// for a wake from another thread before it reports a deadlock.
+///
+/// A waker handed to a thread looplet does not know of (a `std::thread`
+/// that answers a request at once, another runtime) wakes the task through
+/// the inbox, but a few microseconds to milliseconds later: without a
+/// grace, such a program was reported deadlocked in nearly every run. 250
+/// ms covers a thread that is slow to be scheduled on a loaded two-core
+/// machine, and is what a real deadlock costs before its panic.
+pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(250);
 
 /// What an idle loop should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +60,9 @@ pub(crate) enum Idle {
         /// How many jobs.
         jobs: usize,
     },
-    /// Virtual clock, no timer armed: nothing can ever wake a task.
+    /// Virtual clock, no timer armed, no job out: nothing looplet knows of
+    /// can wake a task. The loop waits [`DEADLOCK_GRACE`] for a wake from
+    /// another thread, then reports a deadlock.
     Deadlock,
 }
 

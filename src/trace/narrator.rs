@@ -115,6 +115,16 @@ impl Narrator {
         }
     }
 
+    /// A remote spawn sent by thread `from` (known when tracing) arrived
+    /// through the inbox; the spawn it makes is narrated next.
+    #[cold]
+    pub(crate) fn remote_spawn(&self, from: Option<std::thread::Thread>) {
+        if let Some(tracer) = &self.tracer {
+            let from = tracer.thread_of(from.as_ref());
+            line!(tracer, "remote spawn from {from}: building its future here");
+        }
+    }
+
     /// Edges 1 and 8 at once: task `id` was spawned while the runtime shuts
     /// down, so it is cancelled before it exists.
     pub(crate) fn spawned_during_shutdown(&self, id: TaskId, name: Option<&str>) {

@@ -200,7 +200,7 @@ fn idle_line(tracer: &Tracer, plan: Idle) {
         Idle::Deadlock => line_as!(
             tracer,
             Kinds::PARK,
-            "idle: nothing ready, no timer, and the clock is paused: a deadlock; block_on panics"
+            "idle: nothing ready, no timer, and the clock is paused: waits 250 ms for a wake from another thread, then block_on panics (deadlock)"
         ),
         Idle::WaitForThreads { jobs } => line_as!(
             tracer,

@@ -7,7 +7,7 @@
 //! an unwanted output), and wakers it wakes in batches (a timer's, an
 //! event's). All three need the same two things, so they live here.
 //!
-//! Read next: `stats.rs`.
+//! Read next: `reply.rs`.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};

@@ -1,0 +1,380 @@
+//! [`Handle`]: the one `Send` way into a runtime from other threads;
+//! asyncio's `run_coroutine_threadsafe` and `call_soon_threadsafe`.
+//!
+//! A looplet task need not be `Send`, so another thread cannot build one
+//! and hand it over. It hands over a `Send` *recipe* instead: a closure
+//! `make` that, run on the runtime's thread, returns the future. The
+//! closure travels through the runtime's cross-thread inbox
+//! (`executor/remote.rs`), the same one cross-thread wakes use; the loop
+//! runs it between batches, spawns the future it returns, and the task's
+//! output comes back to the sender through a one-shot slot
+//! (`util/reply.rs`) that the sender holds as a [`RemoteJoinHandle`].
+//!
+//! # Invariants
+//!
+//! * **No remote spawn is lost.** Its reply is a value that reports
+//!   "cancelled" when dropped unsent. Every path that does not run the
+//!   task to its end drops the reply: the runtime refusing the post
+//!   (closed), closing with the post still in the inbox, dropping the
+//!   task at shutdown, a cancel request. The post and the close both take
+//!   the inbox's lock, so a spawn racing shutdown is either inside when it
+//!   closes (dropped with it) or refused after.
+//! * **Nothing runs twice.** The job is a `FnOnce`, taken out of the inbox
+//!   once.
+//! * **Cancel crosses threads by a flag and a wake.** A task's `JoinHandle`
+//!   is `!Send`, so [`RemoteJoinHandle::cancel`] cannot reach it; it sets
+//!   the slot's cancel flag and wakes the task, whose wrapper ([`Remoted`])
+//!   checks the flag before every poll and, if set, drops the user's
+//!   future and ends. A poll already running when the flag is set runs to
+//!   its end; if it finishes the task, the output stands.
+//!
+//! tokio's `Handle::spawn` takes a `Send` future instead, because its
+//! tasks may move between threads; asking for a recipe is what lets a
+//! looplet task hold `Rc`s.
+//!
+//! Read next: `runtime/` (where [`Runtime::handle`](crate::Runtime::handle) lives).
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use pin_project_lite::pin_project;
+
+use crate::executor::{self, Remote, SpawnJob};
+use crate::join::JoinError;
+use crate::task::TaskId;
+use crate::util::panic::message;
+use crate::util::reply::{Ended, Reply, Slot};
+
+/// A `Send + Sync + Clone` handle on a runtime, for other threads to
+/// spawn tasks onto it; asyncio's `run_coroutine_threadsafe`.
+///
+/// Get one with [`Runtime::handle`](crate::Runtime::handle) or, inside a
+/// runtime, [`looplet::handle`](handle()). It does not keep its runtime
+/// alive: once the runtime is dropped, [`Handle::spawn`] drops its closure
+/// unrun and the returned handle reports cancelled.
+///
+/// # Examples
+///
+/// ```
+/// let rt = looplet::Builder::new().build();
+/// let handle = rt.handle();
+/// let sender = std::thread::spawn(move || {
+///     // Runs on the runtime's thread; the future may hold an `Rc`.
+///     handle.spawn(|| async {
+///         let local = std::rc::Rc::new(20);
+///         *local + 1
+///     })
+/// });
+/// let remote = sender.join().unwrap();
+/// assert_eq!(rt.block_on(remote).unwrap(), 21);
+/// ```
+#[derive(Clone)]
+#[doc(alias = "run_coroutine_threadsafe")]
+#[doc(alias = "call_soon_threadsafe")]
+pub struct Handle {
+    /// The runtime's inbox: the only part of it other threads may touch.
+    remote: Arc<Remote>,
+}
+
+impl Handle {
+    /// The handle of `remote`'s runtime.
+    pub(crate) fn new(remote: Arc<Remote>) -> Self {
+        Handle { remote }
+    }
+
+    /// Runs `make` on the runtime's thread and spawns the future it
+    /// returns there, as [`spawn`](crate::spawn) would; asyncio's
+    /// `run_coroutine_threadsafe(make(), loop)`.
+    ///
+    /// Callable from any thread, including the runtime's own (the spawn
+    /// then still goes through the inbox, and runs at the loop's next
+    /// turn). Remote spawns run in the order they were sent. The runtime
+    /// runs `make` the next time its loop turns: at once if it is running
+    /// (the call wakes it), or when its next `block_on` starts.
+    ///
+    /// A panic in `make` or in the future ends the task and becomes the
+    /// returned handle's `JoinError` (the runtime's trace shows the task
+    /// panicking). If the runtime is gone, or shuts down before the task
+    /// ends, `make` or the future is dropped and the handle reports
+    /// cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// let handle = rt.handle();
+    /// let doubled = std::thread::spawn(move || {
+    ///     let remote = handle.spawn(|| async { 21 * 2 });
+    ///     remote.join() // blocks this plain thread until the task ends
+    /// });
+    /// // The runtime must run for the spawn to arrive.
+    /// rt.block_on(async {
+    ///     while looplet::stats().tasks_spawned == 0 {
+    ///         looplet::sleep(std::time::Duration::from_millis(1)).await;
+    ///     }
+    /// });
+    /// assert_eq!(doubled.join().unwrap().unwrap(), 42);
+    /// ```
+    pub fn spawn<M, F>(&self, make: M) -> RemoteJoinHandle<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let slot = Slot::new();
+        let reply = Reply::new(slot.clone());
+        let job: SpawnJob = Box::new(move || spawn_here(make, reply));
+        // Refused when the runtime is gone: dropping the job drops the
+        // reply, which reports the spawn cancelled.
+        drop(self.remote.spawn(job));
+        RemoteJoinHandle {
+            slot,
+            remote: self.remote.clone(),
+        }
+    }
+}
+
+/// The job of a remote spawn, on the runtime's thread: builds the future
+/// and spawns it, unless the sender has already cancelled. A panic in
+/// `make` is caught and sent back.
+fn spawn_here<M, F>(make: M, reply: Reply<F::Output>)
+where
+    M: FnOnce() -> F,
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    if reply.slot().cancel_requested(std::task::Waker::noop()) {
+        return; // dropping the reply reports cancelled; `make` never runs
+    }
+    let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
+        Ok(future) => future,
+        Err(payload) => return reply.send(Ended::Ran(Err(payload))),
+    };
+    let core = executor::current("Handle::spawn");
+    let slot = reply.slot_shared();
+    let wrapped = Remoted {
+        future: Some(future),
+        reply: Some(reply),
+    };
+    // Dropping the task's claim detaches it: the reply is its only output.
+    let task = core.spawn(wrapped, None);
+    slot.set_id(task.id().as_u64());
+}
+
+pin_project! {
+    /// A remote spawn's future on the runtime's thread: the user's future,
+    /// and the reply that carries its output back.
+    struct Remoted<F: Future> {
+        // The user's future; `None` once cancelled.
+        #[pin]
+        future: Option<F>,
+        // Where the output goes; `None` once sent.
+        reply: Option<Reply<F::Output>>,
+    }
+}
+
+impl<F: Future> Future for Remoted<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let reply = this.reply.as_ref().expect("a remote task ends once");
+        if reply.slot().cancel_requested(cx.waker()) {
+            // Dropped before the reply, so the sender learns of the cancel
+            // only once the future's destructor has run.
+            this.future.set(None);
+            *this.reply = None;
+            return Poll::Ready(());
+        }
+        let future = this
+            .future
+            .as_mut()
+            .as_pin_mut()
+            .expect("polled while alive");
+        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                this.future.set(None);
+                let reply = this.reply.take().expect("a remote task ends once");
+                reply.send(Ended::Ran(Ok(output)));
+                Poll::Ready(())
+            }
+            Err(payload) => {
+                this.future.set(None);
+                // The payload goes to the sender; the runtime sees the
+                // task panic with the same message (without running the
+                // panic hook twice), so its trace and counters say so.
+                let text = message(&*payload)
+                    .unwrap_or("a remote task panicked")
+                    .to_string();
+                let reply = this.reply.take().expect("a remote task ends once");
+                reply.send(Ended::Ran(Err(payload)));
+                panic::resume_unwind(Box::new(text))
+            }
+        }
+    }
+}
+
+/// The sender's handle on a remote spawn: a `Send` future of the task's
+/// output, awaitable under any executor, or [`join`](Self::join)ed from a
+/// plain thread; `concurrent.futures.Future` in asyncio's terms.
+///
+/// Dropping it detaches the task, which runs on.
+///
+/// # Examples
+///
+/// ```
+/// let rt = looplet::Builder::new().build();
+/// let remote: looplet::RemoteJoinHandle<&str> = rt.handle().spawn(|| async { "hi" });
+/// assert_eq!(rt.block_on(remote).unwrap(), "hi");
+/// ```
+///
+/// # Cancel safety
+///
+/// Dropping the future before it completes detaches the task; its output
+/// is dropped when it ends.
+#[must_use = "dropping a `RemoteJoinHandle` detaches its task; `.await` or `join()` it for the output"]
+pub struct RemoteJoinHandle<T> {
+    /// Where the task's output arrives.
+    slot: Arc<Slot<T>>,
+    /// The runtime, to refuse a blocking `join` on its own thread.
+    remote: Arc<Remote>,
+}
+
+impl<T> RemoteJoinHandle<T> {
+    /// Blocks the calling thread until the task ends, and gives its
+    /// output; asyncio's `concurrent.futures.Future.result()`.
+    ///
+    /// # Panics
+    ///
+    /// On the runtime's own thread while the task has not ended, where
+    /// waiting would stop the very loop that must run the task: `` `RemoteJoinHandle::join` called on
+    /// the runtime's own thread ``. There, `.await` the handle instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// let handle = rt.handle();
+    /// let remote = handle.spawn(|| async { 5 });
+    /// let waiter = std::thread::spawn(move || remote.join().unwrap());
+    /// rt.block_on(async {
+    ///     while looplet::stats().tasks_spawned == 0 {
+    ///         looplet::yield_now().await;
+    ///     }
+    /// });
+    /// assert_eq!(waiter.join().unwrap(), 5);
+    /// ```
+    #[track_caller]
+    pub fn join(self) -> Result<T, JoinError> {
+        // Once the task has ended (or the runtime is gone, which ends
+        // every remote task) there is nothing to wait for, on any thread.
+        assert!(
+            self.slot.is_done() || !self.remote.is_own_thread(),
+            "`RemoteJoinHandle::join` called on the runtime's own thread, which would wait \
+             forever for a task that only this thread can run; `.await` the handle instead"
+        );
+        let ended = self.slot.wait("RemoteJoinHandle::join");
+        self.result(ended)
+    }
+
+    /// Asks the task to stop: its future is dropped before its next poll
+    /// (or `make` is never run, if it has not run yet), and the handle
+    /// reports cancelled. Returns `false` if the task had already ended.
+    ///
+    /// Like asyncio's `concurrent.futures.Future.cancel()` on a remote
+    /// task, this is a request that takes effect on the runtime's thread:
+    /// a poll already running there goes on, and if it finishes the task,
+    /// the output stands.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// let remote = rt.handle().spawn(|| std::future::pending::<()>());
+    /// assert!(remote.cancel());
+    /// assert!(rt.block_on(remote).unwrap_err().is_cancelled());
+    /// ```
+    pub fn cancel(&self) -> bool {
+        self.slot.cancel()
+    }
+
+    /// Whether the task has ended (its output is ready, or it failed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = looplet::Builder::new().build();
+    /// let remote = rt.handle().spawn(|| async {});
+    /// assert!(!remote.is_finished()); // nothing runs outside `block_on`
+    /// rt.block_on(looplet::yield_now());
+    /// assert!(remote.is_finished());
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.slot.is_done()
+    }
+
+    /// The task's result from how it ended.
+    fn result(&self, ended: Ended<T>) -> Result<T, JoinError> {
+        let id = TaskId(self.slot.id());
+        match ended {
+            Ended::Ran(Ok(output)) => Ok(output),
+            Ended::Ran(Err(payload)) => Err(JoinError::panic(id, None, payload)),
+            Ended::Dropped => Err(JoinError::cancelled(id, None)),
+        }
+    }
+}
+
+impl<T> Unpin for RemoteJoinHandle<T> {}
+
+impl<T> Future for RemoteJoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let ended = std::task::ready!(self.slot.poll_take(cx, "RemoteJoinHandle"));
+        Poll::Ready(self.result(ended))
+    }
+}
+
+impl<T> fmt::Debug for RemoteJoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteJoinHandle")
+            .field("finished", &self.is_finished())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").finish_non_exhaustive()
+    }
+}
+
+/// The handle of the runtime running on this thread, for other threads
+/// to spawn onto it; asyncio's `asyncio.get_running_loop()` passed to
+/// `run_coroutine_threadsafe`.
+///
+/// # Panics
+///
+/// Outside a runtime: `` `looplet::handle` called outside a runtime ``.
+///
+/// # Examples
+///
+/// ```
+/// let sum = looplet::run(async {
+///     let handle = looplet::handle();
+///     let helper = std::thread::spawn(move || handle.spawn(|| async { 1 + 2 }));
+///     let remote = helper.join().unwrap();
+///     remote.await.unwrap()
+/// });
+/// assert_eq!(sum, 3);
+/// ```
+#[track_caller]
+#[doc(alias = "get_running_loop")]
+pub fn handle() -> Handle {
+    Handle::new(executor::current("handle").remote_shared())
+}

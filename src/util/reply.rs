@@ -1,0 +1,306 @@
+//! A one-shot reply from one thread to another: the slot where a result
+//! made on one thread waits for whoever wants it on another.
+//!
+//! Two features of looplet hand work across threads and wait for its
+//! result: `to_thread` (a closure runs on a worker thread; a task awaits
+//! it) and a remote spawn (a closure sent by another thread runs on the
+//! runtime's thread; that thread awaits it, or blocks for it). Both need
+//! the same small thing, so it lives here once:
+//!
+//! * a [`Slot`] behind an `Arc`, which both sides share: the result when
+//!   it has come, the waker of a task awaiting it, a condition variable
+//!   for a plain thread blocking on it, and a cancel request going the
+//!   other way;
+//! * a [`Reply`], the producer's end. Sending consumes the reply; a reply
+//!   dropped unsent (its job was dropped without running, say because the
+//!   runtime shut down) says so with [`Ended::Dropped`], so nobody waits
+//!   forever for a result that will never come.
+//!
+//! # Invariants
+//!
+//! * The slot is filled at most once: by [`Reply::send`], or by the
+//!   reply's drop if it was never sent.
+//! * No waker is woken, cloned or dropped while the lock is held: those
+//!   run foreign code, which could take the lock again.
+//!
+//! This is a `Mutex` and a `Condvar`, not a lock-free cell: a reply
+//! crosses threads once per job, so a lock costs little, and it is the
+//! version a reader can check by eye. (tokio's `oneshot` packs the same
+//! states into one atomic word, with unsafe code.)
+//!
+//! Read next: `stats.rs`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll, Waker};
+
+use super::panic::Payload;
+
+/// How a job ended.
+#[derive(Debug)]
+pub(crate) enum Ended<T> {
+    /// It ran: its output, or its panic.
+    Ran(Result<T, Payload>),
+    /// It was dropped without running to its end (cancelled, or its
+    /// runtime shut down first).
+    Dropped,
+}
+
+/// Where a result waits; shared by its [`Reply`] and its receiver.
+#[derive(Debug)]
+pub(crate) struct Slot<T> {
+    /// The result and both sides' wakers.
+    state: Mutex<State<T>>,
+    /// Signalled when the result arrives, for [`Slot::wait`].
+    arrived: Condvar,
+    /// The number the job goes by (a task id), once known; 0 before.
+    id: AtomicU64,
+}
+
+/// A slot's contents.
+#[derive(Debug)]
+struct State<T> {
+    /// How the job ended, once it has, until the receiver takes it.
+    ended: Option<Ended<T>>,
+    /// Whether the receiver has taken the result.
+    taken: bool,
+    /// The task awaiting the result.
+    awaiter: Option<Waker>,
+    /// Whether the receiver asked the producer to stop.
+    cancel: bool,
+    /// Whom to wake to deliver a cancel request (the producing task).
+    producer: Option<Waker>,
+}
+
+impl<T> Slot<T> {
+    /// An empty slot.
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Slot {
+            state: Mutex::new(State {
+                ended: None,
+                taken: false,
+                awaiter: None,
+                cancel: false,
+                producer: None,
+            }),
+            arrived: Condvar::new(),
+            id: AtomicU64::new(0),
+        })
+    }
+
+    /// The contents, even if poisoned (nothing panics while holding it).
+    fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records the number the job goes by.
+    pub(crate) fn set_id(&self, id: u64) {
+        self.id.store(id, Ordering::Relaxed);
+    }
+
+    /// The number the job goes by, or 0 if it never got one.
+    pub(crate) fn id(&self) -> u64 {
+        self.id.load(Ordering::Relaxed)
+    }
+
+    /// Takes the result if it has come; otherwise remembers `cx`'s waker
+    /// to wake when it does.
+    ///
+    /// # Panics
+    ///
+    /// If the result was already taken: `api` names the future polled
+    /// after it completed.
+    #[track_caller]
+    pub(crate) fn poll_take(&self, cx: &mut Context<'_>, api: &str) -> Poll<Ended<T>> {
+        // Cloned with no lock held: a clone runs the waker's own code.
+        let waker = cx.waker().clone();
+        let mut state = self.lock();
+        if let Some(ended) = state.ended.take() {
+            state.taken = true;
+            return Poll::Ready(ended);
+        }
+        assert!(!state.taken, "`{api}` polled after it completed");
+        let old = state.awaiter.replace(waker);
+        drop(state);
+        drop(old);
+        Poll::Pending
+    }
+
+    /// Blocks the calling thread until the result comes, and takes it.
+    ///
+    /// # Panics
+    ///
+    /// If the result was already taken: `api` names the caller.
+    #[track_caller]
+    pub(crate) fn wait(&self, api: &str) -> Ended<T> {
+        let mut state = self.lock();
+        loop {
+            if let Some(ended) = state.ended.take() {
+                state.taken = true;
+                return ended;
+            }
+            assert!(!state.taken, "`{api}` called after the result was taken");
+            state = self
+                .arrived
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Whether the job has ended (its result may have been taken since).
+    pub(crate) fn is_done(&self) -> bool {
+        let state = self.lock();
+        state.ended.is_some() || state.taken
+    }
+
+    /// Asks the producer to stop, and wakes it so that it sees the
+    /// request. Returns `false` if the job had already ended.
+    pub(crate) fn cancel(&self) -> bool {
+        let producer = {
+            let mut state = self.lock();
+            if state.ended.is_some() || state.taken {
+                return false;
+            }
+            state.cancel = true;
+            state.producer.take()
+        };
+        if let Some(producer) = producer {
+            producer.wake();
+        }
+        true
+    }
+
+    /// The producer's check: whether the receiver asked it to stop. If
+    /// not, `waker` is remembered (unless an equivalent one already is) so
+    /// that a request made later wakes the producer.
+    pub(crate) fn cancel_requested(&self, waker: &Waker) -> bool {
+        let state = self.lock();
+        if state.cancel {
+            return true;
+        }
+        if state
+            .producer
+            .as_ref()
+            .is_some_and(|old| old.will_wake(waker))
+        {
+            return false;
+        }
+        drop(state);
+        let waker = waker.clone();
+        let mut state = self.lock();
+        if state.cancel {
+            return true;
+        }
+        let old = state.producer.replace(waker);
+        drop(state);
+        drop(old);
+        false
+    }
+}
+
+/// The producer's end of a [`Slot`]: sends the result once, or reports
+/// [`Ended::Dropped`] when dropped unsent.
+#[derive(Debug)]
+pub(crate) struct Reply<T>(Option<Arc<Slot<T>>>);
+
+impl<T> Reply<T> {
+    /// The producer's end of `slot`.
+    pub(crate) fn new(slot: Arc<Slot<T>>) -> Self {
+        Reply(Some(slot))
+    }
+
+    /// The slot this reply fills.
+    pub(crate) fn slot(&self) -> &Slot<T> {
+        self.0.as_ref().expect("a reply has its slot until sent")
+    }
+
+    /// A shared claim on the slot this reply fills.
+    pub(crate) fn slot_shared(&self) -> Arc<Slot<T>> {
+        self.0.clone().expect("a reply has its slot until sent")
+    }
+
+    /// Stores how the job ended, and wakes whoever waits for it.
+    pub(crate) fn send(mut self, ended: Ended<T>) {
+        if let Some(slot) = self.0.take() {
+            fill(&slot, ended);
+        }
+    }
+}
+
+impl<T> Drop for Reply<T> {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0.take() {
+            fill(&slot, Ended::Dropped);
+        }
+    }
+}
+
+/// Fills `slot` with `ended`, then wakes its awaiter and any blocked
+/// thread, with the lock released.
+fn fill<T>(slot: &Slot<T>, ended: Ended<T>) {
+    let (awaiter, producer) = {
+        let mut state = slot.lock();
+        state.ended = Some(ended);
+        (state.awaiter.take(), state.producer.take())
+    };
+    slot.arrived.notify_all();
+    drop(producer);
+    if let Some(awaiter) = awaiter {
+        awaiter.wake();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    #[test]
+    fn a_sent_result_is_taken_once() {
+        let slot = Slot::<u8>::new();
+        Reply::new(slot.clone()).send(Ended::Ran(Ok(3)));
+        assert!(slot.is_done());
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(matches!(
+            slot.poll_take(&mut cx, "test"),
+            Poll::Ready(Ended::Ran(Ok(3)))
+        ));
+        assert!(slot.is_done());
+    }
+
+    #[test]
+    fn a_reply_dropped_unsent_reports_dropped() {
+        let slot = Slot::<u8>::new();
+        drop(Reply::new(slot.clone()));
+        assert!(matches!(slot.wait("test"), Ended::Dropped));
+    }
+
+    #[test]
+    fn wait_blocks_until_another_thread_sends() {
+        let slot = Slot::<u8>::new();
+        let reply = Reply::new(slot.clone());
+        let sender = std::thread::spawn(move || reply.send(Ended::Ran(Ok(9))));
+        assert!(matches!(slot.wait("test"), Ended::Ran(Ok(9))));
+        sender.join().unwrap();
+    }
+
+    #[test]
+    fn cancel_is_refused_once_the_job_ended() {
+        let slot = Slot::<u8>::new();
+        assert!(!slot.cancel_requested(Waker::noop()));
+        assert!(slot.cancel());
+        assert!(slot.cancel_requested(Waker::noop()));
+        Reply::new(slot.clone()).send(Ended::Ran(Ok(1)));
+        assert!(!slot.cancel());
+    }
+
+    #[test]
+    #[should_panic(expected = "`test` polled after it completed")]
+    fn polling_after_the_result_was_taken_panics() {
+        let slot = Slot::<u8>::new();
+        Reply::new(slot.clone()).send(Ended::Ran(Ok(3)));
+        let mut cx = Context::from_waker(Waker::noop());
+        let _ = slot.poll_take(&mut cx, "test");
+        let _ = slot.poll_take(&mut cx, "test");
+    }
+}
