@@ -21,12 +21,15 @@
 //!   closes (dropped with it) or refused after.
 //! * **Nothing runs twice.** The job is a `FnOnce`, taken out of the inbox
 //!   once.
-//! * **Cancel crosses threads by a flag and a wake.** A task's `JoinHandle`
-//!   is `!Send`, so [`RemoteJoinHandle::cancel`] cannot reach it; it sets
-//!   the slot's cancel flag and wakes the task, whose wrapper ([`Remoted`])
-//!   checks the flag before every poll and, if set, drops the user's
-//!   future and ends. A poll already running when the flag is set runs to
-//!   its end; if it finishes the task, the output stands.
+//! * **Cancel crosses threads as a post too.** A task's `JoinHandle` is
+//!   `!Send`, so [`RemoteJoinHandle::cancel`] cannot reach it. It sets the
+//!   slot's cancel flag (so a spawn not yet run never runs `make`) and
+//!   posts a job that cancels the task by its `(slot, id)`, which the
+//!   spawn recorded in the reply slot, exactly as its `JoinHandle::cancel`
+//!   would. The inbox is FIFO, so the cancel arrives after the spawn. A
+//!   poll already running when the request arrives runs to its end; if it
+//!   finishes the task, the output stands. The wrapper ([`Remoted`]) pays
+//!   nothing per poll for this.
 //!
 //! tokio's `Handle::spawn` takes a `Send` future instead, because its
 //! tasks may move between threads; asking for a recipe is what lets a
@@ -38,14 +41,16 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::thread;
 
 use pin_project_lite::pin_project;
 
-use crate::executor::{self, Remote, SpawnJob};
+use crate::executor::{self, Core, Remote, SpawnJob};
 use crate::join::JoinError;
-use crate::task::TaskId;
+use crate::task::{TaskId, TaskKey};
 use crate::util::panic::message;
 use crate::util::reply::{Ended, Reply, Slot};
 
@@ -127,7 +132,7 @@ impl Handle {
     {
         let slot = Slot::new();
         let reply = Reply::new(slot.clone());
-        let job: SpawnJob = Box::new(move || spawn_here(make, reply));
+        let job: SpawnJob = Box::new(move |core| spawn_here(core, make, reply));
         // Refused when the runtime is gone: dropping the job drops the
         // reply, which reports the spawn cancelled.
         drop(self.remote.spawn(job));
@@ -141,37 +146,47 @@ impl Handle {
 /// The job of a remote spawn, on the runtime's thread: builds the future
 /// and spawns it, unless the sender has already cancelled. A panic in
 /// `make` is caught and sent back.
-fn spawn_here<M, F>(make: M, reply: Reply<F::Output>)
+fn spawn_here<M, F>(core: &Rc<Core>, make: M, reply: Reply<F::Output>)
 where
     M: FnOnce() -> F,
     F: Future + 'static,
     F::Output: Send + 'static,
 {
-    if reply.slot().cancel_requested(std::task::Waker::noop()) {
+    if reply.slot().cancel_requested() {
         return; // dropping the reply reports cancelled; `make` never runs
     }
     let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
         Ok(future) => future,
         Err(payload) => return reply.send(Ended::Ran(Err(payload))),
     };
-    let core = executor::current("Handle::spawn");
     let slot = reply.slot_shared();
     let wrapped = Remoted {
-        future: Some(future),
+        future,
         reply: Some(reply),
     };
     // Dropping the task's claim detaches it: the reply is its only output.
-    let task = core.spawn(wrapped, None);
-    slot.set_id(task.id().as_u64());
+    let task = core.clone().spawn(wrapped, None);
+    slot.set_id(task.id().as_u64(), task.key().as_u32());
+}
+
+/// The job of a remote cancel, on the runtime's thread: cancels the task
+/// the way its `JoinHandle::cancel` would. It arrives after the spawn's
+/// own job (the inbox is FIFO), so the task's place is known.
+fn cancel_here<T>(core: &Rc<Core>, slot: &Slot<T>) {
+    let (id, place) = (slot.id(), slot.place());
+    if id != 0 {
+        core.cancel_task(TaskKey::from_u32(place), TaskId(id));
+    }
 }
 
 pin_project! {
     /// A remote spawn's future on the runtime's thread: the user's future,
-    /// and the reply that carries its output back.
+    /// and the reply that carries its output back. Dropped unfinished (a
+    /// cancel, or shutdown), it drops the reply, which reports cancelled.
     struct Remoted<F: Future> {
-        // The user's future; `None` once cancelled.
+        // The user's future.
         #[pin]
-        future: Option<F>,
+        future: F,
         // Where the output goes; `None` once sent.
         reply: Option<Reply<F::Output>>,
     }
@@ -181,37 +196,25 @@ impl<F: Future> Future for Remoted<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let mut this = self.project();
-        let reply = this.reply.as_ref().expect("a remote task ends once");
-        if reply.slot().cancel_requested(cx.waker()) {
-            // Dropped before the reply, so the sender learns of the cancel
-            // only once the future's destructor has run.
-            this.future.set(None);
-            *this.reply = None;
-            return Poll::Ready(());
-        }
-        let future = this
-            .future
-            .as_mut()
-            .as_pin_mut()
-            .expect("polled while alive");
-        match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => {
-                this.future.set(None);
-                let reply = this.reply.take().expect("a remote task ends once");
+        let this = self.project();
+        let output = match panic::catch_unwind(AssertUnwindSafe(|| this.future.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => Ok(output),
+            Err(payload) => Err(payload),
+        };
+        let reply = this.reply.take().expect("a remote task ends once");
+        match output {
+            Ok(output) => {
                 reply.send(Ended::Ran(Ok(output)));
                 Poll::Ready(())
             }
             Err(payload) => {
-                this.future.set(None);
                 // The payload goes to the sender; the runtime sees the
                 // task panic with the same message (without running the
                 // panic hook twice), so its trace and counters say so.
                 let text = message(&*payload)
                     .unwrap_or("a remote task panicked")
                     .to_string();
-                let reply = this.reply.take().expect("a remote task ends once");
                 reply.send(Ended::Ran(Err(payload)));
                 panic::resume_unwind(Box::new(text))
             }
@@ -241,11 +244,11 @@ impl<F: Future> Future for Remoted<F> {
 pub struct RemoteJoinHandle<T> {
     /// Where the task's output arrives.
     slot: Arc<Slot<T>>,
-    /// The runtime, to refuse a blocking `join` on its own thread.
+    /// The runtime's inbox, for a cancel request.
     remote: Arc<Remote>,
 }
 
-impl<T> RemoteJoinHandle<T> {
+impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// Blocks the calling thread until the task ends, and gives its
     /// output; asyncio's `concurrent.futures.Future.result()`.
     ///
@@ -274,7 +277,7 @@ impl<T> RemoteJoinHandle<T> {
         // Once the task has ended (or the runtime is gone, which ends
         // every remote task) there is nothing to wait for, on any thread.
         assert!(
-            self.slot.is_done() || !self.remote.is_own_thread(),
+            self.slot.is_done() || thread::current().id() != self.remote.thread_id(),
             "`RemoteJoinHandle::join` called on the runtime's own thread, which would wait \
              forever for a task that only this thread can run; `.await` the handle instead"
         );
@@ -287,9 +290,9 @@ impl<T> RemoteJoinHandle<T> {
     /// reports cancelled. Returns `false` if the task had already ended.
     ///
     /// Like asyncio's `concurrent.futures.Future.cancel()` on a remote
-    /// task, this is a request that takes effect on the runtime's thread:
-    /// a poll already running there goes on, and if it finishes the task,
-    /// the output stands.
+    /// task, this is a request that takes effect on the runtime's thread,
+    /// at its next turn: a poll already running there goes on, and if it
+    /// finishes the task, the output stands.
     ///
     /// # Examples
     ///
@@ -300,7 +303,15 @@ impl<T> RemoteJoinHandle<T> {
     /// assert!(rt.block_on(remote).unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.slot.cancel()
+        if !self.slot.cancel() {
+            return false;
+        }
+        // The runtime's thread does the cancelling. If the runtime is
+        // gone, so is the task, and its handle already says cancelled.
+        let slot = self.slot.clone();
+        let job: SpawnJob = Box::new(move |core| cancel_here(core, &slot));
+        drop(self.remote.spawn(job));
+        true
     }
 
     /// Whether the task has ended (its output is ready, or it failed).
@@ -331,7 +342,7 @@ impl<T> RemoteJoinHandle<T> {
 
 impl<T> Unpin for RemoteJoinHandle<T> {}
 
-impl<T> Future for RemoteJoinHandle<T> {
+impl<T: Send + 'static> Future for RemoteJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -340,7 +351,7 @@ impl<T> Future for RemoteJoinHandle<T> {
     }
 }
 
-impl<T> fmt::Debug for RemoteJoinHandle<T> {
+impl<T: Send + 'static> fmt::Debug for RemoteJoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteJoinHandle")
             .field("finished", &self.is_finished())

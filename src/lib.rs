@@ -41,6 +41,7 @@
 //! | `asyncio.as_completed(ts)` | [`as_completed`] |
 //! | `asyncio.TaskGroup()`, `tg.create_task(c)` | [`TaskGroup`], [`TaskGroup::spawn`], [`TaskGroup::join`] |
 //! | `asyncio.to_thread(f)` | [`to_thread`] |
+//! | `asyncio.run_coroutine_threadsafe(c, loop)` | [`Runtime::handle`], [`handle()`] → [`Handle::spawn`] → [`RemoteJoinHandle`] |
 //! | `asyncio.Event()` | [`Event`] |
 //! | `asyncio.Lock`, `Semaphore`, `BoundedSemaphore`, `Condition`, `Barrier` | [`sync::Mutex`], [`sync::Semaphore`], [`sync::Semaphore::bounded`], [`sync::Condition`], [`sync::Barrier`] |
 //! | `asyncio.Queue`, `PriorityQueue`, `LifoQueue` | [`sync::Queue`], [`sync::PriorityQueue`], [`sync::LifoQueue`] |
@@ -54,10 +55,8 @@
 //! [`Builder::trace`]) narrates every step on stderr, and [`stats`] counts
 //! them.
 //!
-//! Not in looplet yet: `run_coroutine_threadsafe` (a `Send` way into the
-//! loop from other threads) and sockets. Until they land, a `Send` channel
-//! into a task stands in for the first, and async-io's `Async<TcpStream>`
-//! works here for the second (its helper thread's wakes come through
+//! Not in looplet yet: sockets. Until they land, async-io's
+//! `Async<TcpStream>` works here (its helper thread's wakes come through
 //! looplet's cross-thread inbox).
 //!
 //! # How it works, in small steps
@@ -115,7 +114,7 @@
 //! | L1 narration | `trace/` | the narrator: one call per step, counted and, when tracing, written |
 //! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
-//! | L4 futures | `join/`, `time/`, `thread.rs`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`yield_now`] |
+//! | L4 futures | `join/`, `time/`, `thread.rs`, `handle.rs`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`Handle`], [`yield_now`] |
 //! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs`, `group.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`], [`TaskGroup`] |
 //!
 //! Each folder's `mod.rs` lists its files, and each file opens with what it

@@ -63,7 +63,9 @@ fn a_panic_in_the_remote_task_is_the_error() {
 #[test]
 fn a_panic_in_make_is_the_error() {
     let rt = Builder::new().build();
-    let remote = rt.handle().spawn(|| -> std::future::Ready<u8> { panic!("in make") });
+    let remote = rt
+        .handle()
+        .spawn(|| -> std::future::Ready<u8> { panic!("in make") });
     let err = rt.block_on(remote).unwrap_err();
     assert_eq!(panic_message(&*err.into_panic()), "in make");
 }
@@ -100,6 +102,8 @@ fn cancel_from_another_thread_drops_the_task() {
     assert!(rx.recv().unwrap(), "cancel of a running task returns true");
     assert!(err.is_cancelled());
     assert!(dropped.load(Ordering::SeqCst), "the future was dropped");
+    // Cancelled by the runtime, as its `JoinHandle::cancel` would.
+    assert_eq!(rt.stats().tasks_cancelled, 1);
 }
 
 struct SetOnDrop(Arc<AtomicBool>);
@@ -356,7 +360,11 @@ fn spawns_racing_shutdown_each_run_or_report_cancelled() {
             }
         }
         assert_eq!(ok + cancelled, 2_000, "round {round}: every spawn answered");
-        assert_eq!(ok, ran.load(Ordering::SeqCst), "round {round}: ok means it ran");
+        assert_eq!(
+            ok,
+            ran.load(Ordering::SeqCst),
+            "round {round}: ok means it ran"
+        );
     }
 }
 
@@ -447,7 +455,10 @@ fn a_real_deadlock_is_still_reported_after_the_grace_period() {
     assert!(message.contains("looplet deadlock"), "{message}");
     assert!(message.contains("thread"), "names threads: {message}");
     assert!(message.contains("I/O"), "names I/O: {message}");
-    assert!(started.elapsed() >= Duration::from_millis(200), "waited the grace");
+    assert!(
+        started.elapsed() >= Duration::from_millis(200),
+        "waited the grace"
+    );
 }
 
 #[test]

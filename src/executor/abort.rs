@@ -56,6 +56,15 @@ impl TaskAbort {
     }
 }
 
+impl Core {
+    /// Cancels task `(key, id)` if it is still alive there, as its
+    /// handle's `cancel` would; returns whether it was unfinished. For a
+    /// cancel request that arrived from another thread.
+    pub(crate) fn cancel_task(self: &Rc<Self>, key: TaskKey, id: TaskId) -> bool {
+        TaskAbort::new(self.clone(), key, id).cancel()
+    }
+}
+
 impl fmt::Debug for TaskAbort {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskAbort").field("id", &self.id).finish()

@@ -80,11 +80,13 @@
 //!
 //! Read next: `context.rs`.
 
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::{self, Thread};
 
 use super::context;
+use super::core::Core;
 use crate::task::{Schedule, TaskWaker};
 
 /// The drained buffer is let go once a drain finds it grown past this many
@@ -101,11 +103,12 @@ pub(crate) enum Post {
     Spawn(RemoteSpawn),
 }
 
-/// The work of a remote spawn, run on the runtime's thread inside
-/// `block_on`: it builds the future and spawns it. It never panics (it
-/// catches a panic of the user's closure and reports it through its
-/// reply), and dropping it unrun reports the spawn cancelled.
-pub(crate) type SpawnJob = Box<dyn FnOnce() + Send + 'static>;
+/// The work of a remote spawn (or of a remote cancel), run on the
+/// runtime's thread inside `block_on`, given the runtime: it builds the
+/// future and spawns it. It never panics (it catches a panic of the
+/// user's closure and reports it through its reply), and dropping it
+/// unrun reports the spawn cancelled.
+pub(crate) type SpawnJob = Box<dyn FnOnce(&Rc<Core>) + Send + 'static>;
 
 /// A remote spawn on its way to the runtime's thread.
 pub(crate) struct RemoteSpawn {
@@ -206,9 +209,9 @@ impl Remote {
         self.thread.unpark();
     }
 
-    /// Whether the calling thread is the runtime's own.
-    pub(crate) fn is_own_thread(&self) -> bool {
-        thread::current().id() == self.thread.id()
+    /// The runtime's thread.
+    pub(crate) fn thread_id(&self) -> thread::ThreadId {
+        self.thread.id()
     }
 
     /// Whether a remote wake is waiting in the inbox.

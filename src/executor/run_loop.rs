@@ -278,7 +278,7 @@ impl Loop<'_> {
                     // The job spawns the task (narrated as any spawn) and
                     // catches the user's panics itself.
                     core.narrator.remote_spawn(from);
-                    job();
+                    job(core);
                 }
             }
         }

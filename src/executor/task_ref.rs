@@ -57,6 +57,11 @@ impl TaskRef {
         self.core.names.borrow().get(&self.key).cloned()
     }
 
+    /// The task's slot.
+    pub(crate) fn key(&self) -> TaskKey {
+        self.key
+    }
+
     /// The task's id.
     pub(crate) fn id(&self) -> TaskId {
         self.core.table.borrow().id(self.key)

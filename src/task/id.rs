@@ -66,6 +66,16 @@ impl TaskKey {
     pub(crate) fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The key as a plain number, to travel to another thread and back.
+    pub(crate) fn as_u32(self) -> u32 {
+        self.0
+    }
+
+    /// The key that [`TaskKey::as_u32`] gave `n` for.
+    pub(crate) fn from_u32(n: u32) -> Self {
+        TaskKey(n)
+    }
 }
 
 impl fmt::Display for TaskKey {

@@ -9,7 +9,7 @@
 //!
 //! * a [`Slot`] behind an `Arc`, which both sides share: the result when
 //!   it has come, the waker of a task awaiting it, a condition variable
-//!   for a plain thread blocking on it, and a cancel request going the
+//!   for a plain thread blocking on it, and a cancel flag going the
 //!   other way;
 //! * a [`Reply`], the producer's end. Sending consumes the reply; a reply
 //!   dropped unsent (its job was dropped without running, say because the
@@ -30,7 +30,7 @@
 //!
 //! Read next: `stats.rs`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -55,6 +55,8 @@ pub(crate) struct Slot<T> {
     arrived: Condvar,
     /// The number the job goes by (a task id), once known; 0 before.
     id: AtomicU64,
+    /// Where the job runs (a task's slot in its runtime), once known.
+    place: AtomicU32,
 }
 
 /// A slot's contents.
@@ -68,8 +70,11 @@ struct State<T> {
     awaiter: Option<Waker>,
     /// Whether the receiver asked the producer to stop.
     cancel: bool,
-    /// Whom to wake to deliver a cancel request (the producing task).
-    producer: Option<Waker>,
+    /// Threads blocked in [`Slot::wait`]: the condition variable is
+    /// signalled only when there are some, since a signal is a system
+    /// call even when nobody waits (std's futex `Condvar`). Measured on
+    /// 100,000 remote spawns: skipping it saved about 0.1 µs per spawn.
+    blocked: usize,
 }
 
 impl<T> Slot<T> {
@@ -81,10 +86,11 @@ impl<T> Slot<T> {
                 taken: false,
                 awaiter: None,
                 cancel: false,
-                producer: None,
+                blocked: 0,
             }),
             arrived: Condvar::new(),
             id: AtomicU64::new(0),
+            place: AtomicU32::new(0),
         })
     }
 
@@ -93,9 +99,18 @@ impl<T> Slot<T> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Records the number the job goes by.
-    pub(crate) fn set_id(&self, id: u64) {
+    /// Records the number the job goes by and where it runs. Written
+    /// once, on the thread that runs the job, before anything reads them
+    /// there; other threads read only the id, after the result came
+    /// (which the lock orders).
+    pub(crate) fn set_id(&self, id: u64, place: u32) {
         self.id.store(id, Ordering::Relaxed);
+        self.place.store(place, Ordering::Relaxed);
+    }
+
+    /// Where the job runs, as recorded by [`Slot::set_id`].
+    pub(crate) fn place(&self) -> u32 {
+        self.place.load(Ordering::Relaxed)
     }
 
     /// The number the job goes by, or 0 if it never got one.
@@ -140,10 +155,12 @@ impl<T> Slot<T> {
                 return ended;
             }
             assert!(!state.taken, "`{api}` called after the result was taken");
+            state.blocked += 1;
             state = self
                 .arrived
                 .wait(state)
                 .unwrap_or_else(PoisonError::into_inner);
+            state.blocked -= 1;
         }
     }
 
@@ -153,48 +170,21 @@ impl<T> Slot<T> {
         state.ended.is_some() || state.taken
     }
 
-    /// Asks the producer to stop, and wakes it so that it sees the
-    /// request. Returns `false` if the job had already ended.
+    /// Asks the producer to stop: the flag [`Slot::cancel_requested`]
+    /// reads. (Delivering the request is the caller's business.) Returns
+    /// `false` if the job had already ended.
     pub(crate) fn cancel(&self) -> bool {
-        let producer = {
-            let mut state = self.lock();
-            if state.ended.is_some() || state.taken {
-                return false;
-            }
-            state.cancel = true;
-            state.producer.take()
-        };
-        if let Some(producer) = producer {
-            producer.wake();
+        let mut state = self.lock();
+        if state.ended.is_some() || state.taken {
+            return false;
         }
+        state.cancel = true;
         true
     }
 
-    /// The producer's check: whether the receiver asked it to stop. If
-    /// not, `waker` is remembered (unless an equivalent one already is) so
-    /// that a request made later wakes the producer.
-    pub(crate) fn cancel_requested(&self, waker: &Waker) -> bool {
-        let state = self.lock();
-        if state.cancel {
-            return true;
-        }
-        if state
-            .producer
-            .as_ref()
-            .is_some_and(|old| old.will_wake(waker))
-        {
-            return false;
-        }
-        drop(state);
-        let waker = waker.clone();
-        let mut state = self.lock();
-        if state.cancel {
-            return true;
-        }
-        let old = state.producer.replace(waker);
-        drop(state);
-        drop(old);
-        false
+    /// Whether the receiver asked the producer to stop.
+    pub(crate) fn cancel_requested(&self) -> bool {
+        self.lock().cancel
     }
 }
 
@@ -238,13 +228,14 @@ impl<T> Drop for Reply<T> {
 /// Fills `slot` with `ended`, then wakes its awaiter and any blocked
 /// thread, with the lock released.
 fn fill<T>(slot: &Slot<T>, ended: Ended<T>) {
-    let (awaiter, producer) = {
+    let (awaiter, blocked) = {
         let mut state = slot.lock();
         state.ended = Some(ended);
-        (state.awaiter.take(), state.producer.take())
+        (state.awaiter.take(), state.blocked)
     };
-    slot.arrived.notify_all();
-    drop(producer);
+    if blocked > 0 {
+        slot.arrived.notify_all();
+    }
     if let Some(awaiter) = awaiter {
         awaiter.wake();
     }
@@ -287,9 +278,9 @@ mod tests {
     #[test]
     fn cancel_is_refused_once_the_job_ended() {
         let slot = Slot::<u8>::new();
-        assert!(!slot.cancel_requested(Waker::noop()));
+        assert!(!slot.cancel_requested());
         assert!(slot.cancel());
-        assert!(slot.cancel_requested(Waker::noop()));
+        assert!(slot.cancel_requested());
         Reply::new(slot.clone()).send(Ended::Ran(Ok(1)));
         assert!(!slot.cancel());
     }
