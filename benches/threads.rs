@@ -19,8 +19,11 @@
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::thread;
+
+#[path = "support/remote_spawns.rs"]
+mod remote;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -87,18 +90,8 @@ fn remote_spawn(c: &mut Criterion) {
         b.iter(|| {
             let handle = rt.handle();
             remote_spawns(
-                move |done| {
-                    drop(handle.spawn(move || async move {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }))
-                },
-                |done| {
-                    rt.block_on(async {
-                        while done.load(Ordering::Relaxed) < N {
-                            looplet::yield_now().await;
-                        }
-                    })
-                },
+                move |done| remote::looplet_send(&handle, done),
+                |done| remote::looplet_until(&rt, done, N),
             )
         })
     });
@@ -107,18 +100,8 @@ fn remote_spawn(c: &mut Criterion) {
         b.iter(|| {
             let handle = rt.handle().clone();
             remote_spawns(
-                move |done| {
-                    drop(handle.spawn(async move {
-                        done.fetch_add(1, Ordering::Relaxed);
-                    }))
-                },
-                |done| {
-                    rt.block_on(async {
-                        while done.load(Ordering::Relaxed) < N {
-                            tokio::task::yield_now().await;
-                        }
-                    })
-                },
+                move |done| remote::tokio_send(&handle, done),
+                |done| remote::tokio_until(&rt, done, N),
             )
         })
     });

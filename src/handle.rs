@@ -42,17 +42,17 @@ use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::thread;
 
 use pin_project_lite::pin_project;
 
-use crate::executor::{self, Core, Remote, SpawnJob};
+use crate::executor::{self, Core, Deliver, Remote, RemoteJob};
 use crate::join::JoinError;
 use crate::task::{TaskId, TaskKey};
 use crate::util::panic::message;
-use crate::util::reply::{Ended, Reply, Slot};
+use crate::util::reply::{Ended, HoldsSlot, Reply, Slot};
 
 /// A `Send + Sync + Clone` handle on a runtime, for other threads to
 /// spawn tasks onto it; asyncio's `run_coroutine_threadsafe`.
@@ -130,43 +130,93 @@ impl Handle {
         F: Future + 'static,
         F::Output: Send + 'static,
     {
-        let slot = Slot::new();
-        let reply = Reply::new(slot.clone());
-        let job: SpawnJob = Box::new(move |core| spawn_here(core, make, reply));
-        // Refused when the runtime is gone: dropping the job drops the
-        // reply, which reports the spawn cancelled.
-        drop(self.remote.spawn(job));
+        let order = Arc::new(Order {
+            make: Mutex::new(Some(make)),
+            slot: Slot::new(),
+        });
+        // Refused when the runtime is gone: the order is then abandoned,
+        // and its slot says cancelled.
+        self.remote.spawn(order.clone());
         RemoteJoinHandle {
-            slot,
+            order,
             remote: self.remote.clone(),
         }
     }
 }
 
-/// The job of a remote spawn, on the runtime's thread: builds the future
+/// A remote spawn's order: the recipe and the slot its task's output goes
+/// back through, in one allocation, which the inbox (as a [`Deliver`]),
+/// the task (through its [`Reply`]) and the sender's [`RemoteJoinHandle`]
+/// share. (Two allocations, a boxed recipe and a slot, cost about 7% more
+/// time per remote spawn, measured with `remote_spawn_cost` in the bench
+/// member.)
+struct Order<M, T> {
+    /// The recipe, until the runtime takes it or the order is abandoned.
+    make: Mutex<Option<M>>,
+    /// Where the output goes.
+    slot: Slot<T>,
+}
+
+impl<M: Send, T: Send> HoldsSlot<T> for Order<M, T> {
+    fn slot(&self) -> &Slot<T> {
+        &self.slot
+    }
+}
+
+impl<M, F, T> Deliver for Order<M, T>
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future<Output = T> + 'static,
+    T: Send + 'static,
+{
+    fn deliver(self: Arc<Self>, core: &Rc<Core>) {
+        if let Some(make) = self.take_make() {
+            spawn_here(core, make, self);
+        }
+    }
+
+    fn abandon(&self) {
+        if let Some(make) = self.take_make() {
+            drop(make);
+            self.slot.end(Ended::Dropped);
+        }
+    }
+}
+
+impl<M, T> Order<M, T> {
+    /// Takes the recipe out, once: whoever gets it delivers or abandons.
+    fn take_make(&self) -> Option<M> {
+        self.make
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// A remote spawn's delivery, on the runtime's thread: builds the future
 /// and spawns it, unless the sender has already cancelled. A panic in
 /// `make` is caught and sent back.
-fn spawn_here<M, F>(core: &Rc<Core>, make: M, reply: Reply<F::Output>)
+fn spawn_here<M, F, T>(core: &Rc<Core>, make: M, order: Arc<Order<M, T>>)
 where
-    M: FnOnce() -> F,
-    F: Future + 'static,
-    F::Output: Send + 'static,
+    M: FnOnce() -> F + Send + 'static,
+    F: Future<Output = T> + 'static,
+    T: Send + 'static,
 {
-    if reply.slot().cancel_requested() {
-        return; // dropping the reply reports cancelled; `make` never runs
+    if order.slot.cancel_requested() {
+        // `make` is dropped unrun and the spawn reports cancelled.
+        return order.slot.end(Ended::Dropped);
     }
     let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
         Ok(future) => future,
-        Err(payload) => return reply.send(Ended::Ran(Err(payload))),
+        Err(payload) => return order.slot.end(Ended::Ran(Err(payload))),
     };
-    let slot = reply.slot_shared();
     let wrapped = Remoted {
         future,
-        reply: Some(reply),
+        reply: Some(Reply::new(order.clone())),
     };
     // Dropping the task's claim detaches it: the reply is its only output.
     let task = core.clone().spawn(wrapped, None);
-    slot.set_id(task.id().as_u64(), task.key().as_u32());
+    order.slot.set_id(task.id().as_u64(), task.key().as_u32());
 }
 
 /// The job of a remote cancel, on the runtime's thread: cancels the task
@@ -183,16 +233,16 @@ pin_project! {
     /// A remote spawn's future on the runtime's thread: the user's future,
     /// and the reply that carries its output back. Dropped unfinished (a
     /// cancel, or shutdown), it drops the reply, which reports cancelled.
-    struct Remoted<F: Future> {
+    struct Remoted<F, T: 'static> {
         // The user's future.
         #[pin]
         future: F,
         // Where the output goes; `None` once sent.
-        reply: Option<Reply<F::Output>>,
+        reply: Option<Reply<T>>,
     }
 }
 
-impl<F: Future> Future for Remoted<F> {
+impl<F: Future<Output = T>, T> Future for Remoted<F, T> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
@@ -242,8 +292,8 @@ impl<F: Future> Future for Remoted<F> {
 /// is dropped when it ends.
 #[must_use = "dropping a `RemoteJoinHandle` detaches its task; `.await` or `join()` it for the output"]
 pub struct RemoteJoinHandle<T> {
-    /// Where the task's output arrives.
-    slot: Arc<Slot<T>>,
+    /// The order, for the slot where the task's output arrives.
+    order: Arc<dyn HoldsSlot<T>>,
     /// The runtime's inbox, for a cancel request.
     remote: Arc<Remote>,
 }
@@ -277,11 +327,11 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
         // Once the task has ended (or the runtime is gone, which ends
         // every remote task) there is nothing to wait for, on any thread.
         assert!(
-            self.slot.is_done() || thread::current().id() != self.remote.thread_id(),
+            self.order.slot().is_done() || thread::current().id() != self.remote.thread_id(),
             "`RemoteJoinHandle::join` called on the runtime's own thread, which would wait \
              forever for a task that only this thread can run; `.await` the handle instead"
         );
-        let ended = self.slot.wait("RemoteJoinHandle::join");
+        let ended = self.order.slot().wait("RemoteJoinHandle::join");
         self.result(ended)
     }
 
@@ -303,14 +353,14 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// assert!(rt.block_on(remote).unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        if !self.slot.cancel() {
+        if !self.order.slot().cancel() {
             return false;
         }
         // The runtime's thread does the cancelling. If the runtime is
         // gone, so is the task, and its handle already says cancelled.
-        let slot = self.slot.clone();
-        let job: SpawnJob = Box::new(move |core| cancel_here(core, &slot));
-        drop(self.remote.spawn(job));
+        let order = self.order.clone();
+        let job = RemoteJob(Box::new(move |core| cancel_here(core, order.slot())));
+        self.remote.run(job);
         true
     }
 
@@ -326,12 +376,12 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// assert!(remote.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.slot.is_done()
+        self.order.slot().is_done()
     }
 
     /// The task's result from how it ended.
     fn result(&self, ended: Ended<T>) -> Result<T, JoinError> {
-        let id = TaskId(self.slot.id());
+        let id = TaskId(self.order.slot().id());
         match ended {
             Ended::Ran(Ok(output)) => Ok(output),
             Ended::Ran(Err(payload)) => Err(JoinError::panic(id, None, payload)),
@@ -346,7 +396,7 @@ impl<T: Send + 'static> Future for RemoteJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let ended = std::task::ready!(self.slot.poll_take(cx, "RemoteJoinHandle"));
+        let ended = std::task::ready!(self.order.slot().poll_take(cx, "RemoteJoinHandle"));
         Poll::Ready(self.result(ended))
     }
 }

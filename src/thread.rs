@@ -71,7 +71,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let slot = Slot::new();
+    let slot = Arc::new(Slot::new());
     let job: Job = Box::new({
         let reply = Reply::new(slot.clone());
         move || {

@@ -39,5 +39,5 @@ pub(crate) use abort::TaskAbort;
 pub(crate) use context::{current, other_runtime_running, try_current};
 pub(crate) use core::{Core, TraceOut};
 pub(crate) use pool::Job;
-pub(crate) use remote::{Remote, SpawnJob};
+pub(crate) use remote::{Deliver, Remote, RemoteJob};
 pub(crate) use task_ref::TaskRef;

@@ -101,21 +101,47 @@ pub(crate) enum Post {
     Wake(RemoteWake),
     /// A [`Handle::spawn`](crate::Handle::spawn) arrived.
     Spawn(RemoteSpawn),
+    /// Something to run on the runtime's thread (a remote cancel).
+    Run(RemoteJob),
 }
 
-/// The work of a remote spawn (or of a remote cancel), run on the
-/// runtime's thread inside `block_on`, given the runtime: it builds the
-/// future and spawns it. It never panics (it catches a panic of the
-/// user's closure and reports it through its reply), and dropping it
-/// unrun reports the spawn cancelled.
-pub(crate) type SpawnJob = Box<dyn FnOnce(&Rc<Core>) + Send + 'static>;
+/// A remote spawn's order, as the inbox sees it: a recipe for a task and
+/// the slot its output goes back through, in one allocation (`handle.rs`).
+pub(crate) trait Deliver: Send + Sync {
+    /// On the runtime's thread, inside `block_on`: builds the future and
+    /// spawns it. Never panics: a panic of the user's closure is caught
+    /// and reported through the order's slot.
+    fn deliver(self: Arc<Self>, core: &Rc<Core>);
+    /// The order will never be delivered (the runtime is gone): report
+    /// the spawn cancelled.
+    fn abandon(&self);
+}
 
-/// A remote spawn on its way to the runtime's thread.
+/// A remote spawn on its way to the runtime's thread. Dropped undelivered
+/// (refused by a closed inbox, or dropped with it), it abandons its order,
+/// so the sender learns that the spawn was cancelled.
 pub(crate) struct RemoteSpawn {
-    /// What to run there.
-    pub(crate) job: SpawnJob,
+    /// The order, until delivered.
+    order: Option<Arc<dyn Deliver>>,
     /// The sending thread, recorded only when the runtime traces.
     pub(crate) from: Option<Thread>,
+}
+
+impl RemoteSpawn {
+    /// Delivers the order on the runtime's thread.
+    pub(crate) fn deliver(mut self, core: &Rc<Core>) {
+        if let Some(order) = self.order.take() {
+            order.deliver(core);
+        }
+    }
+}
+
+impl Drop for RemoteSpawn {
+    fn drop(&mut self) {
+        if let Some(order) = self.order.take() {
+            order.abandon();
+        }
+    }
 }
 
 impl std::fmt::Debug for RemoteSpawn {
@@ -123,6 +149,19 @@ impl std::fmt::Debug for RemoteSpawn {
         f.debug_struct("RemoteSpawn")
             .field("from", &self.from)
             .finish_non_exhaustive()
+    }
+}
+
+/// A closure to run on the runtime's thread, given the runtime. It must
+/// not panic. Dropped unrun when the runtime is gone.
+pub(crate) struct RemoteJob(pub(crate) RunHere);
+
+/// The closure of a [`RemoteJob`].
+pub(crate) type RunHere = Box<dyn FnOnce(&Rc<Core>) + Send + 'static>;
+
+impl std::fmt::Debug for RemoteJob {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RemoteJob")
     }
 }
 
@@ -186,20 +225,40 @@ impl Remote {
         true
     }
 
-    /// Posts a remote spawn and unparks the executor; gives the job back if
-    /// the runtime is gone (the caller drops it, which reports the spawn
-    /// cancelled).
-    pub(crate) fn spawn(&self, job: SpawnJob) -> Result<(), SpawnJob> {
+    /// Posts a remote spawn's order and unparks the executor. If the
+    /// runtime is gone the order is abandoned (its spawn reports
+    /// cancelled) and this returns `false`.
+    pub(crate) fn spawn(&self, order: Arc<dyn Deliver>) -> bool {
+        let from = self.trace.then(thread::current);
+        self.post(Post::Spawn(RemoteSpawn {
+            order: Some(order),
+            from,
+        }))
+    }
+
+    /// Posts `job` to run on the runtime's thread and unparks the
+    /// executor; returns `false` (and drops `job` unrun) if the runtime is
+    /// gone.
+    pub(crate) fn run(&self, job: RemoteJob) -> bool {
+        self.post(Post::Run(job))
+    }
+
+    /// Pushes `post` to the inbox and unparks the executor, or drops it if
+    /// the inbox is closed.
+    fn post(&self, post: Post) -> bool {
         {
-            let mut inbox = self.inbox.lock().unwrap_or_else(PoisonError::into_inner);
-            let Some(inbox) = inbox.as_mut() else {
-                return Err(job);
+            let mut guard = self.inbox.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(inbox) = guard.as_mut() else {
+                drop(guard);
+                // Dropped with the lock released: abandoning an order
+                // wakes its awaiter, which is foreign code.
+                drop(post);
+                return false;
             };
-            let from = self.trace.then(thread::current);
-            inbox.push(Post::Spawn(RemoteSpawn { job, from }));
+            inbox.push(post);
         }
         self.notify();
-        Ok(())
+        true
     }
 
     /// After a push: flag the inbox and unpark the executor. Order matters:

@@ -44,7 +44,7 @@ use futures_task::waker_ref;
 
 use super::context;
 use super::core::Core;
-use super::remote::{KEPT_CAPACITY, Post, Remote, RemoteSpawn, RemoteWake};
+use super::remote::{KEPT_CAPACITY, Post, Remote, RemoteJob, RemoteWake};
 use crate::task::{
     AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskWaker,
 };
@@ -274,12 +274,13 @@ impl Loop<'_> {
                     let result = core.wake(key, id);
                     core.narrator.woken(id, result, Via::Inbox(from));
                 }
-                Post::Spawn(RemoteSpawn { job, from }) => {
-                    // The job spawns the task (narrated as any spawn) and
-                    // catches the user's panics itself.
-                    core.narrator.remote_spawn(from);
-                    job(core);
+                Post::Spawn(mut spawn) => {
+                    // Delivering spawns the task (narrated as any spawn)
+                    // and catches the user's panics itself.
+                    core.narrator.remote_spawn(spawn.from.take());
+                    spawn.deliver(core);
                 }
+                Post::Run(RemoteJob(job)) => job(core),
             }
         }
         if self.drained.capacity() > KEPT_CAPACITY {

@@ -79,8 +79,8 @@ struct State<T> {
 
 impl<T> Slot<T> {
     /// An empty slot.
-    pub(crate) fn new() -> Arc<Self> {
-        Arc::new(Slot {
+    pub(crate) fn new() -> Self {
+        Slot {
             state: Mutex::new(State {
                 ended: None,
                 taken: false,
@@ -91,7 +91,7 @@ impl<T> Slot<T> {
             arrived: Condvar::new(),
             id: AtomicU64::new(0),
             place: AtomicU32::new(0),
-        })
+        }
     }
 
     /// The contents, even if poisoned (nothing panics while holding it).
@@ -170,6 +170,12 @@ impl<T> Slot<T> {
         state.ended.is_some() || state.taken
     }
 
+    /// Ends the job with `ended`, waking whoever waits (for a producer
+    /// that keeps the slot itself rather than a [`Reply`]).
+    pub(crate) fn end(&self, ended: Ended<T>) {
+        fill(self, ended);
+    }
+
     /// Asks the producer to stop: the flag [`Slot::cancel_requested`]
     /// reads. (Delivering the request is the caller's business.) Returns
     /// `false` if the job had already ended.
@@ -188,39 +194,42 @@ impl<T> Slot<T> {
     }
 }
 
+/// Something that holds a [`Slot`]: the slot itself, or a larger value
+/// that keeps one inside so that the two share one allocation (a remote
+/// spawn keeps its recipe beside its slot, `handle.rs`).
+pub(crate) trait HoldsSlot<T>: Send + Sync {
+    /// The slot.
+    fn slot(&self) -> &Slot<T>;
+}
+
+impl<T: Send> HoldsSlot<T> for Slot<T> {
+    fn slot(&self) -> &Slot<T> {
+        self
+    }
+}
+
 /// The producer's end of a [`Slot`]: sends the result once, or reports
 /// [`Ended::Dropped`] when dropped unsent.
-#[derive(Debug)]
-pub(crate) struct Reply<T>(Option<Arc<Slot<T>>>);
+pub(crate) struct Reply<T: 'static>(Option<Arc<dyn HoldsSlot<T>>>);
 
 impl<T> Reply<T> {
-    /// The producer's end of `slot`.
-    pub(crate) fn new(slot: Arc<Slot<T>>) -> Self {
-        Reply(Some(slot))
-    }
-
-    /// The slot this reply fills.
-    pub(crate) fn slot(&self) -> &Slot<T> {
-        self.0.as_ref().expect("a reply has its slot until sent")
-    }
-
-    /// A shared claim on the slot this reply fills.
-    pub(crate) fn slot_shared(&self) -> Arc<Slot<T>> {
-        self.0.clone().expect("a reply has its slot until sent")
+    /// The producer's end of the slot `holder` holds.
+    pub(crate) fn new(holder: Arc<dyn HoldsSlot<T>>) -> Self {
+        Reply(Some(holder))
     }
 
     /// Stores how the job ended, and wakes whoever waits for it.
     pub(crate) fn send(mut self, ended: Ended<T>) {
-        if let Some(slot) = self.0.take() {
-            fill(&slot, ended);
+        if let Some(holder) = self.0.take() {
+            fill(holder.slot(), ended);
         }
     }
 }
 
 impl<T> Drop for Reply<T> {
     fn drop(&mut self) {
-        if let Some(slot) = self.0.take() {
-            fill(&slot, Ended::Dropped);
+        if let Some(holder) = self.0.take() {
+            fill(holder.slot(), Ended::Dropped);
         }
     }
 }
@@ -248,7 +257,7 @@ mod tests {
 
     #[test]
     fn a_sent_result_is_taken_once() {
-        let slot = Slot::<u8>::new();
+        let slot = Arc::new(Slot::<u8>::new());
         Reply::new(slot.clone()).send(Ended::Ran(Ok(3)));
         assert!(slot.is_done());
         let mut cx = Context::from_waker(Waker::noop());
@@ -261,14 +270,14 @@ mod tests {
 
     #[test]
     fn a_reply_dropped_unsent_reports_dropped() {
-        let slot = Slot::<u8>::new();
+        let slot = Arc::new(Slot::<u8>::new());
         drop(Reply::new(slot.clone()));
         assert!(matches!(slot.wait("test"), Ended::Dropped));
     }
 
     #[test]
     fn wait_blocks_until_another_thread_sends() {
-        let slot = Slot::<u8>::new();
+        let slot = Arc::new(Slot::<u8>::new());
         let reply = Reply::new(slot.clone());
         let sender = std::thread::spawn(move || reply.send(Ended::Ran(Ok(9))));
         assert!(matches!(slot.wait("test"), Ended::Ran(Ok(9))));
@@ -277,7 +286,7 @@ mod tests {
 
     #[test]
     fn cancel_is_refused_once_the_job_ended() {
-        let slot = Slot::<u8>::new();
+        let slot = Arc::new(Slot::<u8>::new());
         assert!(!slot.cancel_requested());
         assert!(slot.cancel());
         assert!(slot.cancel_requested());
@@ -288,7 +297,7 @@ mod tests {
     #[test]
     #[should_panic(expected = "`test` polled after it completed")]
     fn polling_after_the_result_was_taken_panics() {
-        let slot = Slot::<u8>::new();
+        let slot = Arc::new(Slot::<u8>::new());
         Reply::new(slot.clone()).send(Ended::Ran(Ok(3)));
         let mut cx = Context::from_waker(Waker::noop());
         let _ = slot.poll_take(&mut cx, "test");
