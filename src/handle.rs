@@ -42,6 +42,7 @@ use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::thread;
@@ -52,7 +53,7 @@ use crate::executor::{self, Core, Deliver, Remote, RemoteJob};
 use crate::join::JoinError;
 use crate::task::{TaskId, TaskKey};
 use crate::util::panic::message;
-use crate::util::reply::{Ended, HoldsSlot, Reply, Slot};
+use crate::util::reply::{Cancel, Ended, HoldsSlot, Reply, Slot};
 
 /// A `Send + Sync + Clone` handle on a runtime, for other threads to
 /// spawn tasks onto it; asyncio's `run_coroutine_threadsafe`.
@@ -101,9 +102,11 @@ impl Handle {
     /// runs `make` the next time its loop turns: at once if it is running
     /// (the call wakes it), or when its next `block_on` starts.
     ///
-    /// A panic in `make` or in the future ends the task and becomes the
-    /// returned handle's `JoinError` (the runtime's trace shows the task
-    /// panicking). If the runtime is gone, or shuts down before the task
+    /// A panic in `make` or in the future becomes the returned handle's
+    /// `JoinError`. A panic in the future also shows in the runtime's
+    /// trace and counters as the task panicking; a panic in `make` comes
+    /// before any task exists, so its error names no task ("a remote spawn
+    /// that never started"). If the runtime is gone, or shuts down before the task
     /// ends, `make` or the future is dropped and the handle reports
     /// cancelled.
     ///
@@ -140,6 +143,7 @@ impl Handle {
         RemoteJoinHandle {
             order,
             remote: self.remote.clone(),
+            abroad: None,
         }
     }
 }
@@ -177,8 +181,10 @@ where
 
     fn abandon(&self) {
         if let Some(make) = self.take_make() {
-            drop(make);
+            // Ended first: dropping the recipe runs user code, which may
+            // panic, and the sender must hear "cancelled" all the same.
             self.slot.end(Ended::Dropped);
+            drop(make);
         }
     }
 }
@@ -203,8 +209,10 @@ where
     T: Send + 'static,
 {
     if order.slot.cancel_requested() {
-        // `make` is dropped unrun and the spawn reports cancelled.
-        return order.slot.end(Ended::Dropped);
+        // The spawn reports cancelled, then `make` is dropped unrun.
+        order.slot.end(Ended::Dropped);
+        drop(make);
+        return;
     }
     let future = match panic::catch_unwind(AssertUnwindSafe(make)) {
         Ok(future) => future,
@@ -276,7 +284,14 @@ impl<F: Future<Output = T>, T> Future for Remoted<F, T> {
 /// output, awaitable under any executor, or [`join`](Self::join)ed from a
 /// plain thread; `concurrent.futures.Future` in asyncio's terms.
 ///
-/// Dropping it detaches the task, which runs on.
+/// Dropping it detaches the task, which runs on. Awaited by a task of
+/// another looplet runtime on a paused clock, it counts as work on another
+/// thread: that clock does not jump while it waits.
+///
+/// # Panics
+///
+/// Polled again after it completed: `` `RemoteJoinHandle` polled after it
+/// completed ``.
 ///
 /// # Examples
 ///
@@ -296,11 +311,39 @@ pub struct RemoteJoinHandle<T> {
     order: Arc<dyn HoldsSlot<T>>,
     /// The runtime's inbox, for a cancel request.
     remote: Arc<Remote>,
+    /// While a task of another looplet runtime awaits this handle, that
+    /// runtime's count of work abroad, raised by one.
+    abroad: Option<Abroad>,
+}
+
+/// One unit of a runtime's count of work on other threads, given back
+/// when dropped. A paused clock stands still while its count is above
+/// zero (`executor/core.rs`, `work_abroad`): the remote task runs on
+/// another runtime's clock, and its result will come.
+struct Abroad(Arc<AtomicUsize>);
+
+impl Abroad {
+    fn new(count: Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Abroad(count)
+    }
+}
+
+impl Drop for Abroad {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// Blocks the calling thread until the task ends, and gives its
     /// output; asyncio's `concurrent.futures.Future.result()`.
+    ///
+    /// # Panics
+    ///
+    /// Blocking stops everything else on the calling thread: from inside
+    /// another looplet runtime (or any executor) `.await` the handle
+    /// instead, so that runtime's other tasks go on.
     ///
     /// # Panics
     ///
@@ -353,8 +396,11 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// assert!(rt.block_on(remote).unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        if !self.order.slot().cancel() {
-            return false;
+        match self.order.slot().cancel() {
+            Cancel::TooLate => return false,
+            // On its way already: one request is enough.
+            Cancel::Repeated => return true,
+            Cancel::New => {}
         }
         // The runtime's thread does the cancelling. If the runtime is
         // gone, so is the task, and its handle already says cancelled.
@@ -379,6 +425,20 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
         self.order.slot().is_done()
     }
 
+    /// Counts this wait as work abroad for the looplet runtime polling
+    /// the handle, if that is not the handle's own runtime (there the
+    /// task runs on the same clock, which must go on jumping).
+    fn wait_abroad(&mut self) {
+        if self.abroad.is_some() {
+            return;
+        }
+        if let Some(core) = executor::try_current() {
+            if !std::ptr::eq(core.remote(), &*self.remote) {
+                self.abroad = Some(Abroad::new(core.abroad()));
+            }
+        }
+    }
+
     /// The task's result from how it ended.
     fn result(&self, ended: Ended<T>) -> Result<T, JoinError> {
         let id = TaskId(self.order.slot().id());
@@ -395,16 +455,20 @@ impl<T> Unpin for RemoteJoinHandle<T> {}
 impl<T: Send + 'static> Future for RemoteJoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let ended = std::task::ready!(self.order.slot().poll_take(cx, "RemoteJoinHandle"));
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Poll::Ready(ended) = self.order.slot().poll_take(cx, "RemoteJoinHandle") else {
+            self.wait_abroad();
+            return Poll::Pending;
+        };
+        self.abroad = None;
         Poll::Ready(self.result(ended))
     }
 }
 
-impl<T: Send + 'static> fmt::Debug for RemoteJoinHandle<T> {
+impl<T> fmt::Debug for RemoteJoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteJoinHandle")
-            .field("finished", &self.is_finished())
+            .field("finished", &self.order.slot().is_done())
             .finish_non_exhaustive()
     }
 }

@@ -478,3 +478,132 @@ fn the_trace_says_where_a_remote_spawn_came_from() {
         "trace:\n{text}"
     );
 }
+
+#[test]
+fn a_paused_runtime_waits_for_a_remote_spawn_on_another_runtime() {
+    // Runtime B on a thread of its own, serving remote spawns.
+    let (tx, rx) = mpsc::channel();
+    let (stop_tx, stop_rx) = mpsc::channel::<()>();
+    let b = thread::spawn(move || {
+        let rt = Builder::new().build();
+        tx.send(rt.handle()).unwrap();
+        rt.block_on(async {
+            while stop_rx.try_recv().is_err() {
+                looplet::sleep(Duration::from_millis(1)).await;
+            }
+        });
+    });
+    let on_b = rx.recv().unwrap();
+    // Paused runtime A: the clock must not jump to the 5 s deadline (nor
+    // report a deadlock) while B works on the real clock for 300 ms.
+    let a = Builder::new().start_paused(true).build();
+    let started = a.block_on(async { looplet::now() });
+    let result = a.block_on(async move {
+        let remote = on_b.spawn(|| async {
+            thread::sleep(Duration::from_millis(300));
+            1
+        });
+        looplet::timeout(Duration::from_secs(5), remote).await
+    });
+    assert_eq!(result.unwrap().unwrap(), 1);
+    assert_eq!(a.block_on(async { looplet::now() }), started);
+    stop_tx.send(()).unwrap();
+    b.join().unwrap();
+}
+
+#[test]
+fn a_remote_spawn_on_its_own_runtime_still_lets_the_paused_clock_jump() {
+    let rt = Builder::new().start_paused(true).build();
+    let handle = rt.handle();
+    let waited = rt.block_on(async move {
+        let start = looplet::now();
+        handle
+            .spawn(|| looplet::sleep(Duration::from_secs(60)))
+            .await
+            .unwrap();
+        looplet::now() - start
+    });
+    assert_eq!(waited, Duration::from_secs(60));
+}
+
+#[test]
+fn cancel_called_many_times_posts_one_request() {
+    let rt = Builder::new().build();
+    let remote = rt.handle().spawn(std::future::pending::<()>);
+    rt.block_on(looplet::yield_now());
+    for _ in 0..100_000 {
+        assert!(remote.cancel());
+    }
+    assert!(rt.block_on(remote).unwrap_err().is_cancelled());
+    assert_eq!(rt.stats().tasks_cancelled, 1);
+}
+
+/// Panics when dropped.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        if !thread::panicking() {
+            panic!("drop of a remote task's capture");
+        }
+    }
+}
+
+#[test]
+fn a_panicking_destructor_in_a_remote_cancel_does_not_escape_or_strand_wakes() {
+    let rt = Builder::new().build();
+    let remote = rt.handle().spawn(|| {
+        let guard = PanicOnDrop;
+        async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        }
+    });
+    let signal = OneShot::new();
+    let waiter = rt.spawn(signal.clone());
+    rt.block_on(looplet::yield_now());
+    // In one batch of the inbox: the cancel (whose destructor panics),
+    // then a wake of another task.
+    assert!(remote.cancel());
+    thread::spawn(move || signal.fire()).join().unwrap();
+    let quiet = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| rt.block_on(async {})));
+    assert!(
+        quiet.is_ok(),
+        "the destructor's panic does not leave block_on"
+    );
+    rt.block_on(looplet::timeout(Duration::from_secs(5), waiter))
+        .expect("the other task was woken")
+        .unwrap();
+    assert!(rt.block_on(remote).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn a_panicking_capture_dropped_at_shutdown_still_cancels_every_remote_spawn() {
+    let rt = Builder::new().build();
+    let handle = rt.handle();
+    let guard = PanicOnDrop;
+    let first = handle.spawn(move || {
+        drop(guard);
+        async {}
+    });
+    let second = handle.spawn(|| async {});
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rt)));
+    assert!(
+        dropped.is_err(),
+        "the destructor's panic is raised from the drop"
+    );
+    assert!(first.join().unwrap_err().is_cancelled());
+    assert!(second.join().unwrap_err().is_cancelled());
+}
+
+#[test]
+fn the_error_of_a_spawn_that_never_started_names_no_task() {
+    let rt = Builder::new().build();
+    let remote = rt.handle().spawn(|| async {});
+    drop(rt);
+    let err = remote.join().unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "a remote spawn that never started was cancelled"
+    );
+}

@@ -27,6 +27,7 @@ use std::future::Future;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 
 use super::pool::{Job, Pool};
@@ -37,6 +38,7 @@ use crate::timer::clock::Clock;
 use crate::timer::driver::{Armed, Driver};
 use crate::timer::wheel::TimerKey;
 use crate::trace::{Kinds, Narrator, Tracer};
+use crate::util::panic::Payload;
 use crate::util::stats::Stats;
 
 /// Where a tracing runtime writes.
@@ -58,6 +60,11 @@ pub(crate) struct Core {
     closed: Cell<bool>,
     /// The worker threads of `to_thread`.
     pub(super) pool: Pool,
+    /// How many of this runtime's tasks await a remote spawn on another
+    /// runtime (`handle.rs`): like `to_thread` jobs, work on other threads
+    /// that the paused clock waits for. Shared with those handles, which
+    /// are `Send`.
+    abroad: Arc<AtomicUsize>,
     /// Futures spawned during shutdown, cancelled before they existed and
     /// waiting to be dropped by shutdown's loop (`shutdown.rs`), oldest
     /// first. Empty while the runtime is open.
@@ -98,6 +105,7 @@ impl Core {
             next_id: Cell::new(1),
             closed: Cell::new(false),
             pool: Pool::new(max_threads),
+            abroad: Arc::new(AtomicUsize::new(0)),
             doomed: RefCell::new(Vec::new()),
             names: RefCell::new(HashMap::new()),
         }
@@ -142,14 +150,30 @@ impl Core {
 
     /// Marks the runtime closed (it is being dropped): spawns are
     /// cancelled at once, and wakes from other threads do nothing.
-    pub(super) fn close(&self) {
+    /// Returns the first panic of a destructor it ran (the remote posts it
+    /// dropped).
+    pub(super) fn close(&self) -> Option<Payload> {
         self.closed.set(true);
-        self.remote.close();
+        self.remote.close()
     }
 
     /// Jobs queued or running on the worker threads (for the trace).
     pub(crate) fn thread_jobs(&self) -> usize {
         self.pool.pending()
+    }
+
+    /// Work this runtime's tasks wait for on other threads: `to_thread`
+    /// jobs, and remote spawns on other runtimes. The paused clock stands
+    /// still while there is any.
+    pub(crate) fn work_abroad(&self) -> usize {
+        self.pool.pending() + self.abroad.load(Ordering::Acquire)
+    }
+
+    /// The count of remote spawns on other runtimes that this runtime's
+    /// tasks await, for a [`RemoteJoinHandle`](crate::RemoteJoinHandle)
+    /// to raise while it waits.
+    pub(crate) fn abroad(&self) -> Arc<AtomicUsize> {
+        self.abroad.clone()
     }
 
     /// Runs `job` on one of the runtime's worker threads; gives it back

@@ -88,6 +88,7 @@ use std::thread::{self, Thread};
 use super::context;
 use super::core::Core;
 use crate::task::{Schedule, TaskWaker};
+use crate::util::panic::{Payload, each_catching};
 
 /// The drained buffer is let go once a drain finds it grown past this many
 /// entries (16 bytes each): enough for every wake of a busy turn without
@@ -298,13 +299,17 @@ impl Remote {
     /// that cycle); a spawn dropped unrun reports itself cancelled. A
     /// spawn is either in the inbox when it closes or refused after, since
     /// both happen under the lock: none is lost.
-    pub(crate) fn close(&self) {
+    ///
+    /// Dropping a post runs user code (the captures of a recipe), which may
+    /// panic: every post is still dropped, and the first panic is returned
+    /// for shutdown to raise with its others.
+    pub(crate) fn close(&self) -> Option<Payload> {
         let closed = self
             .inbox
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        drop(closed);
+        each_catching(closed.into_iter().flatten(), drop)
     }
 }
 

@@ -274,13 +274,19 @@ impl Loop<'_> {
                     let result = core.wake(key, id);
                     core.narrator.woken(id, result, Via::Inbox(from));
                 }
+                // Both run user code that may panic beyond what they catch
+                // themselves (a destructor of the recipe's captures, of a
+                // cancelled future, a waker). The panic hook has reported
+                // it; it must neither leave `block_on` nor strand the
+                // posts after it in this batch (a wake left undelivered
+                // would keep its task's `in_inbox` set for ever).
                 Post::Spawn(mut spawn) => {
-                    // Delivering spawns the task (narrated as any spawn)
-                    // and catches the user's panics itself.
                     core.narrator.remote_spawn(spawn.from.take());
-                    spawn.deliver(core);
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| spawn.deliver(core)));
                 }
-                Post::Run(RemoteJob(job)) => job(core),
+                Post::Run(RemoteJob(job)) => {
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| job(core)));
+                }
             }
         }
         if self.drained.capacity() > KEPT_CAPACITY {
@@ -327,7 +333,7 @@ impl Loop<'_> {
         if core.remote.is_notified() {
             return;
         }
-        let plan = core.timers.idle(core.pool.pending());
+        let plan = core.timers.idle(core.work_abroad());
         core.narrator.idle(plan);
         match plan {
             Idle::Due => {}
@@ -350,7 +356,7 @@ impl Loop<'_> {
         let until = Instant::now() + DEADLOCK_GRACE;
         loop {
             // Same handshake as `park`: the flag is set before the unpark.
-            if core.remote.is_notified() || core.pool.pending() > 0 {
+            if core.remote.is_notified() || core.work_abroad() > 0 {
                 return;
             }
             let now = Instant::now();

@@ -49,12 +49,13 @@ impl Core {
     /// [`MAX_SHUTDOWN_GENERATIONS`] generations. Not while the thread is
     /// already unwinding.
     pub(crate) fn shutdown(self: &Rc<Self>) {
-        self.close();
         // Destructors may call `spawn` (the task is cancelled at once) or
         // read the clock, so this runtime is current while they run, even
         // when it is dropped inside a task of another runtime.
         let _enter = context::enter_for_shutdown(self);
-        let mut first_panic: Option<Payload> = None;
+        // Closing drops the remote spawns still in the inbox: each reports
+        // cancelled.
+        let mut first_panic: Option<Payload> = self.close();
         let mut doomed = Doomed::default();
         loop {
             let (cancelled, leftovers) = self.table.borrow_mut().cancel_all();

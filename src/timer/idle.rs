@@ -8,7 +8,7 @@
 //! |-------|------------------|-------------------|
 //! | real | sleep until its deadline ([`Idle::Sleep`]), or nothing to wait for if it is already due ([`Idle::Due`]) | sleep until a wake from another thread ([`Idle::UntilWoken`]) |
 //! | virtual (paused) | jump the clock to it ([`Idle::Jump`]) | nothing looplet knows of can wake a task: [`Idle::Deadlock`], after a grace period |
-//! | virtual, with `to_thread` jobs queued or running | park until a wake ([`Idle::WaitForThreads`]): a job runs on the real clock | the same |
+//! | virtual, with work on other threads (`to_thread` jobs queued or running, remote spawns on other runtimes awaited) | park until a wake ([`Idle::WaitForThreads`]): that work runs on another clock | the same |
 //!
 //! "Its deadline" is the wheel's next expiration: a timer's exact deadline,
 //! or the start of the slot that holds it, where the wheel must cascade
@@ -53,9 +53,10 @@ pub(crate) enum Idle {
         /// How far that is from now.
         by: u64,
     },
-    /// Virtual clock, with `jobs` queued or running on the runtime's
-    /// worker threads: their wakes will come on the real clock, so the
-    /// virtual one stands still and the thread parks until a wake.
+    /// Virtual clock, with `jobs` of the runtime's tasks waiting for work
+    /// on other threads (`to_thread` jobs, remote spawns on other
+    /// runtimes): their wakes will come on another clock, so the virtual
+    /// one stands still and the thread parks until a wake.
     WaitForThreads {
         /// How many jobs.
         jobs: usize,
@@ -80,7 +81,7 @@ impl Idle {
 
 impl Driver {
     /// The plan for a loop with nothing ready, while `jobs` of its own run
-    /// on worker threads. Reads the real clock only when a timer is armed.
+    /// on other threads. Reads the real clock only when a timer is armed.
     pub(crate) fn idle(&self, jobs: usize) -> Idle {
         let deadline = self.next_deadline();
         let clock = &self.clock;

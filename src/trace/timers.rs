@@ -205,7 +205,7 @@ fn idle_line(tracer: &Tracer, plan: Idle) {
         Idle::WaitForThreads { jobs } => line_as!(
             tracer,
             Kinds::PARK,
-            "idle: nothing ready; the virtual clock waits for {jobs} job(s) on worker threads"
+            "idle: nothing ready; the virtual clock waits for {jobs} job(s) on other threads"
         ),
         Idle::UntilWoken => line_as!(
             tracer,

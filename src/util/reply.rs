@@ -46,6 +46,17 @@ pub(crate) enum Ended<T> {
     Dropped,
 }
 
+/// What [`Slot::cancel`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cancel {
+    /// The job had already ended: nothing to cancel.
+    TooLate,
+    /// The first request: the caller delivers it.
+    New,
+    /// Asked before: already on its way.
+    Repeated,
+}
+
 /// Where a result waits; shared by its [`Reply`] and its receiver.
 #[derive(Debug)]
 pub(crate) struct Slot<T> {
@@ -176,16 +187,19 @@ impl<T> Slot<T> {
         fill(self, ended);
     }
 
-    /// Asks the producer to stop: the flag [`Slot::cancel_requested`]
-    /// reads. (Delivering the request is the caller's business.) Returns
-    /// `false` if the job had already ended.
-    pub(crate) fn cancel(&self) -> bool {
+    /// Asks the producer to stop: sets the flag [`Slot::cancel_requested`]
+    /// reads. (Delivering the request is the caller's business, once:
+    /// [`Cancel::New`] says this call is the first.)
+    pub(crate) fn cancel(&self) -> Cancel {
         let mut state = self.lock();
         if state.ended.is_some() || state.taken {
-            return false;
+            return Cancel::TooLate;
         }
-        state.cancel = true;
-        true
+        if std::mem::replace(&mut state.cancel, true) {
+            Cancel::Repeated
+        } else {
+            Cancel::New
+        }
     }
 
     /// Whether the receiver asked the producer to stop.
@@ -288,10 +302,11 @@ mod tests {
     fn cancel_is_refused_once_the_job_ended() {
         let slot = Arc::new(Slot::<u8>::new());
         assert!(!slot.cancel_requested());
-        assert!(slot.cancel());
+        assert_eq!(slot.cancel(), Cancel::New);
+        assert_eq!(slot.cancel(), Cancel::Repeated);
         assert!(slot.cancel_requested());
         Reply::new(slot.clone()).send(Ended::Ran(Ok(1)));
-        assert!(!slot.cancel());
+        assert_eq!(slot.cancel(), Cancel::TooLate);
     }
 
     #[test]
