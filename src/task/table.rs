@@ -21,6 +21,7 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::sync::atomic::{Ordering, fence};
 use std::task::Waker;
 
 use slab::Slab;
@@ -227,6 +228,7 @@ impl<S> TaskTable<S> {
     /// `timers_cancel` 620 → 420 (median of 11 runs, four rounds). Not
     /// fewer instructions (callgrind counts the same within 1 %), fewer
     /// cold wakers touched.
+    ///
     /// The cost in clarity: a slot's waker is sometimes absent, and the
     /// reason lives here.
     #[inline]
@@ -249,6 +251,12 @@ impl<S> TaskTable<S> {
         // looplet never makes `Weak` wakers, so a strong count of one
         // means nobody else holds it (a plain load, unlike `get_mut`).
         if Arc::strong_count(&waker) == 1 {
+            // Pairs with the `Release` decrement of the last other holder
+            // (`Arc`'s drop), as `Arc::get_mut` does: whatever another
+            // thread did with this waker (a wake that read its key and id,
+            // or set `in_inbox`) happens before `TaskWaker::reuse` rewrites
+            // it. A compiler barrier only, on x86.
+            fence(Ordering::Acquire);
             self.spare_wakers.push(waker);
         }
     }

@@ -72,9 +72,10 @@ impl<S> TaskWaker<S> {
     }
 
     /// Points an unshared waker at a new task. The caller must hold the
-    /// only reference (the table checks `Arc::strong_count` before it keeps
-    /// a waker for reuse), so no other thread can be reading it and no
-    /// inbox holds it.
+    /// only reference (the table checks `Arc::strong_count`, then an
+    /// acquire fence, before it keeps a waker for reuse:
+    /// `TaskTable::recycle_waker`), so no other thread can be reading it and
+    /// no inbox holds it.
     ///
     /// Through `&self`, with relaxed stores, rather than through
     /// `Arc::get_mut`: `get_mut` proves the waker unshared with a
