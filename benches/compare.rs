@@ -8,7 +8,7 @@
 //! cargo bench -p looplet-bench --bench compare -- /tokio     # one runtime, all workloads
 //! ```
 //!
-//! Each workload is written once, generic over the [`Rt`] trait (spawn, join,
+//! Each workload is written once (`support/workloads.rs`), generic over the [`Rt`] trait (spawn, join,
 //! yield, sleep, timeout) and its [`BenchEvent`] (set, clear, wait); every
 //! future may be `!Send`. Results read `workload/runtime` and are reported
 //! per element (`Throughput::Elements`): divide criterion's time by `N` for
@@ -49,7 +49,6 @@
 //! debug build; there `N` is 2,000 instead of 100,000 (see [`N`]) so that it
 //! stays quick.
 
-use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -72,13 +71,12 @@ const N: usize = if cfg!(debug_assertions) {
 mod peers;
 #[path = "support/sync_peers.rs"]
 mod sync_peers;
+#[path = "support/workloads.rs"]
+mod workloads;
 
 use sync_peers::SyncPeers;
 
-use peers::{
-    AsyncExecutor, BenchEvent, FuturesPool, Looplet, Rt, STARTED, Tokio, mark_started,
-    until_started,
-};
+use peers::{AsyncExecutor, FuturesPool, Looplet, Rt, Tokio};
 
 // ---------------------------------------------------------------------------
 // The workloads, each written once.
@@ -96,37 +94,7 @@ struct SpawnJoin;
 impl Workload for SpawnJoin {
     const NAME: &'static str = "spawn_join";
     async fn run<R: Rt>() {
-        let handles: Vec<_> = (0..N).map(|i| R::spawn(async move { i })).collect();
-        let mut sum = 0;
-        for handle in handles {
-            sum += R::join(handle).await;
-        }
-        assert_eq!(sum, N * (N - 1) / 2);
-    }
-}
-
-/// Spawns `N` tasks that each run `wait(event)` on one shared event,
-/// yields until every task has started (and so is blocked), sets the event
-/// and awaits every task.
-async fn release_waiters<R: Rt, F>(wait: impl Fn(R::Event) -> F)
-where
-    F: Future<Output = ()> + 'static,
-{
-    let event = R::Event::new();
-    STARTED.set(0);
-    let handles: Vec<_> = (0..N)
-        .map(|_| {
-            let blocked = wait(event.clone());
-            R::spawn(async move {
-                mark_started();
-                blocked.await;
-            })
-        })
-        .collect();
-    until_started::<R>(N).await;
-    event.set();
-    for handle in handles {
-        R::join(handle).await;
+        workloads::spawn_join::<R>(N).await;
     }
 }
 
@@ -135,7 +103,7 @@ struct EventFanout;
 impl Workload for EventFanout {
     const NAME: &'static str = "event_fanout";
     async fn run<R: Rt>() {
-        release_waiters::<R, _>(|event| async move { event.wait().await }).await;
+        workloads::event_fanout::<R>(N).await;
     }
 }
 
@@ -144,43 +112,12 @@ struct PingPong;
 impl Workload for PingPong {
     const NAME: &'static str = "ping_pong";
     async fn run<R: Rt>() {
-        let ping_turn = R::Event::new();
-        let pong_turn = R::Event::new();
-        let ping = R::spawn({
-            let (mine, theirs) = (ping_turn.clone(), pong_turn.clone());
-            async move {
-                for _ in 0..N {
-                    theirs.set();
-                    mine.wait().await;
-                    mine.clear();
-                }
-            }
-        });
-        let pong = R::spawn(async move {
-            for _ in 0..N {
-                pong_turn.wait().await;
-                pong_turn.clear();
-                ping_turn.set();
-            }
-        });
-        R::join(ping).await;
-        R::join(pong).await;
+        workloads::ping_pong::<R>(N).await;
     }
 }
 
-/// The sleeps of `timers_fire`: 1..=100 ms from a fixed-seed xorshift64, the
-/// same sequence for every runtime and every iteration.
-static DELAYS: LazyLock<Vec<Duration>> = LazyLock::new(|| {
-    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-    (0..N)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            Duration::from_millis(1 + x % 100)
-        })
-        .collect()
-});
+/// The sleeps of `timers_fire`, drawn once.
+static DELAYS: LazyLock<Vec<Duration>> = LazyLock::new(|| workloads::delays(N));
 
 struct TimersFire;
 
@@ -188,10 +125,7 @@ impl Workload for TimersFire {
     const NAME: &'static str = "timers_fire";
     const CPU_TIME: bool = true;
     async fn run<R: Rt>() {
-        let handles: Vec<_> = DELAYS.iter().map(|&d| R::spawn(R::sleep(d))).collect();
-        for handle in handles {
-            R::join(handle).await;
-        }
+        workloads::timers_fire::<R>(&DELAYS).await;
     }
 }
 
@@ -200,11 +134,7 @@ struct TimersCancel;
 impl Workload for TimersCancel {
     const NAME: &'static str = "timers_cancel";
     async fn run<R: Rt>() {
-        release_waiters::<R, _>(|event| async move {
-            let woke = R::timeout(Duration::from_secs(10), event.wait()).await;
-            assert!(woke.is_some(), "a 10 s timeout fired");
-        })
-        .await;
+        workloads::timers_cancel::<R>(N).await;
     }
 }
 
@@ -319,30 +249,16 @@ impl SyncWorkload for SemaphoreLimit {
 // Criterion plumbing
 // ---------------------------------------------------------------------------
 
-/// On-CPU time of every thread of this process, from the scheduler's
-/// per-thread statistics (first field of `schedstat`, in nanoseconds).
-fn process_cpu_time() -> Duration {
-    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux only)");
-    let nanos: u64 = tasks
-        .filter_map(|task| {
-            // A thread may exit between listing and reading: skip it.
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            stat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Duration::from_nanos(nanos)
-}
-
 fn bench_on<W: Workload, R: Rt>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let mut rt = R::new();
     group.bench_function(R::NAME, |b| {
         if W::CPU_TIME {
             b.iter_custom(|iters| {
-                let start = process_cpu_time();
+                let start = workloads::process_cpu_time();
                 for _ in 0..iters {
                     rt.block_on(W::run::<R>());
                 }
-                process_cpu_time() - start
+                workloads::process_cpu_time() - start
             })
         } else {
             b.iter(|| rt.block_on(W::run::<R>()))

@@ -305,6 +305,62 @@ fn a_freed_waker_is_reused_and_a_shared_one_is_not() {
 }
 
 #[test]
+fn tasks_that_finish_in_their_first_poll_share_one_waker_while_alive() {
+    // Which allocation a task's waker points to (an address, never
+    // dereferenced).
+    fn waker_address() -> impl std::future::Future<Output = usize> {
+        std::future::poll_fn(|cx| Poll::Ready(cx.waker().data() as usize))
+    }
+    run(async {
+        // Three tasks alive at once, their handles kept: a task gets its
+        // waker at its first poll, and hands it back as soon as it finishes
+        // with nobody holding a clone, so the next task's first poll takes
+        // the same one.
+        let handles: Vec<_> = (0..3).map(|_| spawn(waker_address())).collect();
+        let mut addresses = Vec::new();
+        for handle in handles {
+            addresses.push(handle.await.unwrap());
+        }
+        assert_eq!(addresses[0], addresses[1], "reused while alive");
+        assert_eq!(addresses[1], addresses[2], "reused while alive");
+
+        // A task that keeps a clone of its own waker past its end: the
+        // next task gets another waker, and the clone, woken, wakes nobody.
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let keeper = spawn(std::future::poll_fn(move |cx| {
+            sender.send(cx.waker().clone()).unwrap();
+            Poll::Ready(cx.waker().data() as usize)
+        }));
+        let next = spawn(waker_address());
+        let kept_address = keeper.await.unwrap();
+        let kept = receiver.recv().unwrap();
+        let waiter = spawn(std::future::poll_fn({
+            let mut first = true;
+            move |_| {
+                if std::mem::take(&mut first) {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(())
+                }
+            }
+        }));
+        looplet::yield_now().await;
+        kept.wake();
+        looplet::yield_now().await;
+        assert_ne!(
+            next.await.unwrap(),
+            kept_address,
+            "a kept waker is not reused"
+        );
+        assert!(
+            !waiter.is_finished(),
+            "a stale waker never wakes a later task"
+        );
+        waiter.cancel();
+    });
+}
+
+#[test]
 fn idle_runtime_waiting_for_a_timer_parks_instead_of_spinning() {
     // Nothing but a timer one second away: parking until its deadline
     // costs almost nothing; a loop that polled the clock would burn the

@@ -320,29 +320,61 @@ fn the_waker_hands_key_and_id_to_schedule() {
 }
 
 #[test]
-fn a_freed_slot_keeps_its_unshared_waker_for_the_next_spawn() {
-    let mut table = table();
-    let key = table.spawn(TaskId(1), cell(async {}));
-    let _ = table.detach(key);
+fn a_finished_tasks_unshared_waker_serves_the_next_first_poll() {
+    let recorder = Arc::new(Recorder::default());
+    let mut table = TaskTable::new(recorder.clone(), None);
+    // Task 1 finishes in its first poll; its handle still holds the slot.
+    let first_key = table.spawn(TaskId(1), cell(async {}));
     let polling = begin(&mut table);
     let first = Arc::as_ptr(&polling.waker);
     let _ = table.end_poll(polling, PollResult::Ready);
+    assert_eq!(table.spare_wakers(), 1, "back at once, not when freed");
+    // A spawn takes no waker; the first poll of task 2 takes the spare.
+    let second_key = table.spawn(TaskId(2), cell(std::future::pending::<()>()));
+    assert_ne!(second_key, first_key, "task 1's handle keeps its slot");
     assert_eq!(table.spare_wakers(), 1);
-    table.spawn(TaskId(2), cell(async {}));
+    let polling = begin(&mut table);
+    assert_eq!(Arc::as_ptr(&polling.waker), first, "reused");
     assert_eq!(table.spare_wakers(), 0);
-    assert_eq!(Arc::as_ptr(&begin(&mut table).waker), first, "reused");
+    // Reused, it wakes task 2 and only task 2.
+    let reused: Waker = waker_ref(&polling.waker).clone();
+    let _ = table.end_poll(polling, PollResult::Pending);
+    reused.wake();
+    assert_eq!(*recorder.0.lock().unwrap(), [(second_key, TaskId(2))]);
 }
 
 #[test]
-fn a_freed_slot_whose_waker_is_still_held_elsewhere_drops_it() {
+fn a_waker_kept_by_someone_is_never_reused_and_its_wakes_are_stale() {
     let mut table = table();
     let key = table.spawn(TaskId(1), cell(async {}));
     let _ = table.detach(key);
     let polling = begin(&mut table);
     let kept: Waker = waker_ref(&polling.waker).clone();
+    let old = Arc::as_ptr(&polling.waker);
     let _ = table.end_poll(polling, PollResult::Ready);
     assert_eq!(table.spare_wakers(), 0, "someone still holds it");
+    // Task 2 reuses the slot, and gets a waker of its own.
+    let reused = table.spawn(TaskId(2), cell(std::future::pending::<()>()));
+    assert_eq!(reused, key, "the slab reuses the freed slot");
+    let polling = begin(&mut table);
+    assert_ne!(Arc::as_ptr(&polling.waker), old, "a new waker");
+    let _ = table.end_poll(polling, PollResult::Pending);
+    // The old clone still names task 1: the table finds it stale.
+    assert_eq!(table.wake(key, TaskId(1)), WakeResult::Stale);
+    assert_eq!(table.state(reused), State::Idle);
     drop(kept);
+}
+
+#[test]
+fn a_task_cancelled_while_idle_gives_its_waker_back_when_freed() {
+    let mut table = table();
+    let key = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let polling = begin(&mut table);
+    let _ = table.end_poll(polling, PollResult::Pending);
+    assert_eq!(table.spare_wakers(), 0, "an idle task keeps its waker");
+    let _ = table.cancel(key);
+    assert!(table.detach(key).is_some(), "freed");
+    assert_eq!(table.spare_wakers(), 1);
 }
 
 #[test]

@@ -68,7 +68,8 @@ impl<T> Wheel<T> {
     /// Puts the entry at `index` (in no list) where its deadline belongs.
     pub(super) fn place(&mut self, index: usize) {
         let entry = &self.entries[index];
-        let when = self.tick_of(entry.deadline);
+        let deadline = entry.deadline;
+        let when = self.tick_of(deadline);
         if when <= self.elapsed {
             self.due.push(Reverse(DueItem {
                 deadline: entry.deadline,
@@ -87,6 +88,16 @@ impl<T> Wheel<T> {
         } else {
             let slot = slot_for(when, level);
             let lvl = &mut self.levels[level];
+            if level == 0 {
+                // A slot that was empty starts afresh: what it held before
+                // (a tick ago, or a turn of the level ago) says nothing now.
+                let soonest = &mut self.soonest[slot];
+                *soonest = if lvl.occupied & (1 << slot) == 0 {
+                    deadline
+                } else {
+                    (*soonest).min(deadline)
+                };
+            }
             lvl.slots[slot].push_back(&mut self.entries, index);
             lvl.occupied |= 1 << slot;
             self.entries[index].spot = Spot {

@@ -67,7 +67,11 @@
 //! 2 ms). So when the wheel reaches a tick, that tick's timers move into a
 //! small binary heap ordered by `(deadline, order)`; `poll` pops from it
 //! only what is due, and [`Wheel::next_expiration`] reports the exact
-//! deadline of its top. A timer whose tick has already been reached when it
+//! deadline of its top. Before a tick is reached its timers wait in a
+//! level-0 slot, which holds that one tick, and the wheel remembers the
+//! earliest deadline placed in each such slot, so the next expiration is
+//! exact then too (the loop parks once per deadline, not also at the
+//! tick's start). A timer whose tick has already been reached when it
 //! is inserted (a deadline now or in the past) goes straight to the heap.
 //!
 //! ## Equal deadlines: `order` and `seq`
@@ -141,8 +145,8 @@ use slab::Slab;
 use entry::{DueItem, Entry};
 pub use entry::{Fired, Placement, TimerKey, Visit};
 pub(crate) use level::LEVELS;
-use level::Level;
 pub use level::Tick;
+use level::{Level, SLOTS};
 
 use crate::util::list::List;
 
@@ -193,6 +197,19 @@ pub struct Wheel<T> {
     stale: usize,
     /// How far the wheel has turned.
     elapsed: Tick,
+    /// For each level-0 slot, a time no timer in it is due before: the
+    /// earliest deadline placed there since the slot last filled, kept so
+    /// that [`next_expiration`](Wheel::next_expiration) can be exact for
+    /// the next tick without walking its list. A cancel may leave it
+    /// early; it is never late.
+    ///
+    /// What it buys: the loop used to park until the *start* of the next
+    /// timer's tick, wake, move the tick's timers into the due heap, and
+    /// park again until the exact deadline: two parks per tick with
+    /// timers. `timers_fire` with 1,000 timers over 100 ms parked 181
+    /// times per run. What it costs: 512 bytes per wheel, a compare and a
+    /// store per level-0 insert, and this field's invariant.
+    soonest: [u64; SLOTS],
     /// Insertions so far: the next timer's `seq`.
     next_seq: u64,
     /// Units of time per tick.
@@ -260,6 +277,7 @@ impl<T> Wheel<T> {
             due: BinaryHeap::new(),
             stale: 0,
             elapsed: Tick(0),
+            soonest: [u64::MAX; SLOTS],
             next_seq: 0,
             units_per_tick,
             visits: None,

@@ -209,3 +209,40 @@ fn stale_items_under_a_live_due_timer_are_compacted() {
     assert!(!wheel.contains(live) && !wheel.contains(kept));
     assert_eq!((wheel.due.len(), wheel.stale), (0, 0));
 }
+
+#[test]
+fn next_expiration_is_exact_for_a_level_0_slot_and_a_cancel_leaves_it_early() {
+    // Deadlines in microseconds, 1 ms ticks: tick 5 is on level 0.
+    let mut wheel = Wheel::with_tick(1000);
+    let early = wheel.insert(5_200, 1);
+    wheel.insert(5_700, 2);
+    assert_eq!(
+        wheel.next_expiration(),
+        Some(5_200),
+        "exact before the tick"
+    );
+    // Cancelling the earliest leaves the answer early, never late: waking
+    // at 5_200 moves the tick into the heap, and then it is exact again.
+    assert_eq!(wheel.cancel(early), Some(1));
+    assert_eq!(wheel.next_expiration(), Some(5_200));
+    assert_eq!(drain_due(&mut wheel, 5_200), Vec::<u32>::new());
+    assert_eq!(wheel.next_expiration(), Some(5_700));
+    assert_eq!(drain_due(&mut wheel, 5_700), vec![2]);
+}
+
+#[test]
+fn a_level_0_slot_filled_again_forgets_its_old_soonest() {
+    let mut wheel = Wheel::with_tick(1000);
+    // Slot 5 of level 0 holds tick 5, and is emptied by a cancel.
+    let gone = wheel.insert(5_100, 1);
+    assert_eq!(wheel.cancel(gone), Some(1));
+    // A turn of level 0 later (64 ticks), the same slot holds tick 69.
+    assert_eq!(drain_due(&mut wheel, 64_000), Vec::<u32>::new());
+    wheel.insert(69_900, 2);
+    assert_eq!(
+        wheel.next_expiration(),
+        Some(69_900),
+        "not 5_100, nor the tick start"
+    );
+    assert_eq!(drain_due(&mut wheel, 69_900), vec![2]);
+}

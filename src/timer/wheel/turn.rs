@@ -56,10 +56,12 @@ impl<T> Wheel<T> {
     /// The earliest time at which [`poll`](Wheel::poll) may have something
     /// to do, or `None` when no timer is armed.
     ///
-    /// When the earliest timer's tick has been reached this is its exact
-    /// deadline. Otherwise it is the start of the slot holding it, which is
-    /// never later than the deadline: polling then cascades the slot, and
-    /// asking again gives a closer answer.
+    /// When the earliest timer is in the due heap or in a slot of level 0
+    /// (which holds a single tick), this is its exact deadline; after a
+    /// cancel it may be a little early, never late. Otherwise it is the
+    /// start of the higher-level slot holding it, which is never later than
+    /// the deadline: polling then cascades the slot, and asking again gives
+    /// a closer answer.
     ///
     /// # Examples
     ///
@@ -71,17 +73,25 @@ impl<T> Wheel<T> {
     /// wheel.insert(1234, ());
     /// assert_eq!(wheel.next_expiration(), Some(640)); // its level-1 slot starts at tick 64
     /// wheel.poll(640); // cascades it to level 0
-    /// assert_eq!(wheel.next_expiration(), Some(1230)); // the start of tick 123
-    /// wheel.poll(1230); // moves it to the due heap
-    /// assert_eq!(wheel.next_expiration(), Some(1234)); // exact
+    /// assert_eq!(wheel.next_expiration(), Some(1234)); // exact: level 0 holds one tick
+    /// wheel.poll(1234);
+    /// assert!(wheel.is_empty());
     /// ```
     pub fn next_expiration(&mut self) -> Option<u64> {
         self.discard_stale();
         if let Some(Reverse(top)) = self.due.peek() {
             return Some(top.deadline);
         }
-        self.next_slot()
-            .map(|next| next.start.0.saturating_mul(self.units_per_tick))
+        self.next_slot().map(|next| {
+            let start = next.start.0.saturating_mul(self.units_per_tick);
+            if next.level == 0 {
+                // One tick's timers, not yet in the heap: the earliest
+                // deadline among them is known (see `Wheel::soonest`).
+                self.soonest[next.slot].max(start)
+            } else {
+                start
+            }
+        })
     }
 
     /// Hands back one timer whose deadline is at or before `now`, earliest
