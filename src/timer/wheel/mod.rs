@@ -206,9 +206,11 @@ pub struct Wheel<T> {
     /// What it buys: the loop used to park until the *start* of the next
     /// timer's tick, wake, move the tick's timers into the due heap, and
     /// park again until the exact deadline: two parks per tick with
-    /// timers. `timers_fire` with 1,000 timers over 100 ms parked 181
-    /// times per run. What it costs: 512 bytes per wheel, a compare and a
-    /// store per level-0 insert, and this field's invariant.
+    /// timers. `timers_fire` of `benches/examples/scaling.rs` with 1,000
+    /// timers over 100 ms: 181 → 165 parks per run, 5,942 → 3,899 ns of
+    /// CPU per timer (median of three interleaved rounds); 100,000 timers
+    /// unchanged. What it costs: 512 bytes per wheel, a compare and a store
+    /// per level-0 insert, and this field's invariant.
     soonest: [u64; SLOTS],
     /// Insertions so far: the next timer's `seq`.
     next_seq: u64,
