@@ -142,6 +142,8 @@ mod as_completed;
 mod executor;
 mod group;
 mod join;
+#[cfg(feature = "net")]
+pub mod net;
 mod runtime;
 pub mod sync;
 mod task;
