@@ -53,6 +53,7 @@ use std::future::Future;
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use cpu::process_cpu_time;
 use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
     measurement::WallTime,
@@ -68,6 +69,8 @@ const N: usize = if cfg!(debug_assertions) {
     100_000
 };
 
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/peers.rs"]
 mod peers;
 #[path = "support/sync_peers.rs"]
@@ -318,20 +321,6 @@ impl SyncWorkload for SemaphoreLimit {
 // ---------------------------------------------------------------------------
 // Criterion plumbing
 // ---------------------------------------------------------------------------
-
-/// On-CPU time of every thread of this process, from the scheduler's
-/// per-thread statistics (first field of `schedstat`, in nanoseconds).
-fn process_cpu_time() -> Duration {
-    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux only)");
-    let nanos: u64 = tasks
-        .filter_map(|task| {
-            // A thread may exit between listing and reading: skip it.
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            stat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Duration::from_nanos(nanos)
-}
 
 fn bench_on<W: Workload, R: Rt>(group: &mut BenchmarkGroup<'_, WallTime>) {
     let mut rt = R::new();

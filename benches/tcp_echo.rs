@@ -32,10 +32,14 @@
 //! argument).
 
 use std::net::{SocketAddr, TcpListener as StdListener, TcpStream as StdStream};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use async_io::Async;
+use cpu::process_cpu_time;
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+#[path = "support/cpu.rs"]
+mod cpu;
 
 /// Bytes per message.
 const MESSAGE: usize = 64;
@@ -210,22 +214,6 @@ fn tokio(shape: Shape) {
             done.await.unwrap();
         }
     });
-}
-
-/// On-CPU time of every thread of this process (first field of each
-/// thread's `schedstat`, nanoseconds), helper threads included.
-fn process_cpu_time() -> Duration {
-    // A running thread's total is brought up to date only when it is
-    // scheduled out: yield, so this thread's own time counts up to now.
-    std::thread::yield_now();
-    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux only)");
-    let nanos: u64 = tasks
-        .filter_map(|task| {
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            stat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Duration::from_nanos(nanos)
 }
 
 /// One measured run: (round trips per second, CPU µs per round trip).
