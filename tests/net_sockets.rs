@@ -237,3 +237,26 @@ fn the_trace_names_sockets_and_the_tasks_they_wake() {
     );
     assert!(text.contains("I/O wake(s)"), "{text}");
 }
+
+#[test]
+fn end_of_file_after_a_short_read_is_not_missed() {
+    // A short read clears readiness without a `WouldBlock` (the buffer is
+    // empty). A hang-up that came with the data sends no second edge, so
+    // the reactor must remember it: the next read returns end of file.
+    looplet::run(async {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        client.write_all(b"last words").await.unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        // Let the data and the hang-up arrive, and their edge be seen.
+        looplet::sleep(std::time::Duration::from_millis(20)).await;
+        let mut buf = [0; 1024];
+        let n = server.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"last words");
+        let eof = looplet::timeout(std::time::Duration::from_secs(5), server.read(&mut buf)).await;
+        assert_eq!(eof.expect("the end of file was missed").unwrap(), 0);
+    });
+}

@@ -30,6 +30,8 @@
 //! # Invariants
 //!
 //! * A slot's key is its socket's token; [`WAKER_TOKEN`] is never a key.
+//! * A direction is tried while `ready` or `closed` is set; only `ready`
+//!   is ever cleared (a hang-up sends no second edge).
 //! * A slot holds at most one waker per direction: the last task to wait
 //!   (two tasks reading one socket at once is a bug in the caller's design;
 //!   the first one is simply not woken, as in tokio's `poll_read_ready`).
@@ -84,6 +86,11 @@ struct Slot {
     /// Per direction: whether the socket may be ready (an edge came, or
     /// nothing has failed with `WouldBlock` since it was registered).
     ready: [bool; 2],
+    /// Per direction: the peer hung up or the socket failed. Never
+    /// cleared: no edge follows a hang-up, and every later call must reach
+    /// the system to learn of it (end of file, the error), even one made
+    /// after a short read cleared `ready`.
+    closed: [bool; 2],
     /// Per direction: the task waiting for the next edge, if any.
     wakers: [Option<Waker>; 2],
 }
@@ -187,6 +194,7 @@ impl Reactor {
         entry.insert(Slot {
             number,
             ready: [ready; 2],
+            closed: [false; 2],
             wakers: [None, None],
         });
         self.next_number.set(number + 1);
@@ -221,7 +229,7 @@ impl Reactor {
         let Some(slot) = slots.get_mut(key) else {
             return Err(gone());
         };
-        if slot.ready[dir as usize] {
+        if slot.ready[dir as usize] || slot.closed[dir as usize] {
             return Ok(Ok(()));
         }
         let stored = &mut slot.wakers[dir as usize];
@@ -231,12 +239,31 @@ impl Reactor {
         Ok(Err(stored.replace(waker.clone())))
     }
 
-    /// Clears `key`'s readiness in `dir`: an operation failed with
-    /// `WouldBlock`, so the next one waits for an edge.
+    /// Clears `key`'s readiness in `dir`: the kernel's buffer is known to
+    /// be empty (or full), so the next operation waits for an edge.
     pub(crate) fn clear_ready(&self, key: usize, dir: Direction) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(key) {
             slot.ready[dir as usize] = false;
         }
+    }
+
+    /// An operation failed with `WouldBlock`: clears `key`'s readiness in
+    /// `dir` and keeps `waker` for the next edge, in one look at the slot.
+    /// A waker replaced by it is returned to be dropped with no borrow held.
+    pub(crate) fn clear_and_wait(
+        &self,
+        key: usize,
+        dir: Direction,
+        waker: &Waker,
+    ) -> Option<Waker> {
+        let mut slots = self.slots.borrow_mut();
+        let slot = slots.get_mut(key)?;
+        slot.ready[dir as usize] = false;
+        let stored = &mut slot.wakers[dir as usize];
+        if stored.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return None;
+        }
+        stored.replace(waker.clone())
     }
 
     /// Looks at the selector, blocking at most `timeout` (`None`: until an
@@ -265,13 +292,20 @@ impl Reactor {
             // A hang-up or an error wakes both sides: the next system call
             // returns what happened (EOF, `ConnectionReset`, ...).
             let failed = event.is_error();
-            let readable = event.is_readable() || event.is_read_closed() || failed;
-            let writable = event.is_writable() || event.is_write_closed() || failed;
+            let read_closed = event.is_read_closed() || failed;
+            let write_closed = event.is_write_closed() || failed;
+            let readable = event.is_readable() || read_closed;
+            let writable = event.is_writable() || write_closed;
             let mut wakers = [None, None];
-            for (dir, now) in [(Direction::Read, readable), (Direction::Write, writable)] {
+            for (dir, now, closed) in [
+                (Direction::Read, readable, read_closed),
+                (Direction::Write, writable, write_closed),
+            ] {
                 if now {
-                    slot.ready[dir as usize] = true;
-                    wakers[dir as usize] = slot.wakers[dir as usize].take();
+                    let d = dir as usize;
+                    slot.ready[d] = true;
+                    slot.closed[d] |= closed;
+                    wakers[d] = slot.wakers[d].take();
                 }
             }
             out.push(Ready {

@@ -7,8 +7,8 @@
 //!    and return `Pending`: the next edge wakes it.
 //! 2. Otherwise try the system call. Anything but `WouldBlock` (data, EOF,
 //!    an error) is the answer.
-//! 3. On `WouldBlock`, clear the readiness, and go back to 1, which now
-//!    keeps the waker.
+//! 3. On `WouldBlock`, clear the readiness and keep the waker (as 1 would),
+//!    and return `Pending`.
 //!
 //! A socket is deregistered when dropped. Its reactor is held by an `Rc`, so
 //! a socket that outlives its runtime still finds it, closed, and errors.
@@ -82,12 +82,25 @@ impl<S: Source> Registered<S> {
             }
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.reactor.clear_ready(self.key, dir);
+                    // Clear and keep the waker in one step: the next edge
+                    // wakes this task.
+                    let replaced = self.reactor.clear_and_wait(self.key, dir, cx.waker());
+                    drop(replaced);
+                    return Poll::Pending;
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 done => return Poll::Ready(done),
             }
         }
+    }
+
+    /// Clears the readiness in `dir` without a `WouldBlock` to prove it:
+    /// for a stream whose read or write did less than asked, which means
+    /// the kernel's buffer was emptied (or filled) at that moment; any later
+    /// change comes as a new edge. Saves the system call that would only
+    /// have returned `WouldBlock` (tokio does the same).
+    pub(crate) fn clear_ready(&self, dir: Direction) {
+        self.reactor.clear_ready(self.key, dir);
     }
 }
 
