@@ -4,6 +4,8 @@
 #![cfg(feature = "net")]
 
 mod common;
+#[path = "common/net.rs"]
+mod net_common;
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -150,7 +152,7 @@ fn connection_refused_says_so_and_names_the_address() {
 #[test]
 fn connection_reset_says_so() {
     looplet::run(async {
-        let (client, server) = common::tcp_pair().await;
+        let (client, server) = net_common::tcp_pair().await;
         client.write_all(b"never read").await.unwrap();
         // Wait until the bytes are in the server's receive buffer, then
         // close it unread: the kernel answers with a reset.
@@ -240,7 +242,7 @@ fn end_of_file_after_a_short_read_is_not_missed() {
     // empty). A hang-up that came with the data sends no second edge, so
     // the reactor must remember it: the next read returns end of file.
     looplet::run(async {
-        let (client, server) = common::tcp_pair().await;
+        let (client, server) = net_common::tcp_pair().await;
         client.write_all(b"last words").await.unwrap();
         client.shutdown(std::net::Shutdown::Write).unwrap();
         // Let the data and the hang-up arrive, and their edge be seen.
