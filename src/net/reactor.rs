@@ -370,3 +370,106 @@ pub(crate) fn current(api: &str) -> Rc<Reactor> {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    /// A waker that counts its wakes.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    fn udp() -> mio::net::UdpSocket {
+        mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_edge_sets_readiness_and_hands_back_the_waiting_waker() {
+        let reactor = Reactor::new();
+        let (mut a, b) = (udp(), udp());
+        let (key, number) = reactor.register(&mut a, false).unwrap();
+        assert_eq!((reactor.sockets(), number), (1, 1));
+        let (count, waker) = counting();
+        // Not ready: the waker is kept.
+        assert!(matches!(
+            reactor.ready_or_wait(key, Direction::Read, &waker),
+            Ok(Err(None))
+        ));
+        b.send_to(b"x", a.local_addr().unwrap()).unwrap();
+        let mut out = Vec::new();
+        // Loopback delivers at once; allow a few looks for slow machines.
+        for _ in 0..100 {
+            reactor.poll(Some(Duration::from_millis(10)), &mut out);
+            if out.iter().any(|r| r.readable) {
+                break;
+            }
+        }
+        let ready = out
+            .iter_mut()
+            .find(|r| r.readable)
+            .expect("a readable edge");
+        assert_eq!(ready.number, 1);
+        ready.wakers[Direction::Read as usize]
+            .take()
+            .unwrap()
+            .wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        // Ready now: no waker is kept, the caller tries the system call.
+        assert!(matches!(
+            reactor.ready_or_wait(key, Direction::Read, &waker),
+            Ok(Ok(()))
+        ));
+        // `WouldBlock` later: cleared, and the waker kept again.
+        assert!(
+            reactor
+                .clear_and_wait(key, Direction::Read, &waker)
+                .is_none()
+        );
+        assert!(matches!(
+            reactor.ready_or_wait(key, Direction::Read, &waker),
+            Ok(Err(None))
+        ));
+        let [read, write] = reactor.deregister(&mut a, key);
+        assert!(read.is_some() && write.is_none());
+        assert_eq!(reactor.sockets(), 0);
+    }
+
+    #[test]
+    fn a_wake_before_the_poll_makes_it_return_at_once() {
+        let reactor = Reactor::new();
+        reactor.waker().wake().unwrap();
+        let mut out = Vec::new();
+        // No timeout: this would block forever if the wake were lost.
+        assert!(reactor.poll(None, &mut out));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn closing_hands_back_every_waker_and_fails_every_socket() {
+        let reactor = Reactor::new();
+        let mut a = udp();
+        let (key, _) = reactor.register(&mut a, false).unwrap();
+        let (_count, waker) = counting();
+        let _ = reactor.ready_or_wait(key, Direction::Read, &waker).unwrap();
+        let _ = reactor
+            .ready_or_wait(key, Direction::Write, &waker)
+            .unwrap();
+        assert_eq!(reactor.close().len(), 2);
+        assert!(reactor.ready_or_wait(key, Direction::Read, &waker).is_err());
+        assert!(reactor.register(&mut udp(), true).is_err());
+    }
+}
