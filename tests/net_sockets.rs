@@ -254,3 +254,23 @@ fn end_of_file_after_a_short_read_is_not_missed() {
         assert_eq!(eof.expect("the end of file was missed").unwrap(), 0);
     });
 }
+
+#[test]
+fn a_socket_that_would_wait_inside_another_runtime_errors_instead_of_hanging() {
+    let first = looplet::Builder::new().build();
+    let (client, server) = first.block_on(net_common::tcp_pair());
+    // `first` is alive but not running: inside `second`, nothing would
+    // ever look at the reactor the sockets wait in.
+    looplet::run(async {
+        let mut buf = [0; 4];
+        let e = server.read(&mut buf).await.unwrap_err();
+        assert!(e.to_string().contains("another runtime"), "{e}");
+    });
+    // Back in their own runtime, they work.
+    first.block_on(async {
+        client.write_all(b"ok").await.unwrap();
+        let mut buf = [0; 2];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ok");
+    });
+}

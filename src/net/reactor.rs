@@ -351,6 +351,28 @@ pub(crate) fn set_current(reactor: Option<Rc<Reactor>>) {
     let _old = CURRENT.try_with(|current| current.replace(reactor));
 }
 
+/// Whether a runtime other than `reactor`'s is current on this thread:
+/// then `reactor` is not looked at until that runtime's `block_on`
+/// returns, and a socket of it that waits now would hang.
+pub(crate) fn other_is_current(reactor: &Rc<Reactor>) -> bool {
+    CURRENT
+        .try_with(|current| {
+            current
+                .borrow()
+                .as_ref()
+                .is_some_and(|current| !Rc::ptr_eq(current, reactor))
+        })
+        .unwrap_or(false)
+}
+
+/// The error of a socket that would wait inside another runtime.
+pub(crate) fn elsewhere() -> io::Error {
+    io::Error::other(
+        "a looplet socket waited inside another runtime's `block_on`; its runtime's reactor \
+         is only looked at by that runtime's own loop, so use the socket there",
+    )
+}
+
 /// The reactor of the runtime current on this thread.
 ///
 /// # Panics

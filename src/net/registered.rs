@@ -76,7 +76,7 @@ impl<S: Source> Registered<S> {
                 Ok(Err(replaced)) => {
                     // Dropped here, with no borrow of the reactor held.
                     drop(replaced);
-                    return Poll::Pending;
+                    return self.pending();
                 }
                 Ok(Ok(())) => {}
             }
@@ -86,12 +86,23 @@ impl<S: Source> Registered<S> {
                     // wakes this task.
                     let replaced = self.reactor.clear_and_wait(self.key, dir, cx.waker());
                     drop(replaced);
-                    return Poll::Pending;
+                    return self.pending();
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 done => return Poll::Ready(done),
             }
         }
+    }
+
+    /// `Pending`, unless another runtime's `block_on` is running here: its
+    /// loop never looks at this socket's reactor, so waiting would hang (a
+    /// `JoinHandle` awaited there panics for the same reason; a socket
+    /// returns an error instead).
+    fn pending<R>(&self) -> Poll<io::Result<R>> {
+        if reactor::other_is_current(&self.reactor) {
+            return Poll::Ready(Err(reactor::elsewhere()));
+        }
+        Poll::Pending
     }
 
     /// Clears the readiness in `dir` without a `WouldBlock` to prove it:

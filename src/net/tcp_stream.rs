@@ -25,7 +25,8 @@ use super::registered::Registered;
 /// Made by [`TcpStream::connect`] or [`TcpListener::accept`]. It is
 /// `!Send`: it belongs to the runtime (and the thread) it was made on, and
 /// works only while that runtime runs; after the runtime is gone every
-/// operation fails with an error.
+/// operation fails with an error, and so does a wait inside another
+/// runtime's `block_on` (nothing there would ever wake it).
 ///
 /// Reads and writes take `&self`, so one task can read while another
 /// writes (share it with an `Rc`), and `&TcpStream` implements
