@@ -52,6 +52,7 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use cpu::process_cpu_time;
 use criterion::{
     BenchmarkGroup, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
     measurement::WallTime,
@@ -67,6 +68,8 @@ const N: usize = if cfg!(debug_assertions) {
     100_000
 };
 
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/peers.rs"]
 mod peers;
 #[path = "support/sync_peers.rs"]
@@ -254,11 +257,11 @@ fn bench_on<W: Workload, R: Rt>(group: &mut BenchmarkGroup<'_, WallTime>) {
     group.bench_function(R::NAME, |b| {
         if W::CPU_TIME {
             b.iter_custom(|iters| {
-                let start = workloads::process_cpu_time();
+                let start = process_cpu_time();
                 for _ in 0..iters {
                     rt.block_on(W::run::<R>());
                 }
-                workloads::process_cpu_time() - start
+                process_cpu_time() - start
             })
         } else {
             b.iter(|| rt.block_on(W::run::<R>()))

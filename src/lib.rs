@@ -113,6 +113,7 @@
 //! | L1–L2 timers | `timer/` | the clock, the timing wheel ([`time::wheel`]), the driver and its idle plan |
 //! | L1 narration | `trace/` | the narrator: one call per step, counted and, when tracing, written |
 //! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
+//! | side | `net/` (feature `net`) | the reactor (`mio`) the loop parks in, and the sockets `net::{TcpListener, TcpStream, UdpSocket}`; names no other folder: the executor owns the reactor |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
 //! | L4 futures | `join/`, `time/`, `thread.rs`, `handle.rs`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`Handle`], [`yield_now`] |
 //! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs`, `group.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`], [`TaskGroup`] |
@@ -142,6 +143,8 @@ mod executor;
 mod group;
 mod handle;
 mod join;
+#[cfg(feature = "net")]
+pub mod net;
 mod runtime;
 pub mod sync;
 mod task;
@@ -239,6 +242,10 @@ mod docs {
     struct Threads;
     #[doc = include_str!("../docs/10-testing-schedules.md")]
     struct TestingSchedules;
+    /// Its snippets use `looplet::net`: tested with `--features net`.
+    #[cfg(feature = "net")]
+    #[doc = include_str!("../docs/11-the-reactor.md")]
+    struct TheReactor;
     #[doc = include_str!("../docs/asyncio-porting.md")]
     struct AsyncioPorting;
     #[doc = include_str!("../docs/performance.md")]

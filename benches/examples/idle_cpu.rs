@@ -14,14 +14,16 @@ use std::time::Duration;
 
 #[path = "../support/peers.rs"]
 mod peers;
+#[path = "../support/cpu.rs"]
+mod cpu;
 #[path = "../support/workloads.rs"]
 mod workloads;
 
 fn main() {
     for _ in 0..5 {
-        let start = workloads::process_cpu_time();
+        let start = cpu::process_cpu_time();
         looplet::run(looplet::sleep(Duration::from_secs(1)));
-        let cpu = workloads::process_cpu_time() - start;
+        let cpu = cpu::process_cpu_time() - start;
         println!("idle 1 s: {:.3} ms of CPU", cpu.as_secs_f64() * 1e3);
     }
 }

@@ -24,6 +24,8 @@ use std::time::{Duration, Instant};
 
 #[path = "../support/peers.rs"]
 mod peers;
+#[path = "../support/cpu.rs"]
+mod cpu;
 #[path = "../support/workloads.rs"]
 mod workloads;
 
@@ -58,7 +60,7 @@ enum Clock {
 impl Clock {
     fn start(cpu: bool) -> Self {
         if cpu {
-            Clock::Cpu(workloads::process_cpu_time())
+            Clock::Cpu(cpu::process_cpu_time())
         } else {
             Clock::Wall(Instant::now())
         }
@@ -66,7 +68,7 @@ impl Clock {
     fn elapsed(&self) -> Duration {
         match self {
             Clock::Wall(start) => start.elapsed(),
-            Clock::Cpu(start) => workloads::process_cpu_time() - *start,
+            Clock::Cpu(start) => cpu::process_cpu_time() - *start,
         }
     }
 }

@@ -137,17 +137,3 @@ pub async fn timers_cancel<R: Rt>(n: usize) {
     })
     .await;
 }
-
-/// On-CPU time of every thread of this process, from the scheduler's
-/// per-thread statistics (first field of `schedstat`, in nanoseconds).
-pub fn process_cpu_time() -> Duration {
-    let tasks = std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux only)");
-    let nanos: u64 = tasks
-        .filter_map(|task| {
-            // A thread may exit between listing and reading: skip it.
-            let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
-            stat.split_whitespace().next()?.parse::<u64>().ok()
-        })
-        .sum();
-    Duration::from_nanos(nanos)
-}

@@ -27,6 +27,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use super::core::Core;
+use super::park::Parker;
 use super::remote::Remote;
 use crate::task::{TaskId, TaskKey};
 use crate::trace::{self, Via};
@@ -178,6 +179,7 @@ pub(crate) fn enter_for_shutdown(rt: &Rc<Core>) -> Enter {
 /// changes, and destructors run with no current runtime.
 fn make_current(rt: &Rc<Core>) -> Option<Rc<Core>> {
     trace::set_current(rt.narrator().tracer().cloned());
+    Parker::make_current(Some(&rt.parker));
     CURRENT
         .try_with(|current| current.borrow_mut().replace(rt.clone()))
         .ok()
@@ -192,6 +194,7 @@ impl Drop for Enter {
                 .as_ref()
                 .and_then(|rt| rt.narrator().tracer().cloned()),
         );
+        Parker::make_current(previous.as_deref().map(|rt| &rt.parker));
         if self.block_on {
             let _ = RUNNING.try_with(|running| running.set(std::ptr::null()));
         }

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 
+use super::park::Parker;
 use super::pool::{Job, Pool};
 use super::remote::Remote;
 use super::task_ref::TaskRef;
@@ -54,6 +55,8 @@ pub(crate) struct Core {
     pub(super) narrator: Narrator,
     /// The part other threads may touch: the inbox for their wakes.
     pub(super) remote: Arc<Remote>,
+    /// Where the loop sleeps: the thread's park, or (`net`) the reactor.
+    pub(super) parker: Parker,
     /// The next task id.
     next_id: Cell<u64>,
     /// Set at shutdown: tasks spawned from then on are cancelled at once.
@@ -91,7 +94,8 @@ impl Core {
         shuffle: Option<u64>,
         max_threads: usize,
     ) -> Self {
-        let remote = Arc::new(Remote::new(trace.is_some()));
+        let (parker, unparker) = Parker::new();
+        let remote = Arc::new(Remote::new(trace.is_some(), unparker.clone()));
         let clock = Rc::new(Clock::new(paused));
         let tracer = trace.map(|(out, kinds)| Rc::new(Tracer::new(out, clock.clone(), kinds)));
         let narrator = Narrator::new(tracer, paused, shuffle);
@@ -102,9 +106,10 @@ impl Core {
             timers,
             narrator,
             remote,
+            parker,
             next_id: Cell::new(1),
             closed: Cell::new(false),
-            pool: Pool::new(max_threads),
+            pool: Pool::new(max_threads, unparker),
             abroad: Arc::new(AtomicUsize::new(0)),
             doomed: RefCell::new(Vec::new()),
             names: RefCell::new(HashMap::new()),
@@ -154,7 +159,9 @@ impl Core {
     /// dropped).
     pub(super) fn close(&self) -> Option<Payload> {
         self.closed.set(true);
-        self.remote.close()
+        let panic = self.remote.close();
+        self.parker.close();
+        panic
     }
 
     /// Jobs queued or running on the worker threads (for the trace).

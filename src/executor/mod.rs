@@ -21,6 +21,7 @@
 //! | `context.rs` | which runtime runs on this thread; nesting checks |
 //! | `task_ref.rs` | a join handle's claim on its task's slot |
 //! | `abort.rs` | a task's cancel switch, for cancelling tasks whose handles others hold |
+//! | `park.rs` | where the loop sleeps (`thread::park`, or the reactor with `net`) and how other threads wake it |
 //! | `pool.rs` | the worker threads of `to_thread`, and why the paused clock waits for them |
 //! | `shutdown.rs` | what dropping a runtime does |
 //!
@@ -29,6 +30,7 @@
 mod abort;
 mod context;
 mod core;
+mod park;
 mod pool;
 mod remote;
 mod run_loop;

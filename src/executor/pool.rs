@@ -29,8 +29,10 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::thread::{self, Thread};
+use std::thread;
 use std::time::Duration;
+
+use super::park::Unparker;
 
 /// How long a worker waits for a job before it exits.
 pub(crate) const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,8 +55,8 @@ struct Shared {
     changed: Condvar,
     /// Jobs queued or running, for the loop's idle plan.
     pending: AtomicUsize,
-    /// The runtime's thread, unparked when a job ends.
-    runtime: Thread,
+    /// Wakes the runtime's thread when a job ends.
+    runtime: Arc<Unparker>,
     /// At most this many workers.
     max_threads: usize,
 }
@@ -76,14 +78,14 @@ struct State {
 
 impl Pool {
     /// A pool of at most `max_threads` workers (at least one) for the
-    /// runtime on the calling thread. No thread starts until a job comes.
-    pub(crate) fn new(max_threads: usize) -> Self {
+    /// runtime woken by `runtime`. No thread starts until a job comes.
+    pub(crate) fn new(max_threads: usize, runtime: Arc<Unparker>) -> Self {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 changed: Condvar::new(),
                 pending: AtomicUsize::new(0),
-                runtime: thread::current(),
+                runtime,
                 max_threads: max_threads.max(1),
             }),
         }

@@ -70,7 +70,10 @@
 //! `true`, drains the inbox and does not park), or it comes before, in
 //! which case the unpark comes after the load too: `Thread::unpark` leaves
 //! a token when the thread is not parked yet, so the coming `park` returns
-//! at once. Either way the executor gets to the inbox.
+//! at once. Either way the executor gets to the inbox. With the `net`
+//! feature the executor may sleep in the reactor instead, and the unpark
+//! also wakes the reactor's `mio::Waker`, which keeps the same promise
+//! (`park.rs`).
 //!
 //! # After the runtime is gone
 //!
@@ -87,6 +90,7 @@ use std::thread::{self, Thread};
 
 use super::context;
 use super::core::Core;
+use super::park::Unparker;
 use crate::task::{Schedule, TaskWaker};
 use crate::util::panic::{Payload, each_catching};
 
@@ -184,19 +188,19 @@ pub(crate) struct Remote {
     /// Set after a push to the inbox and cleared by the executor before it
     /// drains it, so an idle check costs one atomic load, not a lock.
     notified: AtomicBool,
-    /// The executor's thread, to unpark.
-    thread: Thread,
+    /// Wakes the executor's thread wherever it sleeps (`park.rs`).
+    unparker: Arc<Unparker>,
     /// Whether to record the waking thread of each remote wake (tracing).
     trace: bool,
 }
 
 impl Remote {
     /// The remote part of a runtime that runs on the calling thread.
-    pub(crate) fn new(trace: bool) -> Self {
+    pub(crate) fn new(trace: bool, unparker: Arc<Unparker>) -> Self {
         Remote {
             inbox: Mutex::new(Some(Vec::new())),
             notified: AtomicBool::new(false),
-            thread: thread::current(),
+            unparker,
             trace,
         }
     }
@@ -266,12 +270,12 @@ impl Remote {
     /// push, then flag, then unpark (see the module docs).
     fn notify(&self) {
         self.notified.store(true, Ordering::Release);
-        self.thread.unpark();
+        self.unparker.unpark();
     }
 
     /// The runtime's thread.
     pub(crate) fn thread_id(&self) -> thread::ThreadId {
-        self.thread.id()
+        self.unparker.thread_id()
     }
 
     /// Whether a remote wake is waiting in the inbox.

@@ -18,6 +18,9 @@
 //! 4. **Park** if the queue is still empty, as the timer driver's idle plan
 //!    says (`timer/idle.rs`): until the next deadline or a cross-thread
 //!    wake; on a paused clock, jump the clock to the next deadline instead.
+//!    With the `net` feature and sockets registered, the park is a wait in
+//!    the reactor, and a loop that never parks still looks at the reactor
+//!    every `BUSY_POLL_INTERVAL` turns (`park.rs`).
 //!
 //! Before main's first turn, steps 2 and 3 run once: wakes and timers that
 //! came due between two `block_on`s queue ahead of main, as tasks spawned
@@ -105,6 +108,8 @@ impl Core {
                     break ended;
                 }
                 run.park();
+            } else {
+                self.parker.poll_when_busy(self);
             }
         };
         match outcome {
@@ -333,12 +338,19 @@ impl Loop<'_> {
         if core.remote.is_notified() {
             return;
         }
-        let plan = core.timers.idle(core.work_abroad());
-        core.narrator.idle(plan);
+        // The paused clock jumps only if no socket is ready (`park.rs`).
+        if core.timers.clock.is_paused() && core.parker.poll_now(core) {
+            return;
+        }
+        let sockets = core.parker.sockets();
+        let plan = core.timers.idle(core.work_abroad()).with_io(sockets);
+        core.narrator.idle(plan, sockets);
         match plan {
             Idle::Due => {}
-            Idle::Sleep { nanos } => std::thread::park_timeout(Duration::from_nanos(nanos)),
-            Idle::UntilWoken | Idle::WaitForThreads { .. } => std::thread::park(),
+            Idle::Sleep { nanos } => core.parker.park(core, Some(Duration::from_nanos(nanos))),
+            Idle::UntilWoken | Idle::WaitForThreads { .. } | Idle::WaitForIo { .. } => {
+                core.parker.park(core, None);
+            }
             Idle::Jump { to, .. } => core.timers.clock.advance_to(to),
             Idle::Deadlock => self.grace(),
         }
@@ -363,7 +375,7 @@ impl Loop<'_> {
             if now >= until {
                 break;
             }
-            std::thread::park_timeout(until - now);
+            core.parker.park(core, Some(until - now));
         }
         panic!(
             "looplet deadlock: no task can run, no timer is armed, and the clock is paused \

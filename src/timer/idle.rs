@@ -9,6 +9,7 @@
 //! | real | sleep until its deadline ([`Idle::Sleep`]), or nothing to wait for if it is already due ([`Idle::Due`]) | sleep until a wake from another thread ([`Idle::UntilWoken`]) |
 //! | virtual (paused) | jump the clock to it ([`Idle::Jump`]) | nothing looplet knows of can wake a task: [`Idle::Deadlock`], after a grace period |
 //! | virtual, with work on other threads (`to_thread` jobs queued or running, remote spawns on other runtimes awaited) | park until a wake ([`Idle::WaitForThreads`]): that work runs on another clock | the same |
+//! | virtual, sockets registered (`net`) | jump, after one look at the reactor (`executor/park.rs`) | wait for I/O ([`Idle::WaitForIo`], see [`Idle::with_io`]) |
 //!
 //! "Its deadline" is the wheel's next expiration: a timer's exact deadline,
 //! or the start of the slot that holds it, where the wheel must cascade
@@ -61,6 +62,13 @@ pub(crate) enum Idle {
         /// How many jobs.
         jobs: usize,
     },
+    /// Virtual clock, no timer armed, `sockets` registered with the
+    /// reactor (feature `net`): I/O may still wake a task, so the thread
+    /// waits for it in the reactor instead of reporting a deadlock.
+    WaitForIo {
+        /// How many sockets.
+        sockets: usize,
+    },
     /// Virtual clock, no timer armed, no job out: nothing looplet knows of
     /// can wake a task. The loop waits [`DEADLOCK_GRACE`] for a wake from
     /// another thread, then reports a deadlock.
@@ -74,8 +82,22 @@ impl Idle {
     pub(crate) fn is_park(self) -> bool {
         matches!(
             self,
-            Idle::Sleep { .. } | Idle::UntilWoken | Idle::Jump { .. } | Idle::WaitForThreads { .. }
+            Idle::Sleep { .. }
+                | Idle::UntilWoken
+                | Idle::Jump { .. }
+                | Idle::WaitForThreads { .. }
+                | Idle::WaitForIo { .. }
         )
+    }
+
+    /// The plan once `sockets` registered with the reactor are counted
+    /// (always 0 without the `net` feature): a deadlock is not one while a
+    /// socket may still become ready.
+    pub(crate) fn with_io(self, sockets: usize) -> Idle {
+        match self {
+            Idle::Deadlock if sockets > 0 => Idle::WaitForIo { sockets },
+            plan => plan,
+        }
     }
 }
 
@@ -166,6 +188,20 @@ mod tests {
         assert_eq!(driver.idle(2), Idle::WaitForThreads { jobs: 2 });
         assert!(Idle::WaitForThreads { jobs: 2 }.is_park());
         assert_eq!(self::driver(true).idle(1), Idle::WaitForThreads { jobs: 1 });
+    }
+
+    #[test]
+    fn paused_with_sockets_and_no_timer_waits_for_io() {
+        assert_eq!(
+            driver(true).idle(0).with_io(2),
+            Idle::WaitForIo { sockets: 2 }
+        );
+        assert_eq!(driver(true).idle(0).with_io(0), Idle::Deadlock);
+        assert!(Idle::WaitForIo { sockets: 1 }.is_park());
+        // A timer armed: the jump stands (the loop looks at the reactor first).
+        let driver = driver(true);
+        driver.arm(5 * MS, 0, noop_waker());
+        assert!(matches!(driver.idle(0).with_io(1), Idle::Jump { .. }));
     }
 
     #[test]

@@ -35,6 +35,7 @@
 //! | `tracer.rs` | where lines go, their time stamp and indentation, who is waking whom |
 //! | `narrator.rs` | one call per step of a task: spawn, poll, wake, cancel, join |
 //! | `timers.rs` | one call per step of the timers, the idle loop and shutdown |
+//! | `io.rs` | the reactor's steps (feature `net`): parks in it, sockets ready, I/O wakes |
 //! | `sync.rs` | the lines of `sync/`'s primitives (through the hook) |
 //!
 //! Read next: `docs/07-reading-a-trace.md`, the annotated trace of the demo,
@@ -45,6 +46,7 @@ use std::ffi::OsStr;
 use std::fmt;
 use std::rc::Rc;
 
+mod io;
 mod narrator;
 mod sync;
 mod timers;
@@ -111,7 +113,9 @@ impl Kinds {
     pub(crate) const TIMERS: Kinds = Kinds(4);
     /// The wheel's own work: ticks reached, cascades, the overflow list.
     pub(crate) const WHEEL: Kinds = Kinds(8);
-    /// What the loop does when nothing is ready: park, jump the clock.
+    /// What the loop does when nothing is ready: park, jump the clock;
+    /// with the `net` feature, the reactor's lines too (sockets ready,
+    /// looks at the reactor while busy).
     pub(crate) const PARK: Kinds = Kinds(16);
     /// Every kind.
     pub(crate) const ALL: Kinds = Kinds(31);

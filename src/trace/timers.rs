@@ -63,10 +63,15 @@ impl Narrator {
         }
     }
 
-    /// Nothing is ready: the loop carries out `plan`.
-    pub(crate) fn idle(&self, plan: Idle) {
+    /// Nothing is ready: the loop carries out `plan`, with `sockets`
+    /// registered with the reactor (always 0 without `net`; with some, a
+    /// park is a wait in the reactor: see `io.rs`).
+    pub(crate) fn idle(&self, plan: Idle, sockets: usize) {
         if plan.is_park() {
             bump(&self.counters.parks);
+        }
+        if sockets > 0 && self.parked_in_reactor(plan, sockets) {
+            return;
         }
         if let Some(tracer) = &self.tracer {
             idle_line(tracer, plan);
@@ -88,7 +93,7 @@ impl Narrator {
             // The summary is kept whatever the filter.
             tracer.line(format_args!(
                 "shutdown: {} task(s) spawned, {} completed, {} cancelled, {} panicked; {} polls \
-                 in {} turns; {} timer(s) armed, {} fired, {} cancelled; {} park(s)",
+                 in {} turns; {} timer(s) armed, {} fired, {} cancelled; {} park(s){}",
                 s.tasks_spawned,
                 s.tasks_completed,
                 s.tasks_cancelled,
@@ -98,7 +103,8 @@ impl Narrator {
                 s.timers_armed,
                 s.timers_fired,
                 s.timers_cancelled,
-                s.parks
+                s.parks,
+                super::io::summary(&s)
             ));
         }
     }
@@ -206,6 +212,12 @@ fn idle_line(tracer: &Tracer, plan: Idle) {
             tracer,
             Kinds::PARK,
             "idle: nothing ready; the virtual clock waits for {jobs} job(s) on other threads"
+        ),
+        Idle::WaitForIo { sockets } => line_as!(
+            tracer,
+            Kinds::PARK,
+            "idle: nothing ready, no timer, the clock is paused; waiting in the reactor for I/O \
+             on {sockets} socket(s)"
         ),
         Idle::UntilWoken => line_as!(
             tracer,

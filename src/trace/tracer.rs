@@ -29,6 +29,9 @@ pub(crate) enum Source {
     Timer(u64),
     /// A task that just finished, waking whoever awaits its handle.
     Finishing(TaskId),
+    /// A socket the reactor found ready (feature `net`), by its number.
+    #[cfg_attr(not(feature = "net"), allow(dead_code))]
+    Socket(u64),
 }
 
 /// A task being polled: which, and whether it is main (a [`Label`]
@@ -210,6 +213,7 @@ impl Tracer {
             (Some(name), _) => self.label_of(name).to_string(),
             (None, Source::Timer(seq)) => format!("timer {seq}"),
             (None, Source::Finishing(id)) => format!("{} finishing", self.label(id)),
+            (None, Source::Socket(number)) => format!("socket {number}"),
             (None, Source::Runtime) => "the runtime".to_string(),
         }
     }

@@ -92,6 +92,19 @@ counters! {
     turns,
     /// Times the thread parked (or, with a paused clock, jumped the clock).
     parks,
+    /// Wakes made by the reactor (feature `net`): a socket became ready
+    /// and its waiting task was woken. Not counted in `wakes_local`,
+    /// though they happen on the executor's thread. Always 0 without
+    /// `net`.
+    wakes_io,
+    /// Parks spent in the reactor's selector (feature `net`), waiting for
+    /// I/O, a timer or a wake; also counted in `parks`. Always 0 without
+    /// `net`, and 0 with it while no socket is registered (the thread
+    /// parks as it does without the feature).
+    parks_in_reactor,
+    /// Looks at the reactor without blocking because tasks kept the loop
+    /// busy for `BUSY_POLL_INTERVAL` (61) turns (feature `net`).
+    reactor_busy_polls,
 }
 
 impl Stats {
