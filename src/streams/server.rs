@@ -96,7 +96,10 @@ pub struct Server {
 /// soon as the caller next awaits. The handler is any `Fn` returning a
 /// future (an `async` closure body); its future owns the reader and the
 /// writer, and dropping the writer at its end closes the connection's
-/// writing half (see [`StreamWriter`]).
+/// writing half (see [`StreamWriter`]). A writer the `async move` block
+/// never names is not moved into it, so it is dropped (and the
+/// connection's writing half closed) as soon as the handler is called:
+/// write `let _writer = writer;` in a handler that only reads.
 ///
 /// # Errors
 ///
