@@ -4,22 +4,14 @@
 #![cfg(feature = "net")]
 
 mod common;
+#[path = "common/net.rs"]
+mod net_common;
 
 use std::sync::{Arc, Mutex};
 use std::task::{Poll, Waker};
 use std::time::{Duration, Instant};
 
-use looplet::net::{TcpListener, TcpStream};
-
-/// A connected pair: (client, server side).
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let client = TcpStream::connect(listener.local_addr().unwrap())
-        .await
-        .unwrap();
-    let (server, _) = listener.accept().await.unwrap();
-    (client, server)
-}
+use looplet::net::TcpListener;
 
 #[test]
 fn a_wake_from_another_thread_reaches_a_loop_blocked_in_the_reactor() {
@@ -27,7 +19,7 @@ fn a_wake_from_another_thread_reaches_a_loop_blocked_in_the_reactor() {
     let start = Instant::now();
     rt.block_on(async {
         // A socket keeps the loop waiting in the reactor, not in `park`.
-        let _pair = pair().await;
+        let _pair = net_common::tcp_pair().await;
         let slot: Arc<Mutex<(bool, Option<Waker>)>> = Arc::default();
         let thread = std::thread::spawn({
             let slot = slot.clone();
@@ -73,7 +65,7 @@ fn a_wake_from_another_thread_reaches_a_loop_blocked_in_the_reactor() {
 fn a_task_that_yields_forever_does_not_starve_a_socket_read() {
     let rt = looplet::Builder::new().build();
     rt.block_on(async {
-        let (client, server) = pair().await;
+        let (client, server) = net_common::tcp_pair().await;
         let stop = std::rc::Rc::new(std::cell::Cell::new(false));
         let spinner = looplet::spawn({
             let stop = stop.clone();
@@ -127,7 +119,7 @@ fn sleep_1ms_precision_is_unchanged_by_the_feature() {
 #[test]
 fn sleep_1ms_beside_a_registered_socket_stays_close() {
     looplet::run(async {
-        let _pair = pair().await;
+        let _pair = net_common::tcp_pair().await;
         let mut took = Vec::new();
         for _ in 0..30 {
             let start = Instant::now();
@@ -144,7 +136,7 @@ fn sleep_1ms_beside_a_registered_socket_stays_close() {
 #[test]
 fn a_timeout_around_a_read_that_never_comes() {
     looplet::run(async {
-        let (_client, server) = pair().await;
+        let (_client, server) = net_common::tcp_pair().await;
         let start = Instant::now();
         let mut buf = [0; 8];
         let result = looplet::timeout(Duration::from_millis(50), server.read(&mut buf)).await;

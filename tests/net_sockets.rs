@@ -4,6 +4,8 @@
 #![cfg(feature = "net")]
 
 mod common;
+#[path = "common/net.rs"]
+mod net_common;
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -150,11 +152,7 @@ fn connection_refused_says_so_and_names_the_address() {
 #[test]
 fn connection_reset_says_so() {
     looplet::run(async {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let client = TcpStream::connect(listener.local_addr().unwrap())
-            .await
-            .unwrap();
-        let (server, _) = listener.accept().await.unwrap();
+        let (client, server) = net_common::tcp_pair().await;
         client.write_all(b"never read").await.unwrap();
         // Wait until the bytes are in the server's receive buffer, then
         // close it unread: the kernel answers with a reset.
@@ -236,4 +234,43 @@ fn the_trace_names_sockets_and_the_tasks_they_wake() {
         "{text}"
     );
     assert!(text.contains("I/O wake(s)"), "{text}");
+}
+
+#[test]
+fn end_of_file_after_a_short_read_is_not_missed() {
+    // A short read clears readiness without a `WouldBlock` (the buffer is
+    // empty). A hang-up that came with the data sends no second edge, so
+    // the reactor must remember it: the next read returns end of file.
+    looplet::run(async {
+        let (client, server) = net_common::tcp_pair().await;
+        client.write_all(b"last words").await.unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        // Let the data and the hang-up arrive, and their edge be seen.
+        looplet::sleep(std::time::Duration::from_millis(20)).await;
+        let mut buf = [0; 1024];
+        let n = server.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"last words");
+        let eof = looplet::timeout(std::time::Duration::from_secs(5), server.read(&mut buf)).await;
+        assert_eq!(eof.expect("the end of file was missed").unwrap(), 0);
+    });
+}
+
+#[test]
+fn a_socket_that_would_wait_inside_another_runtime_errors_instead_of_hanging() {
+    let first = looplet::Builder::new().build();
+    let (client, server) = first.block_on(net_common::tcp_pair());
+    // `first` is alive but not running: inside `second`, nothing would
+    // ever look at the reactor the sockets wait in.
+    looplet::run(async {
+        let mut buf = [0; 4];
+        let e = server.read(&mut buf).await.unwrap_err();
+        assert!(e.to_string().contains("another runtime"), "{e}");
+    });
+    // Back in their own runtime, they work.
+    first.block_on(async {
+        client.write_all(b"ok").await.unwrap();
+        let mut buf = [0; 2];
+        server.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ok");
+    });
 }

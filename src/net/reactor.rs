@@ -30,6 +30,8 @@
 //! # Invariants
 //!
 //! * A slot's key is its socket's token; [`WAKER_TOKEN`] is never a key.
+//! * A direction is tried while `ready` or `closed` is set; only `ready`
+//!   is ever cleared (a hang-up sends no second edge).
 //! * A slot holds at most one waker per direction: the last task to wait
 //!   (two tasks reading one socket at once is a bug in the caller's design;
 //!   the first one is simply not woken, as in tokio's `poll_read_ready`).
@@ -84,6 +86,11 @@ struct Slot {
     /// Per direction: whether the socket may be ready (an edge came, or
     /// nothing has failed with `WouldBlock` since it was registered).
     ready: [bool; 2],
+    /// Per direction: the peer hung up or the socket failed. Never
+    /// cleared: no edge follows a hang-up, and every later call must reach
+    /// the system to learn of it (end of file, the error), even one made
+    /// after a short read cleared `ready`.
+    closed: [bool; 2],
     /// Per direction: the task waiting for the next edge, if any.
     wakers: [Option<Waker>; 2],
 }
@@ -187,6 +194,7 @@ impl Reactor {
         entry.insert(Slot {
             number,
             ready: [ready; 2],
+            closed: [false; 2],
             wakers: [None, None],
         });
         self.next_number.set(number + 1);
@@ -221,7 +229,7 @@ impl Reactor {
         let Some(slot) = slots.get_mut(key) else {
             return Err(gone());
         };
-        if slot.ready[dir as usize] {
+        if slot.ready[dir as usize] || slot.closed[dir as usize] {
             return Ok(Ok(()));
         }
         let stored = &mut slot.wakers[dir as usize];
@@ -231,12 +239,31 @@ impl Reactor {
         Ok(Err(stored.replace(waker.clone())))
     }
 
-    /// Clears `key`'s readiness in `dir`: an operation failed with
-    /// `WouldBlock`, so the next one waits for an edge.
+    /// Clears `key`'s readiness in `dir`: the kernel's buffer is known to
+    /// be empty (or full), so the next operation waits for an edge.
     pub(crate) fn clear_ready(&self, key: usize, dir: Direction) {
         if let Some(slot) = self.slots.borrow_mut().get_mut(key) {
             slot.ready[dir as usize] = false;
         }
+    }
+
+    /// An operation failed with `WouldBlock`: clears `key`'s readiness in
+    /// `dir` and keeps `waker` for the next edge, in one look at the slot.
+    /// A waker replaced by it is returned to be dropped with no borrow held.
+    pub(crate) fn clear_and_wait(
+        &self,
+        key: usize,
+        dir: Direction,
+        waker: &Waker,
+    ) -> Option<Waker> {
+        let mut slots = self.slots.borrow_mut();
+        let slot = slots.get_mut(key)?;
+        slot.ready[dir as usize] = false;
+        let stored = &mut slot.wakers[dir as usize];
+        if stored.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            return None;
+        }
+        stored.replace(waker.clone())
     }
 
     /// Looks at the selector, blocking at most `timeout` (`None`: until an
@@ -265,13 +292,20 @@ impl Reactor {
             // A hang-up or an error wakes both sides: the next system call
             // returns what happened (EOF, `ConnectionReset`, ...).
             let failed = event.is_error();
-            let readable = event.is_readable() || event.is_read_closed() || failed;
-            let writable = event.is_writable() || event.is_write_closed() || failed;
+            let read_closed = event.is_read_closed() || failed;
+            let write_closed = event.is_write_closed() || failed;
+            let readable = event.is_readable() || read_closed;
+            let writable = event.is_writable() || write_closed;
             let mut wakers = [None, None];
-            for (dir, now) in [(Direction::Read, readable), (Direction::Write, writable)] {
+            for (dir, now, closed) in [
+                (Direction::Read, readable, read_closed),
+                (Direction::Write, writable, write_closed),
+            ] {
                 if now {
-                    slot.ready[dir as usize] = true;
-                    wakers[dir as usize] = slot.wakers[dir as usize].take();
+                    let d = dir as usize;
+                    slot.ready[d] = true;
+                    slot.closed[d] |= closed;
+                    wakers[d] = slot.wakers[d].take();
                 }
             }
             out.push(Ready {
@@ -317,6 +351,28 @@ pub(crate) fn set_current(reactor: Option<Rc<Reactor>>) {
     let _old = CURRENT.try_with(|current| current.replace(reactor));
 }
 
+/// Whether a runtime other than `reactor`'s is current on this thread:
+/// then `reactor` is not looked at until that runtime's `block_on`
+/// returns, and a socket of it that waits now would hang.
+pub(crate) fn other_is_current(reactor: &Rc<Reactor>) -> bool {
+    CURRENT
+        .try_with(|current| {
+            current
+                .borrow()
+                .as_ref()
+                .is_some_and(|current| !Rc::ptr_eq(current, reactor))
+        })
+        .unwrap_or(false)
+}
+
+/// The error of a socket that would wait inside another runtime.
+pub(crate) fn elsewhere() -> io::Error {
+    io::Error::other(
+        "a looplet socket waited inside another runtime's `block_on`; its runtime's reactor \
+         is only looked at by that runtime's own loop, so use the socket there",
+    )
+}
+
 /// The reactor of the runtime current on this thread.
 ///
 /// # Panics
@@ -334,5 +390,108 @@ pub(crate) fn current(api: &str) -> Rc<Reactor> {
             "`looplet::net::{api}` called outside a runtime; call it from inside \
              `looplet::run` or `Runtime::block_on`"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    /// A waker that counts its wakes.
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn counting() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    fn udp() -> mio::net::UdpSocket {
+        mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_edge_sets_readiness_and_hands_back_the_waiting_waker() {
+        let reactor = Reactor::new();
+        let (mut a, b) = (udp(), udp());
+        let (key, number) = reactor.register(&mut a, false).unwrap();
+        assert_eq!((reactor.sockets(), number), (1, 1));
+        let (count, waker) = counting();
+        // Not ready: the waker is kept.
+        assert!(matches!(
+            reactor.ready_or_wait(key, Direction::Read, &waker),
+            Ok(Err(None))
+        ));
+        b.send_to(b"x", a.local_addr().unwrap()).unwrap();
+        let mut out = Vec::new();
+        // Loopback delivers at once; allow a few looks for slow machines.
+        for _ in 0..100 {
+            reactor.poll(Some(Duration::from_millis(10)), &mut out);
+            if out.iter().any(|r| r.readable) {
+                break;
+            }
+        }
+        let ready = out
+            .iter_mut()
+            .find(|r| r.readable)
+            .expect("a readable edge");
+        assert_eq!(ready.number, 1);
+        ready.wakers[Direction::Read as usize]
+            .take()
+            .unwrap()
+            .wake();
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        // Ready now: no waker is kept, the caller tries the system call.
+        assert!(matches!(
+            reactor.ready_or_wait(key, Direction::Read, &waker),
+            Ok(Ok(()))
+        ));
+        // `WouldBlock` later: cleared, and the waker kept again.
+        assert!(
+            reactor
+                .clear_and_wait(key, Direction::Read, &waker)
+                .is_none()
+        );
+        assert!(matches!(
+            reactor.ready_or_wait(key, Direction::Read, &waker),
+            Ok(Err(None))
+        ));
+        let [read, write] = reactor.deregister(&mut a, key);
+        assert!(read.is_some() && write.is_none());
+        assert_eq!(reactor.sockets(), 0);
+    }
+
+    #[test]
+    fn a_wake_before_the_poll_makes_it_return_at_once() {
+        let reactor = Reactor::new();
+        reactor.waker().wake().unwrap();
+        let mut out = Vec::new();
+        // No timeout: this would block forever if the wake were lost.
+        assert!(reactor.poll(None, &mut out));
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn closing_hands_back_every_waker_and_fails_every_socket() {
+        let reactor = Reactor::new();
+        let mut a = udp();
+        let (key, _) = reactor.register(&mut a, false).unwrap();
+        let (_count, waker) = counting();
+        let _ = reactor.ready_or_wait(key, Direction::Read, &waker).unwrap();
+        let _ = reactor
+            .ready_or_wait(key, Direction::Write, &waker)
+            .unwrap();
+        assert_eq!(reactor.close().len(), 2);
+        assert!(reactor.ready_or_wait(key, Direction::Read, &waker).is_err());
+        assert!(reactor.register(&mut udp(), true).is_err());
     }
 }

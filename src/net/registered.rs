@@ -7,8 +7,8 @@
 //!    and return `Pending`: the next edge wakes it.
 //! 2. Otherwise try the system call. Anything but `WouldBlock` (data, EOF,
 //!    an error) is the answer.
-//! 3. On `WouldBlock`, clear the readiness, and go back to 1, which now
-//!    keeps the waker.
+//! 3. On `WouldBlock`, clear the readiness and keep the waker (as 1 would),
+//!    and return `Pending`.
 //!
 //! A socket is deregistered when dropped. Its reactor is held by an `Rc`, so
 //! a socket that outlives its runtime still finds it, closed, and errors.
@@ -76,18 +76,42 @@ impl<S: Source> Registered<S> {
                 Ok(Err(replaced)) => {
                     // Dropped here, with no borrow of the reactor held.
                     drop(replaced);
-                    return Poll::Pending;
+                    return self.pending();
                 }
                 Ok(Ok(())) => {}
             }
             match op(&self.source) {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    self.reactor.clear_ready(self.key, dir);
+                    // Clear and keep the waker in one step: the next edge
+                    // wakes this task.
+                    let replaced = self.reactor.clear_and_wait(self.key, dir, cx.waker());
+                    drop(replaced);
+                    return self.pending();
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 done => return Poll::Ready(done),
             }
         }
+    }
+
+    /// `Pending`, unless another runtime's `block_on` is running here: its
+    /// loop never looks at this socket's reactor, so waiting would hang (a
+    /// `JoinHandle` awaited there panics for the same reason; a socket
+    /// returns an error instead).
+    fn pending<R>(&self) -> Poll<io::Result<R>> {
+        if reactor::other_is_current(&self.reactor) {
+            return Poll::Ready(Err(reactor::elsewhere()));
+        }
+        Poll::Pending
+    }
+
+    /// Clears the readiness in `dir` without a `WouldBlock` to prove it:
+    /// for a stream whose read or write did less than asked, which means
+    /// the kernel's buffer was emptied (or filled) at that moment; any later
+    /// change comes as a new edge. Saves the system call that would only
+    /// have returned `WouldBlock` (tokio does the same).
+    pub(crate) fn clear_ready(&self, dir: Direction) {
+        self.reactor.clear_ready(self.key, dir);
     }
 }
 

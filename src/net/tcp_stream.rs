@@ -25,7 +25,8 @@ use super::registered::Registered;
 /// Made by [`TcpStream::connect`] or [`TcpListener::accept`]. It is
 /// `!Send`: it belongs to the runtime (and the thread) it was made on, and
 /// works only while that runtime runs; after the runtime is gone every
-/// operation fails with an error.
+/// operation fails with an error, and so does a wait inside another
+/// runtime's `block_on` (nothing there would ever wake it).
 ///
 /// Reads and writes take `&self`, so one task can read while another
 /// writes (share it with an `Rc`), and `&TcpStream` implements
@@ -407,8 +408,17 @@ impl TcpStream {
     /// });
     /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf))
+        let asked = buf.len();
+        let read = self
+            .io
+            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf));
+        if let Poll::Ready(Ok(n)) = read {
+            if n > 0 && n < asked {
+                // Less than asked: the receive buffer is empty now.
+                self.io.clear_ready(Direction::Read);
+            }
+        }
+        read
     }
 
     /// The primitive of [`write`](Self::write): writes some of `buf`, or
@@ -431,8 +441,17 @@ impl TcpStream {
     /// });
     /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf))
+        let offered = buf.len();
+        let written = self
+            .io
+            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf));
+        if let Poll::Ready(Ok(n)) = written {
+            if n > 0 && n < offered {
+                // Less than offered: the send buffer is full now.
+                self.io.clear_ready(Direction::Write);
+            }
+        }
+        written
     }
 
     /// The primitive of vectored writes: writes some of `bufs`, or keeps

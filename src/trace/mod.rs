@@ -113,7 +113,9 @@ impl Kinds {
     pub(crate) const TIMERS: Kinds = Kinds(4);
     /// The wheel's own work: ticks reached, cascades, the overflow list.
     pub(crate) const WHEEL: Kinds = Kinds(8);
-    /// What the loop does when nothing is ready: park, jump the clock.
+    /// What the loop does when nothing is ready: park, jump the clock;
+    /// with the `net` feature, the reactor's lines too (sockets ready,
+    /// looks at the reactor while busy).
     pub(crate) const PARK: Kinds = Kinds(16);
     /// Every kind.
     pub(crate) const ALL: Kinds = Kinds(31);
