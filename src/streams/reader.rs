@@ -5,7 +5,8 @@
 //!
 //! * The unread bytes are `buf[start..end]`; `buf[end..]` is spare room the
 //!   next read from the source fills in place (it was zeroed once when the
-//!   buffer grew, never again). When `start == end` both go back to 0.
+//!   buffer grew, never again). When `start == end` both go back to 0, and
+//!   an empty buffer grown past the default limit is freed.
 //! * `eof` is set once the source returned 0 (or an error, kept in
 //!   `error` and returned once); nothing is read from the source after.
 //! * Bytes leave the buffer only when a call returns them, so a call
@@ -228,6 +229,13 @@ impl StreamReader {
         }
         if self.eof {
             return Poll::Ready(Ok(false));
+        }
+        if self.start == self.end && self.buf.len() > DEFAULT_LIMIT {
+            // Empty after a long line: give the memory back rather than
+            // keep megabytes per idle connection.
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
         }
         if self.buf.len() - self.end < READ_CHUNK {
             // Room at the front first; grow (zeroing only the new part)
