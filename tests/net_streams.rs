@@ -33,7 +33,7 @@ struct PipeState {
     capacity: usize,
     reader: Option<Waker>,
     writer: Option<Waker>,
-    /// The most bytes ever unread in the pipe plus the writer's buffer.
+    /// How many times a reader polled the pipe.
     polls: usize,
 }
 
@@ -414,6 +414,41 @@ fn a_cancelled_readline_loses_nothing() {
         assert!(timed_out.is_err());
         pipe.feed(b"line\n");
         assert_eq!(reader.readline().await.unwrap(), b"half a line\n");
+    });
+}
+
+/// A source that gives `data`, then fails with `ConnectionReset`.
+struct FailsAfter(&'static [u8]);
+
+impl futures_io::AsyncRead for FailsAfter {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        if self.0.is_empty() {
+            return Poll::Ready(Err(ErrorKind::ConnectionReset.into()));
+        }
+        let n = buf.len().min(self.0.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Poll::Ready(Ok(n))
+    }
+}
+
+#[test]
+fn a_stream_error_is_returned_once_then_the_reader_is_at_eof() {
+    looplet::run(async {
+        // CPython's test_read_exception and test_readexactly_exception.
+        let mut reader = StreamReader::new(FailsAfter(b"line\n"));
+        assert_eq!(reader.read(2).await.unwrap(), b"li");
+        assert_eq!(reader.readexactly(2).await.unwrap(), b"ne");
+        let err = reader.readexactly(5).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+        // The byte read before the error is still there, then the end.
+        assert_eq!(reader.read(5).await.unwrap(), b"\n");
+        assert_eq!(reader.read(5).await.unwrap(), b"");
+        assert!(reader.at_eof());
     });
 }
 
