@@ -55,9 +55,9 @@
 //! [`Builder::trace`]) narrates every step on stderr, and [`stats`] counts
 //! them.
 //!
-//! Not in looplet yet: sockets. Until they land, async-io's
-//! `Async<TcpStream>` works here (its helper thread's wakes come through
-//! looplet's cross-thread inbox).
+//! With the `net` feature, `looplet::net` has sockets and asyncio's streams
+//! (`open_connection`, `start_server`) on looplet's own reactor: the loop
+//! waits in `epoll` with the next timer as its timeout, as asyncio's does.
 //!
 //! # How it works, in small steps
 //!

@@ -94,6 +94,15 @@ const LAYERS: &[Layer] = &[
         "L5",
         &["util", "task", "trace", "executor", "join", "runtime"],
     ),
+    // asyncio's streams (feature `net`): readers, writers and servers over
+    // net's sockets, with tasks and sleeps of the runtime. Its files live in
+    // `src/streams/`; its public names in `looplet::net` (`net/mod.rs`
+    // includes the folder with `#[path]`).
+    layer(
+        "streams",
+        "L5",
+        &["util", "net", "sync", "join", "time", "runtime"],
+    ),
 ];
 
 /// One `crate::<to>` path found in a file of module `from`.

@@ -12,10 +12,10 @@
 
 use std::time::Duration;
 
-#[path = "../support/peers.rs"]
-mod peers;
 #[path = "../support/cpu.rs"]
 mod cpu;
+#[path = "../support/peers.rs"]
+mod peers;
 #[path = "../support/workloads.rs"]
 mod workloads;
 

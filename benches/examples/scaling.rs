@@ -22,10 +22,10 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-#[path = "../support/peers.rs"]
-mod peers;
 #[path = "../support/cpu.rs"]
 mod cpu;
+#[path = "../support/peers.rs"]
+mod peers;
 #[path = "../support/workloads.rs"]
 mod workloads;
 

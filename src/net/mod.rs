@@ -49,6 +49,7 @@
 //! | `registered.rs` | a socket in the reactor; the edge-triggered I/O loop; deregistering |
 //! | `addr.rs` | trying each address a name resolves to |
 //! | `tcp_stream.rs`, `tcp_listener.rs`, `udp.rs` | the sockets |
+//! | `../streams/` | asyncio's streams: `open_connection`, `start_server`, `StreamReader`, `StreamWriter` |
 //!
 //! Read next: `reactor.rs`.
 
@@ -58,7 +59,14 @@ mod registered;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;
+// asyncio's streams: a layer above the runtime, in `src/streams/` (see
+// its module docs), with its public names here.
+#[path = "../streams/mod.rs"]
+mod streams;
 
+pub use streams::{
+    IncompleteRead, Server, StreamReader, StreamWriter, open_connection, start_server,
+};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
