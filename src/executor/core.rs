@@ -109,7 +109,7 @@ impl Core {
             parker,
             next_id: Cell::new(1),
             closed: Cell::new(false),
-            pool: Pool::new(max_threads, unparker),
+            pool: Pool::new(max_threads, unparker, paused),
             abroad: Arc::new(AtomicUsize::new(0)),
             doomed: RefCell::new(Vec::new()),
             names: RefCell::new(HashMap::new()),

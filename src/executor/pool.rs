@@ -12,8 +12,9 @@
 //! paused runtime must not jump its clock (or report a deadlock) while a
 //! job it started is queued or running: its wake will come. `pending`
 //! counts such jobs; the loop reads it before it plans an idle step. A job
-//! lowers it *after* its result is stored and its awaiter woken, then
-//! unparks the runtime's thread, so the loop that saw `pending > 0` and
+//! lowers it *after* its result is stored and its awaiter woken, then (on
+//! a paused runtime, the only kind that reads the count) unparks the
+//! runtime's thread, so the loop that saw `pending > 0` and
 //! parked is woken even if nobody awaits the result any more (an unpark
 //! before the park leaves a token, as in `remote.rs`).
 //!
@@ -57,6 +58,9 @@ struct Shared {
     pending: AtomicUsize,
     /// Wakes the runtime's thread when a job ends.
     runtime: Arc<Unparker>,
+    /// Whether the runtime's clock is paused: only then does the loop
+    /// read `pending`, and so only then must a job's end wake it.
+    paused: bool,
     /// At most this many workers.
     max_threads: usize,
 }
@@ -79,13 +83,14 @@ struct State {
 impl Pool {
     /// A pool of at most `max_threads` workers (at least one) for the
     /// runtime woken by `runtime`. No thread starts until a job comes.
-    pub(crate) fn new(max_threads: usize, runtime: Arc<Unparker>) -> Self {
+    pub(crate) fn new(max_threads: usize, runtime: Arc<Unparker>, paused: bool) -> Self {
         Pool {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
                 changed: Condvar::new(),
                 pending: AtomicUsize::new(0),
                 runtime,
+                paused,
                 max_threads: max_threads.max(1),
             }),
         }
@@ -161,7 +166,13 @@ impl Shared {
                 // its awaiter); nothing here can unwind.
                 job();
                 self.pending.fetch_sub(1, Ordering::AcqRel);
-                self.runtime.unpark();
+                if self.paused {
+                    // On a real clock the loop never waits for `pending`;
+                    // the job's awaiter, if any, was woken through the
+                    // inbox. Skipping this second unpark saves a system
+                    // call (two with `net`) and a spurious wake-up per job.
+                    self.runtime.unpark();
+                }
                 state = self.lock();
                 state.running -= 1;
                 if state.closed && state.running == 0 {
