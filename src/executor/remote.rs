@@ -72,8 +72,8 @@
 //! a token when the thread is not parked yet, so the coming `park` returns
 //! at once. Either way the executor gets to the inbox. With the `net`
 //! feature the executor may sleep in the reactor instead, and the unpark
-//! also wakes the reactor's `mio::Waker`, which keeps the same promise
-//! (`park.rs`).
+//! then also wakes the reactor's `mio::Waker`, which keeps the same
+//! promise (`park.rs`).
 //!
 //! # After the runtime is gone
 //!
