@@ -11,18 +11,21 @@
 //! waiter that is dropped unlinks itself in O(1), and `set` wakes them
 //! oldest first.
 //!
-//! `set` does not mark waiters one by one. It bumps a *generation*
-//! counter, takes every waker off the line, and wakes them. A waiter
-//! remembers the generation it began waiting in; it has been released
-//! exactly when the generation has moved on. That is why a released waiter
-//! completes even if `clear` runs before it is polled, and why `set();
-//! clear(); set()` wakes a waiter once: the first `set` took it off the
-//! line, so the second finds nobody.
+//! `set` *grants* every waiter (`waiters.rs`): it takes each off the line,
+//! marks its slot granted and wakes it. A waiter's future keeps only its
+//! key; on its next poll it finds its slot granted, frees it and
+//! completes. That is why a released waiter completes even if `clear`
+//! runs before it is polled, and why `set(); clear(); set()` wakes a
+//! waiter once: the first `set` took it off the line, so the second finds
+//! nobody. (An earlier design bumped a generation counter at each `set`
+//! and let a waiter compare; the future then had to carry a `u64` beside
+//! its key, and the slot was reused as soon as `set` freed it.)
 //!
 //! # Invariants
 //!
-//! * Every waiter on the line began waiting in the current generation,
-//!   while the flag was down.
+//! * Every waiter on the line began waiting while the flag was down.
+//! * A granted slot belongs to its future until that future is polled
+//!   again or dropped: only the future frees it.
 //! * No borrow of the event is held while a waker is woken or dropped:
 //!   `set` collects the wakers, lets go of the event, then wakes them. A
 //!   waker may call back into the event (even `set` it again) safely.
@@ -99,9 +102,6 @@ pub struct Event {
 pub(super) struct State {
     /// The flag.
     pub(super) set: bool,
-    /// Bumped by every `set` that raises the flag: a waiter from an older
-    /// generation has been released.
-    pub(super) generation: u64,
     /// The tasks waiting for the flag, oldest first.
     pub(super) waiters: Waiters,
     /// Memory for the wakers of one `set`, kept between calls.
@@ -182,11 +182,10 @@ impl Event {
             return;
         }
         state.set = true;
-        state.generation += 1;
         let waiters = state.waiters.len();
         if waiters == 1 {
             // The hand-off case (one task waiting): no buffer needed.
-            let waker = state.waiters.pop_front().expect("one waiter");
+            let waker = state.waiters.grant_front().expect("one waiter");
             drop(guard); // a waker may use the event
             if trace::tracing() {
                 trace::event_set(self.number(), Some(1));
@@ -195,7 +194,7 @@ impl Event {
             return;
         }
         let mut wakers = std::mem::take(&mut state.spare);
-        state.waiters.drain_into(&mut wakers);
+        state.waiters.grant_all_into(&mut wakers);
         drop(guard); // a waker may use the event
         if trace::tracing() {
             trace::event_set(self.number(), Some(waiters));

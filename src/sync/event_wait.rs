@@ -2,9 +2,9 @@
 //! event.
 //!
 //! A wait is ready at once on a set event. Otherwise it joins the event's
-//! waiter line, remembering the generation it joined in; it is released
-//! exactly when the generation has moved on (see `event.rs`), and dropping
-//! it before that takes it out of the line at once.
+//! waiter line and keeps its key; it is released when a `set` grants its
+//! slot (see `event.rs`), and dropping it before that takes it out of the
+//! line at once.
 //!
 //! Read next: `executor/` (the loop that runs tasks), or `wait.rs` (`wait`
 //! and `gather` over task handles).
@@ -53,8 +53,9 @@ pub struct EventWait<'a> {
 pub(super) enum WaitState {
     /// Not polled yet.
     Start,
-    /// In the waiter list at `key`, since `generation`.
-    Waiting { key: usize, generation: u64 },
+    /// In the waiter slab at `key` (a `u32`, as the waiter list stores
+    /// keys: with the tag, 8 bytes).
+    Waiting { key: u32 },
     /// Completed.
     Done,
 }
@@ -82,11 +83,9 @@ impl Future for EventWait<'_> {
                     drop(waker);
                     return this.complete_at_once();
                 }
-                let key = state.waiters.push_back(waker);
-                this.state = WaitState::Waiting {
-                    key,
-                    generation: state.generation,
-                };
+                // Lossless: the waiter list panics past `u32` keys.
+                let key = state.waiters.push_back(waker) as u32;
+                this.state = WaitState::Waiting { key };
                 let waiting = state.waiters.len();
                 drop(guard);
                 if trace::tracing() {
@@ -94,10 +93,12 @@ impl Future for EventWait<'_> {
                 }
                 Poll::Pending
             }
-            WaitState::Waiting { key, generation } => {
+            WaitState::Waiting { key } => {
+                let key = key as usize;
                 {
-                    let state = this.event.state.borrow();
-                    if generation != state.generation {
+                    let mut state = this.event.state.borrow_mut();
+                    if state.waiters.is_granted(key) {
+                        state.waiters.take_grant(key);
                         drop(state);
                         this.state = WaitState::Done;
                         return Poll::Ready(());
@@ -110,8 +111,9 @@ impl Future for EventWait<'_> {
                 // go of the event.
                 let waker = cx.waker().clone();
                 let mut state = this.event.state.borrow_mut();
-                if generation != state.generation {
+                if state.waiters.is_granted(key) {
                     // The clone set the event, which released this waiter.
+                    state.waiters.take_grant(key);
                     drop(state);
                     drop(waker);
                     this.state = WaitState::Done;
@@ -139,19 +141,14 @@ impl EventWait<'_> {
 
 impl Drop for EventWait<'_> {
     fn drop(&mut self) {
-        let WaitState::Waiting { key, generation } = self.state else {
+        let WaitState::Waiting { key } = self.state else {
             return;
         };
-        let removed = {
-            let mut guard = self.event.state.borrow_mut();
-            let state = &mut *guard;
-            if state.generation != generation {
-                // Released by a `set`, which already emptied the list.
-                return;
-            }
-            state.waiters.remove(key)
-        };
-        drop(removed);
+        // Still in line: its waker comes back, to drop once the event is
+        // let go of. Granted by a `set` it never saw: only the slot is
+        // freed (an event has nothing to hand on).
+        let cancelled = self.event.state.borrow_mut().waiters.cancel(key as usize);
+        drop(cancelled);
     }
 }
 
@@ -161,5 +158,77 @@ impl fmt::Debug for EventWait<'_> {
             .field("state", &self.state)
             .field("event", self.event)
             .finish()
+    }
+}
+
+// A parked task's box holds its wait future: 16 bytes, not 32, keeps a
+// typical waiting task's box in a smaller malloc size class
+// (`docs/performance.md`, "Memory").
+const _: () = assert!(
+    std::mem::size_of::<EventWait<'static>>() <= 16,
+    "`EventWait` grew past 16 bytes"
+);
+
+#[cfg(test)]
+mod tests {
+    use std::pin::pin;
+    use std::task::{Context, Poll};
+
+    use futures_task::noop_waker_ref;
+
+    use super::*;
+
+    fn poll(wait: Pin<&mut EventWait<'_>>) -> Poll<()> {
+        wait.poll(&mut Context::from_waker(noop_waker_ref()))
+    }
+
+    fn slots(event: &Event) -> (usize, usize) {
+        let state = event.state.borrow();
+        (state.waiters.slots(), state.waiters.granted())
+    }
+
+    #[test]
+    fn a_released_wait_frees_its_slot_when_it_completes_or_is_dropped() {
+        let event = Event::new();
+        let mut first = pin!(event.wait());
+        let mut second = Box::pin(event.wait());
+        assert!(poll(first.as_mut()).is_pending());
+        assert!(poll(second.as_mut()).is_pending());
+        event.set();
+        // Off the line, but their slots wait for them.
+        assert_eq!(slots(&event), (2, 2));
+        event.clear();
+        assert!(poll(first.as_mut()).is_ready(), "released before the clear");
+        assert_eq!(slots(&event), (1, 1));
+        drop(second);
+        assert_eq!(slots(&event), (0, 0));
+    }
+
+    #[test]
+    fn released_waits_dropped_unpolled_leave_nothing_behind() {
+        let event = Event::new();
+        for _ in 0..10_000 {
+            let mut wait = Box::pin(event.wait());
+            assert!(poll(wait.as_mut()).is_pending());
+            event.set();
+            event.clear();
+            drop(wait);
+            assert_eq!(slots(&event), (0, 0));
+        }
+        // A newer waiter in a reused slot is not mistaken for the old one.
+        let mut old = Box::pin(event.wait());
+        assert!(poll(old.as_mut()).is_pending());
+        event.set();
+        event.clear();
+        let mut new = Box::pin(event.wait());
+        assert!(poll(new.as_mut()).is_pending());
+        assert!(poll(old.as_mut()).is_ready());
+        assert!(
+            poll(new.as_mut()).is_pending(),
+            "the newer wait was not released"
+        );
+        event.set();
+        assert!(poll(new.as_mut()).is_ready());
+        assert_eq!(slots(&event), (0, 0));
     }
 }

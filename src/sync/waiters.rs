@@ -13,21 +13,26 @@
 //!
 //! # Granted waiters
 //!
-//! An `Event` releases its waiters for good: [`pop_front`](Waiters::pop_front)
-//! frees their slots. A lock, a permit or a queue item is different: it is
-//! handed to one waiter, which must either take it when it runs or, if it
-//! is dropped first, pass it on (CPython bpo-32734, gh-90155: a waiter
-//! cancelled after being woken used to strand the lock). So
+//! A waiter is released by being *granted*: a lock, a permit or a queue
+//! item is handed to one waiter, which must either take it when it runs
+//! or, if it is dropped first, pass it on (CPython bpo-32734, gh-90155: a
+//! waiter cancelled after being woken used to strand the lock). So
 //! [`grant_front`](Waiters::grant_front) takes the oldest waiter off the
 //! line but keeps its slot, marked *granted*; the waiter's future sees the
 //! mark on its next poll and [`take_grant`](Waiters::take_grant)s it, or,
 //! dropped, [`cancel`](Waiters::cancel) tells it that it held a grant, to
-//! hand on.
-//!
+//! hand on. An `Event`'s `set` grants every waiter at once
+//! ([`grant_all_into`](Waiters::grant_all_into)); a granted event waiter
+//! has nothing to hand on, so its future only frees the slot. The mark
+//! is what lets a waiting future keep nothing but its key (an
+//! `EventWait` is 16 bytes): a freed slot could be reused by a newer
+//! waiter, a granted one cannot.
+
 //! # Invariants
 //!
 //! * Every waiter in the slab is either on the list (waiting) or granted
-//!   (off the list, waker taken), never both; `granted` counts the latter.
+//!   (off the list, links [`Links::MARKED`], waker handed back and
+//!   replaced by a no-op one), never both; `granted` counts the latter.
 //! * Nothing here wakes or drops a waker of its own accord: wakers are
 //!   handed back, for the caller to wake or drop once it has let go of its
 //!   `RefCell` (a waker runs foreign code, which may re-enter the
@@ -41,15 +46,23 @@ use slab::Slab;
 
 use crate::util::list::{Links, List, Node};
 
-/// One waiting task.
+/// One waiting task (24 bytes: a waker and two `u32` links; the slab's
+/// "vacant" tag hides in the waker's non-null vtable pointer).
 struct Waiter {
-    /// Whom to wake (`None` only for the instant between inserting the
-    /// waiter and storing its waker).
-    waker: Option<Waker>,
-    /// Its place in the waiting order.
+    /// Whom to wake; a no-op waker once the waiter is granted (its real
+    /// waker was handed back to be woken).
+    waker: Waker,
+    /// Its place in the waiting order, or [`Links::MARKED`] once granted:
+    /// a granted waiter is in no list, so its links are free to say so
+    /// without a flag of their own.
     links: Links,
-    /// Taken off the line by `grant_front`: it holds what was released.
-    granted: bool,
+}
+
+impl Waiter {
+    /// Whether `grant_front` took it off the line.
+    fn granted(&self) -> bool {
+        self.links == Links::MARKED
+    }
 }
 
 /// What [`Waiters::cancel`] found.
@@ -101,21 +114,21 @@ impl Waiters {
     pub(crate) fn grant_front(&mut self) -> Option<Waker> {
         let key = self.order.pop_front(&mut self.slab)?;
         let waiter = &mut self.slab[key];
-        waiter.granted = true;
+        waiter.links = Links::MARKED;
         self.granted += 1;
-        waiter.waker.take()
+        Some(std::mem::replace(&mut waiter.waker, Waker::noop().clone()))
     }
 
     /// Whether waiter `key` has been granted.
     #[inline]
     pub(crate) fn is_granted(&self, key: usize) -> bool {
-        self.slab[key].granted
+        self.slab[key].granted()
     }
 
     /// Frees the slot of the granted waiter `key`: it took its grant.
     #[inline]
     pub(crate) fn take_grant(&mut self, key: usize) {
-        debug_assert!(self.slab[key].granted, "waiter {key} was not granted");
+        debug_assert!(self.slab[key].granted(), "waiter {key} was not granted");
         self.slab.remove(key);
         self.granted -= 1;
     }
@@ -123,7 +136,7 @@ impl Waiters {
     /// Removes waiter `key`, in line or granted, for a future dropped
     /// before it completed.
     pub(crate) fn cancel(&mut self, key: usize) -> Cancelled {
-        if self.slab[key].granted {
+        if self.slab[key].granted() {
             self.take_grant(key);
             Cancelled::Granted
         } else {
@@ -134,17 +147,10 @@ impl Waiters {
     /// Adds a waiter at the back; returns its key.
     #[inline]
     pub(crate) fn push_back(&mut self, waker: Waker) -> usize {
-        // Insert an empty waiter, then store the waker in place: the slab
-        // copies what it is given with wide loads, which stall when the
-        // value was just built from narrow stores. `event/ping_pong` of
-        // `benches/core.rs`: 702–720 µs this way, 742–761 µs inserting the
-        // waiter whole (three interleaved runs, same build otherwise).
         let key = self.slab.insert(Waiter {
-            waker: None,
+            waker,
             links: Links::EMPTY,
-            granted: false,
         });
-        self.slab[key].waker = Some(waker);
         self.order.push_back(&mut self.slab, key);
         key
     }
@@ -152,38 +158,32 @@ impl Waiters {
     /// Removes the waiter `key` (which must be in line) from wherever it is
     /// in the line and gives its waker back, to drop.
     pub(crate) fn remove(&mut self, key: usize) -> Waker {
-        debug_assert!(!self.slab[key].granted, "waiter {key} was granted");
+        debug_assert!(!self.slab[key].granted(), "waiter {key} was granted");
         self.order.remove(&mut self.slab, key);
-        self.slab.remove(key).waker.expect("a waiter has its waker")
-    }
-
-    /// Takes the oldest waiter off the line.
-    #[inline]
-    pub(crate) fn pop_front(&mut self) -> Option<Waker> {
-        let key = self.order.pop_front(&mut self.slab)?;
         self.slab.remove(key).waker
     }
 
     /// Whether waiter `key` would wake whoever `waker` wakes.
     pub(crate) fn wakes_alike(&self, key: usize, waker: &Waker) -> bool {
-        self.slab[key]
-            .waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(waker))
+        self.slab[key].waker.will_wake(waker)
     }
 
     /// Gives waiter `key` a new waker; returns the old one, to drop.
     pub(crate) fn replace_waker(&mut self, key: usize, waker: Waker) -> Waker {
-        self.slab[key]
-            .waker
-            .replace(waker)
-            .expect("a waiter has its waker")
+        std::mem::replace(&mut self.slab[key].waker, waker)
     }
 
-    /// Takes every waiter off the line, oldest first, into `out`.
-    pub(crate) fn drain_into(&mut self, out: &mut Vec<Waker>) {
+    /// How many slots are taken, in line or granted (for tests).
+    #[cfg(test)]
+    pub(crate) fn slots(&self) -> usize {
+        self.slab.len()
+    }
+
+    /// Grants every waiter in line, oldest first, and hands their wakers
+    /// back in `out`: what an `Event`'s `set` does.
+    pub(crate) fn grant_all_into(&mut self, out: &mut Vec<Waker>) {
         out.reserve(self.len());
-        while let Some(waker) = self.pop_front() {
+        while let Some(waker) = self.grant_front() {
             out.push(waker);
         }
     }
@@ -208,6 +208,17 @@ mod tests {
     }
 
     #[test]
+    fn a_waiter_is_three_words_in_the_slab() {
+        // The slab's own tag for a free slot fits in the waker's niche.
+        #[allow(dead_code)]
+        enum Entry<T> {
+            Vacant(usize),
+            Occupied(T),
+        }
+        assert_eq!(std::mem::size_of::<Entry<Waiter>>(), 24);
+    }
+
+    #[test]
     fn oldest_first_and_removal_from_the_middle() {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut waiters = Waiters::default();
@@ -217,10 +228,16 @@ mod tests {
         drop(waiters.remove(keys[1]));
         assert_eq!(waiters.len(), 3);
         let mut out = Vec::new();
-        waiters.drain_into(&mut out);
+        waiters.grant_all_into(&mut out);
         out.into_iter().for_each(Waker::wake);
         assert_eq!(*log.lock().unwrap(), [0, 2, 3]);
         assert_eq!(waiters.len(), 0);
+        assert_eq!(waiters.granted(), 3);
+        for key in [keys[0], keys[2], keys[3]] {
+            assert!(waiters.is_granted(key));
+            waiters.take_grant(key);
+        }
+        assert_eq!(waiters.granted(), 0);
     }
 
     #[test]
@@ -259,7 +276,7 @@ mod tests {
         assert!(waiters.wakes_alike(key, &waker(a.clone())));
         let old = waiters.replace_waker(key, waker(b.clone()));
         old.wake();
-        waiters.pop_front().unwrap().wake();
+        waiters.grant_front().unwrap().wake();
         assert_eq!(a.0.load(Ordering::Relaxed), 1);
         assert_eq!(b.0.load(Ordering::Relaxed), 1);
     }

@@ -27,6 +27,9 @@ use slab::Slab;
 /// The "no node" key.
 const NIL: u32 = u32::MAX;
 
+/// The key of [`Links::MARKED`]: no node has it either.
+const MARK: u32 = u32::MAX - 1;
+
 /// The two links a node needs to be in a [`List`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Links {
@@ -41,6 +44,15 @@ impl Links {
     pub(crate) const EMPTY: Links = Links {
         prev: NIL,
         next: NIL,
+    };
+
+    /// Links no node in a list can have (no key reaches `MARK`): an owner
+    /// may give them to a node that is in no list, to tell it apart
+    /// without a flag of its own (a granted waiter, `sync/waiters.rs`).
+    /// Such a node must get [`Links::EMPTY`] back before it joins a list.
+    pub(crate) const MARKED: Links = Links {
+        prev: MARK,
+        next: MARK,
     };
 }
 
@@ -74,7 +86,7 @@ impl Default for List {
 /// Converts a slab key to its stored form.
 fn short(key: usize) -> u32 {
     let short = u32::try_from(key).unwrap_or(NIL);
-    assert!(short != NIL, "looplet: more than 4 billion list entries");
+    assert!(short < MARK, "looplet: more than 4 billion list entries");
     short
 }
 
