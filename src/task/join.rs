@@ -2,16 +2,70 @@
 //! to take, the waker to wake when it ends, and letting go of the slot
 //! (edge 9).
 //!
+//! A handle's waker is kept out of line, in [`JoinWakers`], with only a
+//! `u32` key in the slot: most tasks never have one (a handle awaited
+//! after its task ended, or never awaited, registers nothing), and a
+//! `Waker` in every slot was 16 of its 56 bytes. What it costs: a second
+//! slab lookup when a handle registers and when its task ends.
+//!
 //! Read next: `tests.rs` beside this file walks the diagram edge by edge;
 //! then `executor/` (the loop that drives the table).
 
 use std::task::Waker;
+
+use slab::Slab;
 
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
 use super::leftovers::Leftovers;
 use super::state::{JoinPoll, Outcome, State};
 use super::table::TaskTable;
+
+/// Where a slot's join waker is in [`JoinWakers`], if it has one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct JoinWakerKey(u32);
+
+impl JoinWakerKey {
+    /// No join waker.
+    pub(super) const NONE: JoinWakerKey = JoinWakerKey(u32::MAX);
+}
+
+/// The wakers registered by handles whose tasks have not ended: as many
+/// as handles waiting at once, not as tasks.
+#[derive(Default)]
+pub(super) struct JoinWakers(Slab<Waker>);
+
+impl JoinWakers {
+    /// The waker at `at`, if any.
+    pub(super) fn get(&self, at: JoinWakerKey) -> Option<&Waker> {
+        (at != JoinWakerKey::NONE).then(|| &self.0[at.0 as usize])
+    }
+
+    /// Takes the waker at `at` out, leaving `at` empty.
+    pub(super) fn take(&mut self, at: &mut JoinWakerKey) -> Option<Waker> {
+        let key = std::mem::replace(at, JoinWakerKey::NONE);
+        (key != JoinWakerKey::NONE).then(|| self.0.remove(key.0 as usize))
+    }
+
+    /// How many wakers are kept (for tests).
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Stores `waker` at `at`; returns the one it replaces.
+    pub(super) fn set(&mut self, at: &mut JoinWakerKey, waker: Waker) -> Option<Waker> {
+        if *at != JoinWakerKey::NONE {
+            return Some(std::mem::replace(&mut self.0[at.0 as usize], waker));
+        }
+        let key = u32::try_from(self.0.insert(waker))
+            .ok()
+            .filter(|&key| key != JoinWakerKey::NONE.0)
+            .expect("looplet: more than 4 billion handles waiting at once");
+        *at = JoinWakerKey(key);
+        None
+    }
+}
 
 impl<S> TaskTable<S> {
     /// Whether task `(key, id)` still has its slot.
@@ -46,7 +100,13 @@ impl<S> TaskTable<S> {
             // handle that finds its task RUNNING is being polled from
             // inside that task's own poll.
             State::Running { .. } => JoinPoll::OwnTask,
-            _ if slot.join_waker.as_ref().is_some_and(|w| w.will_wake(waker)) => JoinPoll::Pending,
+            _ if self
+                .join_wakers
+                .get(slot.join_waker)
+                .is_some_and(|w| w.will_wake(waker)) =>
+            {
+                JoinPoll::Pending
+            }
             _ => JoinPoll::NeedsWaker,
         }
     }
@@ -84,7 +144,7 @@ impl<S> TaskTable<S> {
         let slot = &mut self.tasks[key.index()];
         match slot.state {
             State::Done(_) => Err(waker),
-            _ => Ok(slot.join_waker.replace(waker)),
+            _ => Ok(self.join_wakers.set(&mut slot.join_waker, waker)),
         }
     }
 
@@ -95,11 +155,11 @@ impl<S> TaskTable<S> {
     /// the waker after the borrow.
     pub(crate) fn take_join_waker(&mut self, key: TaskKey, waker: Option<&Waker>) -> Option<Waker> {
         let slot = &mut self.tasks[key.index()];
-        let registered = slot.join_waker.as_ref()?;
+        let registered = self.join_wakers.get(slot.join_waker)?;
         if waker.is_some_and(|waker| !registered.will_wake(waker)) {
             return None;
         }
-        slot.join_waker.take()
+        self.join_wakers.take(&mut slot.join_waker)
     }
 
     /// The handle of the task in slot `key` is dropped: the slot is freed

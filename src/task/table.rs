@@ -22,12 +22,12 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{Ordering, fence};
-use std::task::Waker;
 
 use slab::Slab;
 
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
+use super::join::{JoinWakerKey, JoinWakers};
 use super::leftovers::Leftovers;
 use super::shuffle::Shuffle;
 use super::state::{
@@ -35,15 +35,16 @@ use super::state::{
 };
 use super::waker::TaskWaker;
 
-/// One task's entry in the table (56 bytes).
+/// One task's entry in the table (40 bytes).
 pub(super) struct Slot<S> {
     /// The task cell: the future, then its output or panic payload. `None`
     /// while the future is being polled, once it was dropped or its result
     /// taken, and always for a `block_on`'s main future, which lives on the
     /// caller's stack.
     pub(super) task: Option<BoxTask>,
-    /// Who to wake when it finishes: whoever polled its handle last.
-    pub(super) join_waker: Option<Waker>,
+    /// Who to wake when it finishes (whoever polled its handle last), in
+    /// [`TaskTable::join_wakers`].
+    pub(super) join_waker: JoinWakerKey,
     /// The data behind its `Waker`, kept between polls: `None` until its
     /// first poll (which takes one from the spares or makes one) and once
     /// it has finished (its waker goes back to the spares at once); lent
@@ -62,7 +63,7 @@ pub(super) struct Slot<S> {
 /// Edge 8 for a task that is not running: DONE, cancelled, its future and
 /// its handle's waker handed back. The one place `cancel` and `cancel_all`
 /// make the transition.
-fn cancel_waiting<S>(slot: &mut Slot<S>) -> Leftovers {
+fn cancel_waiting<S>(slot: &mut Slot<S>, join_wakers: &mut JoinWakers) -> Leftovers {
     debug_assert!(
         matches!(slot.state, State::Idle | State::Scheduled),
         "{} cancelled while {:?}",
@@ -72,7 +73,7 @@ fn cancel_waiting<S>(slot: &mut Slot<S>) -> Leftovers {
     slot.state = State::Done(Outcome::Cancelled);
     Leftovers {
         task: slot.task.take(),
-        wake: slot.join_waker.take(),
+        wake: join_wakers.take(&mut slot.join_waker),
         old_waker: None,
     }
 }
@@ -82,6 +83,8 @@ fn cancel_waiting<S>(slot: &mut Slot<S>) -> Leftovers {
 pub(crate) struct TaskTable<S> {
     /// Every task that has a slot (including each running `block_on`'s main).
     pub(super) tasks: Slab<Slot<S>>,
+    /// The wakers of handles waiting for their tasks (`join.rs`).
+    pub(super) join_wakers: JoinWakers,
     /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
     /// tasks cancelled while scheduled).
     pub(super) queue: VecDeque<TaskKey>,
@@ -103,6 +106,7 @@ impl<S> TaskTable<S> {
     pub(crate) fn new(schedule: Arc<S>, shuffle: Option<u64>) -> Self {
         TaskTable {
             tasks: Slab::new(),
+            join_wakers: JoinWakers::default(),
             queue: VecDeque::new(),
             spare_wakers: Vec::new(),
             schedule,
@@ -127,7 +131,7 @@ impl<S> TaskTable<S> {
         let key = TaskKey::new(entry.key());
         entry.insert(Slot {
             task,
-            join_waker: None,
+            join_waker: JoinWakerKey::NONE,
             waker: None,
             id,
             state: State::Scheduled,
@@ -144,7 +148,7 @@ impl<S> TaskTable<S> {
     pub(crate) fn spawn_cancelled(&mut self, id: TaskId) -> TaskKey {
         TaskKey::new(self.tasks.insert(Slot {
             task: None,
-            join_waker: None,
+            join_waker: JoinWakerKey::NONE,
             waker: None,
             id,
             state: State::Done(Outcome::Cancelled),
@@ -316,7 +320,7 @@ impl<S> TaskTable<S> {
             }
         };
         slot.state = State::Done(outcome);
-        let wake = slot.join_waker.take();
+        let wake = self.join_wakers.take(&mut slot.join_waker);
         let released = self.release(key);
         let after = match outcome {
             Outcome::Completed => AfterPoll::Completed {
@@ -345,7 +349,9 @@ impl<S> TaskTable<S> {
                 *cancelled = true;
                 (Cancel::AfterPoll, Leftovers::default())
             }
-            State::Idle | State::Scheduled => (Cancel::Now, cancel_waiting(slot)),
+            State::Idle | State::Scheduled => {
+                (Cancel::Now, cancel_waiting(slot, &mut self.join_wakers))
+            }
         }
     }
 
@@ -360,7 +366,7 @@ impl<S> TaskTable<S> {
             .tasks
             .iter_mut()
             .filter(|(_, slot)| matches!(slot.state, State::Idle | State::Scheduled))
-            .map(|(_, slot)| cancel_waiting(slot))
+            .map(|(_, slot)| cancel_waiting(slot, &mut self.join_wakers))
             .collect();
         let cancelled = leftovers.len() as u64;
         let unwanted: Vec<TaskKey> = self
@@ -384,7 +390,8 @@ impl<S> TaskTable<S> {
         if !matches!(slot.state, State::Done(_)) || slot.has_handle || slot.in_queue {
             return None;
         }
-        let slot = self.tasks.remove(key.index());
+        let mut slot = self.tasks.remove(key.index());
+        let old_waker = self.join_wakers.take(&mut slot.join_waker);
         if let Some(waker) = slot.waker {
             // Only a task cancelled while it waited still has its waker.
             self.recycle_waker(waker);
@@ -392,7 +399,7 @@ impl<S> TaskTable<S> {
         Some(Leftovers {
             task: slot.task,
             wake: None,
-            old_waker: slot.join_waker,
+            old_waker,
         })
     }
 
@@ -411,8 +418,8 @@ impl<S> TaskTable<S> {
 
 // Per-task memory: a field added to `Slot` must earn its bytes.
 const _: () = assert!(
-    std::mem::size_of::<Slot<()>>() <= 56,
-    "`Slot` grew past 56 bytes"
+    std::mem::size_of::<Slot<()>>() <= 40,
+    "`Slot` grew past 40 bytes"
 );
 const _: () = assert!(
     std::mem::size_of::<Leftovers>() <= 48,

@@ -404,3 +404,40 @@ fn a_shuffled_turn_permutes_only_its_batch() {
     assert_eq!(table().begin_turn(), 0);
     assert_eq!(table().fingerprint(), None);
 }
+
+#[test]
+fn join_wakers_live_out_of_line_and_leave_with_their_tasks() {
+    let mut table = table();
+    let handle_waker = waker(handle());
+    let keys: Vec<TaskKey> = (1..=3)
+        .map(|id| table.spawn(TaskId(id), cell(std::future::pending::<()>())))
+        .collect();
+    for &key in &keys {
+        assert!(matches!(
+            table.set_join_waker(key, handle_waker.clone()),
+            Ok(None)
+        ));
+    }
+    assert_eq!(table.join_wakers.len(), 3);
+    // Registering again replaces in place.
+    assert!(matches!(
+        table.set_join_waker(keys[0], handle_waker.clone()),
+        Ok(Some(_))
+    ));
+    assert_eq!(table.join_wakers.len(), 3);
+    // Taken back by a handle that stopped waiting.
+    assert!(
+        table
+            .take_join_waker(keys[1], Some(&handle_waker))
+            .is_some()
+    );
+    assert_eq!(table.join_wakers.len(), 2);
+    // Cancelled: the waker goes with the leftovers, to wake.
+    let (_, leftovers) = table.cancel(keys[0]);
+    assert!(leftovers.wake.is_some());
+    assert_eq!(table.join_wakers.len(), 1);
+    // Shutdown takes the rest.
+    let (_, leftovers) = table.cancel_all();
+    assert_eq!(leftovers.iter().filter(|l| l.wake.is_some()).count(), 1);
+    assert_eq!(table.join_wakers.len(), 0);
+}
