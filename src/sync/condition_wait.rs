@@ -80,8 +80,7 @@ impl<'a, T> Future for ConditionWait<'a, T> {
         let this = &mut *self;
         if let Step::Waiting(key) = this.step {
             let mut waiters = this.condition.inner.waiters.borrow_mut();
-            if waiters.is_granted(key) {
-                waiters.take_grant(key);
+            if waiters.try_take_grant(key) {
                 drop(waiters);
                 this.step = Step::Locking(this.condition.inner.mutex.lock());
             } else if waiters.wakes_alike(key, cx.waker()) {

@@ -97,8 +97,7 @@ impl Future for EventWait<'_> {
                 let key = key as usize;
                 {
                     let mut state = this.event.state.borrow_mut();
-                    if state.waiters.is_granted(key) {
-                        state.waiters.take_grant(key);
+                    if state.waiters.try_take_grant(key) {
                         drop(state);
                         this.state = WaitState::Done;
                         return Poll::Ready(());
@@ -111,9 +110,8 @@ impl Future for EventWait<'_> {
                 // go of the event.
                 let waker = cx.waker().clone();
                 let mut state = this.event.state.borrow_mut();
-                if state.waiters.is_granted(key) {
+                if state.waiters.try_take_grant(key) {
                     // The clone set the event, which released this waiter.
-                    state.waiters.take_grant(key);
                     drop(state);
                     drop(waker);
                     this.state = WaitState::Done;

@@ -131,8 +131,7 @@ impl Acquire {
             Acquire::Waiting(key) => {
                 {
                     let mut permits = cell.borrow_mut();
-                    if permits.waiters.is_granted(key) {
-                        permits.waiters.take_grant(key);
+                    if permits.waiters.try_take_grant(key) {
                         drop(permits);
                         *self = Acquire::Done;
                         return Poll::Ready(());
@@ -143,8 +142,7 @@ impl Acquire {
                 }
                 let waker = cx.waker().clone();
                 let mut permits = cell.borrow_mut();
-                if permits.waiters.is_granted(key) {
-                    permits.waiters.take_grant(key);
+                if permits.waiters.try_take_grant(key) {
                     drop(permits);
                     drop(waker);
                     *self = Acquire::Done;

@@ -67,8 +67,7 @@ fn granted<T, O: Order<T>>(
     {
         let mut state = queue.inner.state.borrow_mut();
         let waiters = line(&mut state, putter);
-        if waiters.is_granted(key) {
-            waiters.take_grant(key);
+        if waiters.try_take_grant(key) {
             return true;
         }
         if waiters.wakes_alike(key, cx.waker()) {
@@ -78,8 +77,7 @@ fn granted<T, O: Order<T>>(
     let waker = cx.waker().clone();
     let mut state = queue.inner.state.borrow_mut();
     let waiters = line(&mut state, putter);
-    if waiters.is_granted(key) {
-        waiters.take_grant(key);
+    if waiters.try_take_grant(key) {
         drop(state);
         drop(waker);
         return true;

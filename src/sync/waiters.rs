@@ -27,7 +27,7 @@
 //! is what lets a waiting future keep nothing but its key (an
 //! `EventWait` is 16 bytes): a freed slot could be reused by a newer
 //! waiter, a granted one cannot.
-
+//!
 //! # Invariants
 //!
 //! * Every waiter in the slab is either on the list (waiting) or granted
@@ -131,6 +131,18 @@ impl Waiters {
         debug_assert!(self.slab[key].granted(), "waiter {key} was not granted");
         self.slab.remove(key);
         self.granted -= 1;
+    }
+
+    /// If waiter `key` has been granted, frees its slot (it took its
+    /// grant) and says so; a waiter still in line is left as it is. What
+    /// every granted waiter's future does when it is polled.
+    #[inline]
+    pub(crate) fn try_take_grant(&mut self, key: usize) -> bool {
+        let granted = self.is_granted(key);
+        if granted {
+            self.take_grant(key);
+        }
+        granted
     }
 
     /// Removes waiter `key`, in line or granted, for a future dropped
