@@ -223,10 +223,11 @@ impl Driver {
 
     /// The earliest time (nanoseconds since the origin) at which `fire` may
     /// have work: a timer's exact deadline, or the start of a wheel slot to
-    /// cascade, never later than the earliest deadline. `None` without
+    /// cascade, never later than the earliest deadline; and whether that
+    /// timer shares its tick with others (see `idle.rs`). `None` without
     /// timers.
-    pub(crate) fn next_deadline(&self) -> Option<u64> {
-        self.wheel.borrow_mut().next_expiration()
+    pub(crate) fn next_deadline_shared(&self) -> Option<(u64, bool)> {
+        self.wheel.borrow_mut().next_expiration_shared()
     }
 
     /// Removes every timer, returning the wakers for the caller to drop.

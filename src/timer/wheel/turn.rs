@@ -94,6 +94,22 @@ impl<T> Wheel<T> {
         })
     }
 
+    /// [`next_expiration`](Wheel::next_expiration), and whether the timer
+    /// it names shares its tick with other timers: the runtime's cue that
+    /// waking a little after it would fire several at once
+    /// (`timer/idle.rs`). An expiration that is the start of a slot above
+    /// level 0 (a cascade, not a timer) never shares.
+    pub(crate) fn next_expiration_shared(&mut self) -> Option<(u64, bool)> {
+        let at = self.next_expiration()?;
+        let shared = if !self.due.is_empty() {
+            self.due.len() - self.stale > 1
+        } else {
+            let lvl = &self.levels[0];
+            lvl.occupied != 0 && lvl.slots[lvl.occupied.trailing_zeros() as usize].has_several()
+        };
+        Some((at, shared))
+    }
+
     /// Hands back one timer whose deadline is at or before `now`, earliest
     /// deadline first (equal deadlines by their order, see
     /// [`insert_in_order`](Wheel::insert_in_order)), or `None` when nothing
