@@ -88,8 +88,8 @@ pub(crate) struct TaskTable<S> {
     /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
     /// tasks cancelled while scheduled).
     pub(super) queue: VecDeque<TaskKey>,
-    /// Wakers of finished tasks that nobody else holds, kept for reuse: a
-    /// task's first poll takes one instead of allocating. Never longer than
+    /// Wakers of finished tasks, kept for reuse: a task's first poll takes
+    /// one that nobody else holds instead of allocating. Never longer than
     /// the most tasks that were ever suspended at once, plus one.
     pub(super) spare_wakers: Vec<Arc<TaskWaker<S>>>,
     /// What every new waker points to.
@@ -221,8 +221,8 @@ impl<S> TaskTable<S> {
     /// at it, or a new one.
     ///
     /// Wakers are made at the first poll, not at spawn, and go back to the
-    /// spares as soon as their task finishes if nobody kept a clone (see
-    /// `end_poll`). A task that finishes in its first poll with no clone of
+    /// spares as soon as their task finishes (see `end_poll`); a spare that
+    /// someone still holds a clone of is passed over here. A task that finishes in its first poll with no clone of
     /// its waker kept so hands the same waker on to the next one:
     /// `spawn_join` of `benches/examples/scaling.rs` (100,000 tasks, handles
     /// kept) touches one waker instead of 100,000 (4.8 MB of them). Minimum
@@ -237,32 +237,42 @@ impl<S> TaskTable<S> {
     /// reason lives here.
     #[inline]
     fn lend_waker(&mut self, key: TaskKey, id: TaskId) -> Arc<TaskWaker<S>> {
-        match self.spare_wakers.pop() {
-            Some(waker) => {
-                debug_assert_eq!(Arc::strong_count(&waker), 1, "a spare waker is shared");
+        while let Some(waker) = self.spare_wakers.pop() {
+            // looplet never makes `Weak` wakers, so a strong count of one
+            // means nobody else holds it (a plain load, unlike `get_mut`).
+            if Arc::strong_count(&waker) == 1 {
+                // Pairs with the `Release` decrement of the last other
+                // holder (`Arc`'s drop), as `Arc::get_mut` does: whatever
+                // another thread did with this waker (a wake that read its
+                // key and id, or set `in_inbox`) happens before `reuse`
+                // rewrites it. A compiler barrier only, on x86.
+                fence(Ordering::Acquire);
                 waker.reuse(key, id);
-                waker
+                return waker;
             }
-            None => Arc::new(TaskWaker::new(self.schedule.clone(), key, id)),
+            // A clone of it is still out there: its wakes find its task
+            // done and are stale. Let the clone keep it.
+            drop(waker);
         }
+        Arc::new(TaskWaker::new(self.schedule.clone(), key, id))
     }
 
-    /// Keeps `waker`, whose task has finished, for reuse if nobody else
-    /// holds it; drops it otherwise (a clone somewhere keeps it alive, and
-    /// the task's `Done` state makes its wakes stale).
+    /// Keeps `waker`, whose task has finished, for a later first poll.
+    ///
+    /// Whether someone else still holds it is asked only when it is
+    /// reused (`lend_waker`), which writes to it anyway, and not here: the
+    /// answer is in the waker's own memory, and a task that finishes long
+    /// after it was woken (a timer's task, behind thousands of others
+    /// fired in the same turn) finds that memory gone cold. Asking here
+    /// cost a cache miss per task. `timers_fire` of
+    /// `benches/examples/scaling.rs` at 100,000 timers: the load of the
+    /// strong count was 91 % of `end_poll`'s samples and `end_poll` 10 % of
+    /// the run (`perf record -e cpu-clock`). The cost: a shared waker stays
+    /// in the spares (one reference, not its memory: the clone keeps that)
+    /// until a first poll passes it over.
     #[inline]
     fn recycle_waker(&mut self, waker: Arc<TaskWaker<S>>) {
-        // looplet never makes `Weak` wakers, so a strong count of one
-        // means nobody else holds it (a plain load, unlike `get_mut`).
-        if Arc::strong_count(&waker) == 1 {
-            // Pairs with the `Release` decrement of the last other holder
-            // (`Arc`'s drop), as `Arc::get_mut` does: whatever another
-            // thread did with this waker (a wake that read its key and id,
-            // or set `in_inbox`) happens before `TaskWaker::reuse` rewrites
-            // it. A compiler barrier only, on x86.
-            fence(Ordering::Acquire);
-            self.spare_wakers.push(waker);
-        }
+        self.spare_wakers.push(waker);
     }
 
     /// Puts a polled task back and moves it on (edges 3, 5, 6, 7, 8).
