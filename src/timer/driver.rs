@@ -223,11 +223,11 @@ impl Driver {
 
     /// The earliest time (nanoseconds since the origin) at which `fire` may
     /// have work: a timer's exact deadline, or the start of a wheel slot to
-    /// cascade, never later than the earliest deadline; and whether that
-    /// timer shares its tick with others (see `idle.rs`). `None` without
-    /// timers.
-    pub(crate) fn next_deadline_shared(&self) -> Option<(u64, bool)> {
-        self.wheel.borrow_mut().next_expiration_shared()
+    /// cascade, never later than the earliest deadline; and the latest
+    /// deadline of the batch it belongs to (its tick), for coalescing (see
+    /// `idle.rs`). `None` without timers.
+    pub(crate) fn next_deadline_span(&self) -> Option<(u64, u64)> {
+        self.wheel.borrow_mut().next_expiration_span()
     }
 
     /// Removes every timer, returning the wakers for the caller to drop.

@@ -14,9 +14,10 @@
 //! "Its deadline" is the wheel's next expiration: a timer's exact deadline,
 //! or the start of the slot that holds it, where the wheel must cascade
 //! (see `wheel/turn.rs`). Either way it is never later than the earliest
-//! deadline. On the real clock, when that timer shares its tick with
-//! others, the sleep lasts [`COALESCE_NANOS`] longer, so that one wake
-//! fires a batch of them; a timer alone in its tick wakes the loop at its
+//! deadline. On the real clock, when later timers share that timer's tick,
+//! the sleep lasts up to [`COALESCE_NANOS`] longer (to the latest of them,
+//! at most), so that one wake fires a batch; a timer alone in its tick, or
+//! sharing it only with timers of the same deadline, wakes the loop at its
 //! exact deadline.
 //!
 //! Read next: `trace/` (how the runtime narrates what it does).
@@ -36,27 +37,33 @@ use super::driver::Driver;
 /// machine, and is what a real deadlock costs before its panic.
 pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(250);
 
-/// How much later than the next deadline a real-clock loop wakes when
-/// that deadline's tick holds other timers too: 250 µs, a quarter tick.
+/// How much later than the next deadline a real-clock loop may wake when
+/// later timers share that deadline's tick: 250 µs, a quarter tick. It
+/// wakes at the latest deadline of the tick's timers (as far as the wheel
+/// knows it: `Wheel::next_expiration_span`), or this long after the
+/// earliest, whichever is sooner.
 ///
 /// Each park costs the thread about 30 µs of CPU on the machines looplet is
 /// measured on (the futex, the timer interrupt, the scheduler; a bare
 /// `std::thread::sleep` costs as much), which is far more than firing a
 /// timer. Timers armed in a burst have deadlines microseconds apart, and
 /// waking for each exact deadline meant about 8 parks per millisecond for
-/// 10,000 sleeps spread over 100 ms. Waking a quarter tick late fires
+/// 10,000 sleeps spread over 100 ms. Waking up to a quarter tick late fires
 /// everything due by then at once. `timers_fire` of
 /// `benches/examples/scaling.rs` (CPU per timer, median of 5 runs, three
 /// alternating rounds): 1,000 timers 7,276 / 8,052 / 7,121 → 4,980 / 3,626
-/// / 3,190 ns, 10,000 timers 4,074 → 1,541 ns, 100,000 unchanged; tokio,
-/// which fires whole ticks, 5,104 and 1,867 ns.
+/// / 3,190 ns (101 parks per run instead of about 160), 10,000 timers
+/// 4,074 → 1,541 ns (about 250 parks instead of 800), 100,000 unchanged;
+/// tokio, which fires whole ticks, 5,104 and 1,867 ns. A whole tick would
+/// save a little more (1,000 timers: about 3,100 ns) for four times the
+/// lateness.
 ///
 /// What it costs: a timer in a crowded tick may fire up to 250 µs (plus the
 /// kernel's own timer slack) after its deadline, within the design's "one
 /// tick plus scheduling latency". A timer alone in its tick, such as one
-/// `sleep(1 ms)` after another, is not delayed at all, and the paused
-/// clock always jumps to exact deadlines. A whole tick would save a little
-/// more (1,000 timers: about 3,100 ns) for four times the lateness.
+/// `sleep(1 ms)` after another, or many sleeping until the same instant,
+/// is not delayed at all, and the paused clock always jumps to exact
+/// deadlines.
 pub(crate) const COALESCE_NANOS: u64 = 250_000;
 
 /// What an idle loop should do.
@@ -131,7 +138,7 @@ impl Driver {
     /// The plan for a loop with nothing ready, while `jobs` of its own run
     /// on other threads. Reads the real clock only when a timer is armed.
     pub(crate) fn idle(&self, jobs: usize) -> Idle {
-        let next = self.next_deadline_shared();
+        let next = self.next_deadline_span();
         let deadline = next.map(|(at, _)| at);
         let clock = &self.clock;
         if clock.is_paused() && jobs > 0 {
@@ -146,17 +153,15 @@ impl Driver {
                 None => Idle::Deadlock,
             };
         }
-        let Some((deadline, shared)) = next else {
+        let Some((deadline, latest)) = next else {
             return Idle::UntilWoken;
         };
         let now = clock.now_nanos();
         if deadline <= now {
             Idle::Due
         } else {
-            let late = if shared { COALESCE_NANOS } else { 0 };
-            Idle::Sleep {
-                nanos: deadline - now + late,
-            }
+            let wake = latest.min(deadline.saturating_add(COALESCE_NANOS));
+            Idle::Sleep { nanos: wake - now }
         }
     }
 }
@@ -244,47 +249,63 @@ mod tests {
         assert_eq!(driver.idle(0), Idle::Due);
     }
 
-    #[test]
-    fn real_sleeps_a_quarter_tick_longer_when_the_tick_is_shared() {
-        let driver = driver(false);
-        // Two timers in one tick, far ahead: a level-0 slot with two entries.
-        let tick = driver.clock.now_nanos() / MS + 40;
-        let first = tick * MS + MS / 10;
-        driver.arm(first, 0, noop_waker());
-        let alone = driver.clock.now_nanos();
+    /// The sleep an idle real-clock driver plans, and the clock reading
+    /// just before the plan was made.
+    fn planned_sleep(driver: &Driver) -> (u64, u64) {
+        let before = driver.clock.now_nanos();
         match driver.idle(0) {
-            Idle::Sleep { nanos } => assert!(nanos <= first - alone, "alone: {nanos}"),
-            other => panic!("expected a sleep, got {other:?}"),
-        }
-        driver.arm(first + MS / 2, 1, noop_waker());
-        let shared = driver.clock.now_nanos();
-        match driver.idle(0) {
-            Idle::Sleep { nanos } => {
-                assert!(nanos > first - shared, "shared: {nanos}");
-                assert!(nanos <= first - shared + COALESCE_NANOS, "shared: {nanos}");
-                assert!(
-                    nanos + MS >= first - shared + COALESCE_NANOS,
-                    "shared: {nanos}"
-                );
-            }
+            Idle::Sleep { nanos } => (nanos, before),
             other => panic!("expected a sleep, got {other:?}"),
         }
     }
 
     #[test]
-    fn a_shared_tick_in_the_due_heap_counts_as_shared_and_a_lone_timer_does_not() {
+    fn real_wakes_up_to_a_quarter_tick_late_for_later_timers_of_the_same_tick() {
+        let driver = driver(false);
+        // Timers in one tick far ahead: a level-0 slot.
+        let tick = driver.clock.now_nanos() / MS + 40;
+        let first = tick * MS + MS / 10;
+        driver.arm(first, 0, noop_waker());
+        let (nanos, before) = planned_sleep(&driver);
+        assert!(nanos <= first - before, "alone: exact, got {nanos}");
+        // The same deadline again: nothing to wait for beyond it.
+        driver.arm(first, 1, noop_waker());
+        let (nanos, before) = planned_sleep(&driver);
+        assert!(nanos <= first - before, "same deadline: exact, got {nanos}");
+        // 100 µs later: wake at that one, firing both.
+        driver.arm(first + 100_000, 2, noop_waker());
+        let (nanos, before) = planned_sleep(&driver);
+        assert!(nanos > first - before, "{nanos}");
+        assert!(nanos <= first + 100_000 - before, "{nanos}");
+        // Half a tick later: wake a quarter tick after the first, no later.
+        driver.arm(first + MS / 2, 3, noop_waker());
+        let (nanos, before) = planned_sleep(&driver);
+        assert!(nanos > first + 100_000 - before, "{nanos}");
+        assert!(nanos <= first + COALESCE_NANOS - before, "{nanos}");
+    }
+
+    #[test]
+    fn the_due_heaps_span_is_its_latest_deadline() {
         // The rule does not depend on the clock; a paused one steps exactly.
         let driver = driver(true);
         let due = 1000 * MS + MS / 2;
         driver.arm(due, 0, noop_waker());
-        driver.arm(due + 1, 1, noop_waker());
-        // Reach the tick without reaching the deadlines: both go to the heap.
+        driver.arm(due + 7, 1, noop_waker());
+        driver.arm(due + 3, 2, noop_waker());
+        // Reach the tick without reaching the deadlines: all go to the heap.
         driver.clock.advance_to(due - 1);
         assert_eq!(driver.fire(|_| {}).count, 0);
-        assert_eq!(driver.next_deadline_shared(), Some((due, true)));
-        driver.clock.advance_to(due);
+        assert_eq!(driver.next_deadline_span(), Some((due, due + 7)));
+        driver.clock.advance_to(due + 3);
+        assert_eq!(driver.fire(|_| {}).count, 2);
+        assert_eq!(driver.next_deadline_span(), Some((due + 7, due + 7)));
+        // A timer further than level 0: the span of a cascade is one point.
+        driver.arm(due + 500 * MS, 3, noop_waker());
+        driver.clock.advance_to(due + 7);
         assert_eq!(driver.fire(|_| {}).count, 1);
-        assert_eq!(driver.next_deadline_shared(), Some((due + 1, false)));
+        let (at, latest) = driver.next_deadline_span().unwrap();
+        assert_eq!(at, latest);
+        assert!(at <= due + 500 * MS);
     }
 
     #[test]

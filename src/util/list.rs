@@ -104,11 +104,6 @@ impl List {
         self.head == NIL
     }
 
-    /// Whether the list has more than one node.
-    pub(crate) fn has_several(&self) -> bool {
-        self.head != self.tail
-    }
-
     /// The oldest node's key.
     pub(crate) fn front(&self) -> Option<usize> {
         (self.head != NIL).then_some(self.head as usize)

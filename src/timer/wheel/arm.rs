@@ -71,6 +71,11 @@ impl<T> Wheel<T> {
         let deadline = entry.deadline;
         let when = self.tick_of(deadline);
         if when <= self.elapsed {
+            self.due_latest = if self.due.is_empty() {
+                deadline
+            } else {
+                self.due_latest.max(deadline)
+            };
             self.due.push(Reverse(DueItem {
                 deadline: entry.deadline,
                 order: entry.order,
@@ -91,12 +96,12 @@ impl<T> Wheel<T> {
             if level == 0 {
                 // A slot that was empty starts afresh: what it held before
                 // (a tick ago, or a turn of the level ago) says nothing now.
-                let soonest = &mut self.soonest[slot];
-                *soonest = if lvl.occupied & (1 << slot) == 0 {
-                    deadline
+                let (soonest, latest) = (&mut self.soonest[slot], &mut self.latest[slot]);
+                if lvl.occupied & (1 << slot) == 0 {
+                    (*soonest, *latest) = (deadline, deadline);
                 } else {
-                    (*soonest).min(deadline)
-                };
+                    (*soonest, *latest) = ((*soonest).min(deadline), (*latest).max(deadline));
+                }
             }
             lvl.slots[slot].push_back(&mut self.entries, index);
             lvl.occupied |= 1 << slot;

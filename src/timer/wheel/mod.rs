@@ -73,6 +73,9 @@
 //! exact then too (the loop parks once per deadline, not also at the
 //! tick's start). A timer whose tick has already been reached when it
 //! is inserted (a deadline now or in the past) goes straight to the heap.
+//! The wheel keeps the latest deadline of each level-0 slot and of the
+//! heap too, so the runtime can wake once for a batch of close deadlines
+//! rather than once for each (`timer/idle.rs`).
 //!
 //! ## Equal deadlines: `order` and `seq`
 //!
@@ -212,6 +215,16 @@ pub struct Wheel<T> {
     /// unchanged. What it costs: 512 bytes per wheel, a compare and a store
     /// per level-0 insert, and this field's invariant.
     soonest: [u64; SLOTS],
+    /// For each level-0 slot, a time no timer in it is due after: the
+    /// latest deadline placed there since the slot last filled. With
+    /// `soonest`, the span one wake-up at the right moment can fire at
+    /// once (`next_expiration_span`, for the runtime's coalescing in
+    /// `timer/idle.rs`). A cancel may leave it late; it is never early.
+    /// What it costs: another 512 bytes, compare and store.
+    latest: [u64; SLOTS],
+    /// A time no timer in the due heap is due after: the latest deadline
+    /// pushed since the heap was last empty. Like `latest`, for the span.
+    due_latest: u64,
     /// Insertions so far: the next timer's `seq`.
     next_seq: u64,
     /// Units of time per tick.
@@ -280,6 +293,8 @@ impl<T> Wheel<T> {
             stale: 0,
             elapsed: Tick(0),
             soonest: [u64::MAX; SLOTS],
+            latest: [0; SLOTS],
+            due_latest: 0,
             next_seq: 0,
             units_per_tick,
             visits: None,

@@ -246,3 +246,28 @@ fn a_level_0_slot_filled_again_forgets_its_old_soonest() {
     );
     assert_eq!(drain_due(&mut wheel, 69_900), vec![2]);
 }
+
+#[test]
+fn the_span_of_a_level_0_slot_starts_afresh_when_the_slot_refills() {
+    // Deadlines in microseconds, 1 ms ticks.
+    let mut wheel = Wheel::with_tick(1000);
+    wheel.insert(5_100, 1);
+    wheel.insert(5_900, 2);
+    wheel.insert(5_400, 3);
+    assert_eq!(wheel.next_expiration_span(), Some((5_100, 5_900)));
+    // A cancel may leave the span wide: late, never early.
+    let key = wheel.insert(5_950, 4);
+    wheel.cancel(key);
+    assert_eq!(wheel.next_expiration_span(), Some((5_100, 5_950)));
+    assert_eq!(drain_due(&mut wheel, 5_950), [1, 3, 2]);
+    // Slot 5 of level 0 comes round again 64 ticks later, empty: its old
+    // span says nothing about what it holds now.
+    assert_eq!(wheel.poll(64_000), None);
+    wheel.insert(69_200, 5);
+    let twin = wheel.insert(69_200, 6);
+    assert_eq!(
+        wheel.placement(twin),
+        Some(Placement::Slot { level: 0, slot: 5 })
+    );
+    assert_eq!(wheel.next_expiration_span(), Some((69_200, 69_200)));
+}

@@ -94,20 +94,25 @@ impl<T> Wheel<T> {
         })
     }
 
-    /// [`next_expiration`](Wheel::next_expiration), and whether the timer
-    /// it names shares its tick with other timers: the runtime's cue that
-    /// waking a little after it would fire several at once
-    /// (`timer/idle.rs`). An expiration that is the start of a slot above
-    /// level 0 (a cascade, not a timer) never shares.
-    pub(crate) fn next_expiration_shared(&mut self) -> Option<(u64, bool)> {
+    /// [`next_expiration`](Wheel::next_expiration), and a time no timer
+    /// of the same batch is due after: the latest deadline of the due heap
+    /// or of the level-0 slot (one tick) the next expiration comes from.
+    /// The runtime's cue for waking a little after the earliest deadline,
+    /// so that one wake fires several timers (`timer/idle.rs`). Equal to
+    /// the expiration when that timer is alone in its batch, or when the
+    /// expiration is the start of a slot above level 0 (a cascade, not a
+    /// timer). After cancels the latest may be late, never early.
+    pub(crate) fn next_expiration_span(&mut self) -> Option<(u64, u64)> {
         let at = self.next_expiration()?;
-        let shared = if !self.due.is_empty() {
-            self.due.len() - self.stale > 1
+        let latest = if !self.due.is_empty() {
+            self.due_latest
         } else {
-            let lvl = &self.levels[0];
-            lvl.occupied != 0 && lvl.slots[lvl.occupied.trailing_zeros() as usize].has_several()
+            match self.levels[0].occupied {
+                0 => at,
+                occupied => self.latest[occupied.trailing_zeros() as usize],
+            }
         };
-        Some((at, shared))
+        Some((at, latest.max(at)))
     }
 
     /// Hands back one timer whose deadline is at or before `now`, earliest
