@@ -49,6 +49,7 @@
 //! | `registered.rs` | a socket in the reactor; the edge-triggered I/O loop; deregistering |
 //! | `addr.rs` | trying each address a name resolves to |
 //! | `tcp_stream.rs`, `tcp_listener.rs`, `udp.rs` | the sockets |
+//! | `tcp_stream_io.rs` | a `TcpStream`'s reads and writes: the `poll_*` primitives, the `async fn`s, the `futures_io` impls |
 //! | `../streams/` | asyncio's streams: `open_connection`, `start_server`, `StreamReader`, `StreamWriter` |
 //!
 //! Read next: `reactor.rs`.
@@ -58,6 +59,7 @@ pub(crate) mod reactor;
 mod registered;
 mod tcp_listener;
 mod tcp_stream;
+mod tcp_stream_io;
 mod udp;
 // asyncio's streams: a layer above the runtime, in `src/streams/` (see
 // its module docs), with its public names here.

@@ -1,19 +1,19 @@
 //! `TcpStream`: a TCP connection whose reads and writes wait in the
-//! runtime's reactor.
+//! runtime's reactor. This file owns the type, connecting, the addresses
+//! and options, and `shutdown`; the reads and writes are in
+//! `tcp_stream_io.rs`.
 //!
 //! Every read and write goes through `Registered::poll_io` (edge-triggered:
 //! try the system call, wait only after `WouldBlock`). The `poll_*` methods
 //! are the primitives; the `async fn`s and the `futures_io` impls are thin
 //! layers over them, so a buffered stream can be built on either.
 //!
-//! Read next: `tcp_listener.rs`.
+//! Read next: `tcp_stream_io.rs`.
 
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
 use super::addr::each_addr;
 use super::reactor::Direction;
@@ -62,8 +62,9 @@ use super::registered::Registered;
 /// });
 /// ```
 pub struct TcpStream {
-    /// The socket and its slot in the reactor.
-    io: Registered<mio::net::TcpStream>,
+    /// The socket and its slot in the reactor (`tcp_stream_io.rs` reads
+    /// and writes through it).
+    pub(super) io: Registered<mio::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -253,237 +254,6 @@ impl TcpStream {
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.get().shutdown(how)
     }
-
-    /// Reads what has arrived into `buf`, waiting if nothing has; `Ok(0)`
-    /// is end-of-file (or an empty `buf`).
-    ///
-    /// # Errors
-    ///
-    /// What the system says (`ConnectionReset`, say), or an error if the
-    /// runtime is gone.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: dropping the future before it completes has read
-    /// nothing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     let (server, _) = listener.accept().await.unwrap();
-    ///     client.write_all(b"ping").await.unwrap();
-    ///     let mut buf = [0; 16];
-    ///     let n = server.read(&mut buf).await.unwrap();
-    ///     assert_eq!(&buf[..n], b"ping"); // one small write arrives whole on loopback
-    /// });
-    /// ```
-    #[doc(alias = "sock_recv")]
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_read(cx, buf)).await
-    }
-
-    /// Reads exactly `buf.len()` bytes.
-    ///
-    /// # Errors
-    ///
-    /// [`UnexpectedEof`](io::ErrorKind::UnexpectedEof) if the stream ends
-    /// first, or what [`read`](Self::read) returns.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: bytes read before the future is dropped are lost.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     let (server, _) = listener.accept().await.unwrap();
-    ///     client.write_all(b"ab").await.unwrap();
-    ///     client.write_all(b"cd").await.unwrap();
-    ///     let mut buf = [0; 4];
-    ///     server.read_exact(&mut buf).await.unwrap();
-    ///     assert_eq!(&buf, b"abcd");
-    /// });
-    /// ```
-    #[doc(alias = "readexactly")]
-    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.read(buf).await? {
-                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-                n => buf = &mut buf[n..],
-            }
-        }
-        Ok(())
-    }
-
-    /// Writes some of `buf`, waiting while the socket's send buffer is
-    /// full; returns how many bytes were written.
-    ///
-    /// # Errors
-    ///
-    /// What the system says (`BrokenPipe` or `ConnectionReset` once the
-    /// peer is gone), or an error if the runtime is gone.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: dropping the future before it completes has written
-    /// nothing.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     assert_eq!(client.write(b"hi").await.unwrap(), 2);
-    /// });
-    /// ```
-    #[doc(alias = "sock_send")]
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| self.poll_write(cx, buf)).await
-    }
-
-    /// Writes all of `buf`, waiting whenever the send buffer is full;
-    /// asyncio's `sock_sendall`.
-    ///
-    /// # Errors
-    ///
-    /// What [`write`](Self::write) returns; `WriteZero` if the socket
-    /// takes nothing.
-    ///
-    /// # Cancel safety
-    ///
-    /// Not cancel safe: part of `buf` may have been written when the
-    /// future is dropped.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     client.write_all(&[7; 1000]).await.unwrap();
-    /// });
-    /// ```
-    #[doc(alias = "sock_sendall")]
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
-    }
-
-    /// The primitive of [`read`](Self::read): reads into `buf`, or keeps
-    /// `cx`'s waker for the next time the socket becomes readable.
-    ///
-    /// # Errors
-    ///
-    /// As [`read`](Self::read).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::future::poll_fn;
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     let (server, _) = listener.accept().await.unwrap();
-    ///     client.write_all(b"x").await.unwrap();
-    ///     let mut buf = [0; 1];
-    ///     let n = poll_fn(|cx| server.poll_read(cx, &mut buf)).await.unwrap();
-    ///     assert_eq!(n, 1);
-    /// });
-    /// ```
-    pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let asked = buf.len();
-        let read = self
-            .io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf));
-        if let Poll::Ready(Ok(n)) = read {
-            if n > 0 && n < asked {
-                // Less than asked: the receive buffer is empty now.
-                self.io.clear_ready(Direction::Read);
-            }
-        }
-        read
-    }
-
-    /// The primitive of [`write`](Self::write): writes some of `buf`, or
-    /// keeps `cx`'s waker for the next time the socket becomes writable.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::future::poll_fn;
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     let n = poll_fn(|cx| client.poll_write(cx, b"x")).await.unwrap();
-    ///     assert_eq!(n, 1);
-    /// });
-    /// ```
-    pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let offered = buf.len();
-        let written = self
-            .io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf));
-        if let Poll::Ready(Ok(n)) = written {
-            if n > 0 && n < offered {
-                // Less than offered: the send buffer is full now.
-                self.io.clear_ready(Direction::Write);
-            }
-        }
-        written
-    }
-
-    /// The primitive of vectored writes: writes some of `bufs`, or keeps
-    /// `cx`'s waker for the next time the socket becomes writable.
-    ///
-    /// # Errors
-    ///
-    /// As [`write`](Self::write).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::future::poll_fn;
-    /// use std::io::IoSlice;
-    /// # use looplet::net::{TcpListener, TcpStream};
-    /// looplet::run(async {
-    ///     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    ///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
-    ///     let bufs = [IoSlice::new(b"ab"), IoSlice::new(b"cd")];
-    ///     let n = poll_fn(|cx| client.poll_write_vectored(cx, &bufs)).await.unwrap();
-    ///     assert_eq!(n, 4);
-    /// });
-    /// ```
-    pub fn poll_write_vectored(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_io(cx, Direction::Write, |mut socket| {
-            socket.write_vectored(bufs)
-        })
-    }
 }
 
 impl fmt::Debug for TcpStream {
@@ -496,80 +266,5 @@ impl fmt::Debug for TcpStream {
             d.field("peer", &addr);
         }
         d.finish_non_exhaustive()
-    }
-}
-
-impl futures_io::AsyncRead for &TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_read(self.get_mut(), cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for &TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write(self.get_mut(), cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        TcpStream::poll_write_vectored(self.get_mut(), cx, bufs)
-    }
-
-    /// Nothing to flush: a write is in the kernel's send buffer once it
-    /// returns.
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    /// Shuts down the writing half: the peer reads end-of-file.
-    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown(Shutdown::Write))
-    }
-}
-
-impl futures_io::AsyncRead for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_read(cx, buf)
-    }
-}
-
-impl futures_io::AsyncWrite for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_flush(cx)
-    }
-
-    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut &*self).poll_close(cx)
     }
 }
