@@ -19,13 +19,15 @@
 //!
 //! | file | what it owns |
 //! |------|--------------|
-//! | `reader.rs` | the read buffer, `readline`, `readuntil`, `readexactly`, the limit |
+//! | `reader.rs` | the read buffer, `read`, `readexactly`, the limit, `IncompleteRead` |
+//! | `reader_until.rs` | `readuntil` and `readline`: the separator search within the limit |
 //! | `writer.rs` | the write buffer, the flusher task, water marks, `drain`, `close` |
 //! | `server.rs` | `start_server`: the accept task and a task per connection |
 //!
 //! Read next: `reader.rs`.
 
 mod reader;
+mod reader_until;
 mod server;
 mod writer;
 

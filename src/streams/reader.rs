@@ -22,7 +22,11 @@
 //! the back-pressure. The cost: bytes are not read ahead while the task is
 //! busy elsewhere (the kernel keeps them meanwhile).
 //!
-//! Read next: `writer.rs`.
+//! `readuntil` and `readline`, the separator search, are in
+//! `reader_until.rs`; they use the buffer only through `unread`, `take`
+//! and `fill`.
+//!
+//! Read next: `reader_until.rs`.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -201,12 +205,12 @@ impl StreamReader {
     }
 
     /// The bytes buffered and not yet returned.
-    fn unread(&self) -> &[u8] {
+    pub(super) fn unread(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
 
     /// Removes and returns the first `n` unread bytes.
-    fn take(&mut self, n: usize) -> Vec<u8> {
+    pub(super) fn take(&mut self, n: usize) -> Vec<u8> {
         debug_assert!(
             n <= self.end - self.start,
             "take({n}) of {} unread",
@@ -271,7 +275,7 @@ impl StreamReader {
     }
 
     /// Reads once more from the source (see `poll_fill`).
-    async fn fill(&mut self) -> io::Result<bool> {
+    pub(super) async fn fill(&mut self) -> io::Result<bool> {
         poll_fn(|cx| self.poll_fill(cx)).await
     }
 
@@ -378,114 +382,6 @@ impl StreamReader {
         Ok(self.take(n))
     }
 
-    /// The bytes up to and including `separator`; asyncio's
-    /// `reader.readuntil(separator)`.
-    ///
-    /// # Errors
-    ///
-    /// * [`io::ErrorKind::UnexpectedEof`] if the stream ends before the
-    ///   separator, with an [`IncompleteRead`] inside holding what was
-    ///   buffered (it leaves the reader).
-    /// * [`io::ErrorKind::InvalidData`] if the separator is not within the
-    ///   [limit](Self::set_limit) (asyncio's `LimitOverrunError`); the bytes
-    ///   stay in the reader, so a caller can `read` them.
-    /// * The stream's own error.
-    ///
-    /// # Panics
-    ///
-    /// If `separator` is empty, as asyncio raises `ValueError`.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: nothing is taken from the buffer until the separator is
-    /// found.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use looplet::net::StreamReader;
-    ///
-    /// looplet::run(async {
-    ///     let mut reader = StreamReader::new(&b"key=value;rest"[..]);
-    ///     assert_eq!(reader.readuntil(b"=").await.unwrap(), b"key=");
-    ///     assert_eq!(reader.readuntil(b";").await.unwrap(), b"value;");
-    /// });
-    /// ```
-    pub async fn readuntil(&mut self, separator: &[u8]) -> io::Result<Vec<u8>> {
-        assert!(
-            !separator.is_empty(),
-            "`StreamReader::readuntil` called with an empty separator; pass at least one byte"
-        );
-        // Where the search resumes: bytes before it cannot start a match.
-        let mut from = 0;
-        loop {
-            let unread = self.unread();
-            if let Some(at) = find(&unread[from..], separator) {
-                // As asyncio: the separator must *start* within the limit.
-                if from + at > self.limit {
-                    return Err(limit_overrun(self.limit));
-                }
-                return Ok(self.take(from + at + separator.len()));
-            }
-            from = (unread.len() + 1).saturating_sub(separator.len());
-            if from > self.limit {
-                return Err(limit_overrun(self.limit));
-            }
-            if !self.fill().await? {
-                let partial = self.take(self.end - self.start);
-                return Err(incomplete(partial, None));
-            }
-        }
-    }
-
-    /// One line, up to and including `b"\n"`, or the rest of the stream if
-    /// it ends without one (empty at end-of-file); asyncio's
-    /// `reader.readline()`.
-    ///
-    /// # Errors
-    ///
-    /// * [`io::ErrorKind::InvalidData`] if the line is longer than the
-    ///   [limit](Self::set_limit) (asyncio's `ValueError`); as in asyncio,
-    ///   the line (or, with no newline in sight, the buffer) is dropped so
-    ///   the next call starts afresh.
-    /// * The stream's own error.
-    ///
-    /// # Cancel safety
-    ///
-    /// Cancel safe: nothing is taken from the buffer until the line is
-    /// complete.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use looplet::net::StreamReader;
-    ///
-    /// looplet::run(async {
-    ///     let mut reader = StreamReader::new(&b"first\nlast"[..]);
-    ///     assert_eq!(reader.readline().await.unwrap(), b"first\n");
-    ///     assert_eq!(reader.readline().await.unwrap(), b"last");
-    ///     assert_eq!(reader.readline().await.unwrap(), b"");
-    /// });
-    /// ```
-    pub async fn readline(&mut self) -> io::Result<Vec<u8>> {
-        match self.readuntil(b"\n").await {
-            Ok(line) => Ok(line),
-            Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => Ok(err
-                .into_inner()
-                .and_then(|inner| inner.downcast::<IncompleteRead>().ok())
-                .map(|incomplete| incomplete.partial)
-                .unwrap_or_default()),
-            Err(err) if err.kind() == io::ErrorKind::InvalidData => {
-                match find(self.unread(), b"\n") {
-                    Some(at) => drop(self.take(at + 1)),
-                    None => drop(self.take(self.end - self.start)),
-                }
-                Err(err)
-            }
-            Err(err) => Err(err),
-        }
-    }
-
     /// Whether the stream has ended and every byte was returned; asyncio's
     /// `reader.at_eof()`. It only knows the end once a read met it.
     ///
@@ -518,43 +414,10 @@ impl fmt::Debug for StreamReader {
     }
 }
 
-/// Where `needle` first occurs in `haystack`.
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.len() == 1 {
-        return haystack.iter().position(|&b| b == needle[0]);
-    }
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
 /// The `UnexpectedEof` error carrying what arrived.
-fn incomplete(partial: Vec<u8>, expected: Option<usize>) -> io::Error {
+pub(super) fn incomplete(partial: Vec<u8>, expected: Option<usize>) -> io::Error {
     io::Error::new(
         io::ErrorKind::UnexpectedEof,
         IncompleteRead { partial, expected },
     )
-}
-
-/// asyncio's `LimitOverrunError`, as an `InvalidData` error that names the fix.
-fn limit_overrun(limit: usize) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidData,
-        format!(
-            "separator not found within the limit of {limit} bytes; \
-             raise it with `StreamReader::set_limit`"
-        ),
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::find;
-
-    #[test]
-    fn find_one_and_many_bytes() {
-        assert_eq!(find(b"abc\n", b"\n"), Some(3));
-        assert_eq!(find(b"abc", b"\n"), None);
-        assert_eq!(find(b"a\r\nb", b"\r\n"), Some(1));
-        assert_eq!(find(b"a\r", b"\r\n"), None);
-        assert_eq!(find(b"", b"ab"), None);
-    }
 }
