@@ -21,7 +21,8 @@
 //! |------|--------------|
 //! | `reader.rs` | the read buffer, `read`, `readexactly`, the limit, `IncompleteRead` |
 //! | `reader_until.rs` | `readuntil` and `readline`: the separator search within the limit |
-//! | `writer.rs` | the write buffer, the flusher task, water marks, `drain`, `close` |
+//! | `writer.rs` | `StreamWriter`: write at once or buffer, water marks, `drain`, `close` |
+//! | `writer_flush.rs` | the state a writer shares with its flusher task, the writing loop, the task |
 //! | `server.rs` | `start_server`: the accept task and a task per connection |
 //!
 //! Read next: `reader.rs`.
@@ -30,6 +31,7 @@ mod reader;
 mod reader_until;
 mod server;
 mod writer;
+mod writer_flush;
 
 use std::io;
 use std::net::ToSocketAddrs;
