@@ -72,7 +72,9 @@ use std::time::Duration;
 
 use super::core::Core;
 #[cfg(feature = "net")]
-use crate::net::reactor::{Reactor, Ready, set_current};
+use crate::net::current::set_current;
+#[cfg(feature = "net")]
+use crate::net::reactor::{Reactor, Ready};
 #[cfg(feature = "net")]
 use std::{cell::Cell, cell::RefCell, rc::Rc};
 

@@ -46,6 +46,7 @@
 //! | file | what it owns |
 //! |------|--------------|
 //! | `reactor.rs` | the selector, a slab of sockets, readiness and wakers per direction |
+//! | `current.rs` | which reactor is current on this thread, set by the executor |
 //! | `registered.rs` | a socket in the reactor; the edge-triggered I/O loop; deregistering |
 //! | `addr.rs` | trying each address a name resolves to |
 //! | `tcp_stream.rs`, `tcp_listener.rs`, `udp.rs` | the sockets |
@@ -55,6 +56,7 @@
 //! Read next: `reactor.rs`.
 
 mod addr;
+pub(crate) mod current;
 pub(crate) mod reactor;
 mod registered;
 mod tcp_listener;

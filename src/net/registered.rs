@@ -21,7 +21,8 @@ use std::task::{Context, Poll};
 
 use mio::event::Source;
 
-use super::reactor::{self, Direction, Reactor};
+use super::current;
+use super::reactor::{Direction, Reactor};
 
 /// A socket and its slot in the reactor.
 #[derive(Debug)]
@@ -44,7 +45,7 @@ impl<S: Source> Registered<S> {
     /// Outside a runtime, naming `api`.
     #[track_caller]
     pub(crate) fn new(api: &str, mut source: S, ready: bool) -> io::Result<Self> {
-        let reactor = reactor::current(api);
+        let reactor = current::current(api);
         let (key, _number) = reactor.register(&mut source, ready)?;
         Ok(Registered {
             source,
@@ -99,8 +100,8 @@ impl<S: Source> Registered<S> {
     /// `JoinHandle` awaited there panics for the same reason; a socket
     /// returns an error instead).
     fn pending<R>(&self) -> Poll<io::Result<R>> {
-        if reactor::other_is_current(&self.reactor) {
-            return Poll::Ready(Err(reactor::elsewhere()));
+        if current::other_is_current(&self.reactor) {
+            return Poll::Ready(Err(current::elsewhere()));
         }
         Poll::Pending
     }
