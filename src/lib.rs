@@ -115,7 +115,7 @@
 //! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
 //! | side | `net/` (feature `net`) | the reactor (`mio`) the loop parks in, and the sockets `net::{TcpListener, TcpStream, UdpSocket}`; names no other folder: the executor owns the reactor |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
-//! | L4 futures | `join/`, `time/`, `thread.rs`, `handle.rs`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`Handle`], [`yield_now`] |
+//! | L4 futures | `join/`, `time/`, `thread.rs`, `handle/`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`Handle`], [`yield_now`] |
 //! | L5 entry points | `runtime/`, `wait.rs`, `as_completed.rs`, `group.rs` | [`run`], [`spawn`], [`Builder`], [`Runtime`], [`wait`], [`gather`], [`as_completed`], [`TaskGroup`] |
 //!
 //! Each folder's `mod.rs` lists its files, and each file opens with what it

@@ -64,9 +64,9 @@ pub(crate) struct Core {
     /// The worker threads of `to_thread`.
     pub(super) pool: Pool,
     /// How many of this runtime's tasks await a remote spawn on another
-    /// runtime (`handle.rs`): like `to_thread` jobs, work on other threads
-    /// that the paused clock waits for. Shared with those handles, which
-    /// are `Send`.
+    /// runtime (`handle/remote_join_handle.rs`): like `to_thread` jobs,
+    /// work on other threads that the paused clock waits for. Shared with
+    /// those handles, which are `Send`.
     abroad: Arc<AtomicUsize>,
     /// Futures spawned during shutdown, cancelled before they existed and
     /// waiting to be dropped by shutdown's loop (`shutdown.rs`), oldest

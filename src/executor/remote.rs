@@ -16,7 +16,7 @@
 //!   the run queue between batches, and at the start of each `block_on`.
 //!
 //! The same inbox carries remote spawns ([`Handle::spawn`](crate::Handle::spawn),
-//! `handle.rs`): a `Send` closure that the loop runs on its own thread, in
+//! `handle/mod.rs`): a `Send` closure that the loop runs on its own thread, in
 //! the order the posts arrived, where it builds the task's `!Send` future
 //! and spawns it. A remote spawn has no "in the inbox" flag: each is new
 //! work, and the inbox holds as many as were sent.
@@ -111,7 +111,7 @@ pub(crate) enum Post {
 }
 
 /// A remote spawn's order, as the inbox sees it: a recipe for a task and
-/// the slot its output goes back through, in one allocation (`handle.rs`).
+/// the slot its output goes back through, in one allocation (`handle/mod.rs`).
 pub(crate) trait Deliver: Send + Sync {
     /// On the runtime's thread, inside `block_on`: builds the future and
     /// spawns it. Never panics: a panic of the user's closure is caught

@@ -197,7 +197,7 @@ struct Task<'a>(&'a JoinError);
 impl fmt::Display for Task<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0.id.as_u64() == 0 {
-            // Ids start at 1: 0 is a remote spawn (`handle.rs`) that ended
+            // Ids start at 1: 0 is a remote spawn (`handle/`) that ended
             // before it became a task (its `make` panicked, or it was
             // cancelled or its runtime closed first).
             return f.write_str("a remote spawn that never started");

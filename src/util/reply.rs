@@ -210,7 +210,7 @@ impl<T> Slot<T> {
 
 /// Something that holds a [`Slot`]: the slot itself, or a larger value
 /// that keeps one inside so that the two share one allocation (a remote
-/// spawn keeps its recipe beside its slot, `handle.rs`).
+/// spawn keeps its recipe beside its slot, `handle/mod.rs`).
 pub(crate) trait HoldsSlot<T>: Send + Sync {
     /// The slot.
     fn slot(&self) -> &Slot<T>;
