@@ -110,7 +110,7 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// Blocks the calling thread until the task ends, and gives its
     /// output; asyncio's `concurrent.futures.Future.result()`.
     ///
-    /// # Panics
+    /// # Blocking
     ///
     /// Blocking stops everything else on the calling thread: from inside
     /// another looplet runtime (or any executor) `.await` the handle
@@ -119,8 +119,9 @@ impl<T: Send + 'static> RemoteJoinHandle<T> {
     /// # Panics
     ///
     /// On the runtime's own thread while the task has not ended, where
-    /// waiting would stop the very loop that must run the task: `` `RemoteJoinHandle::join` called on
-    /// the runtime's own thread ``. There, `.await` the handle instead.
+    /// waiting would stop the very loop that must run the task:
+    /// `` `RemoteJoinHandle::join` called on the runtime's own thread ``.
+    /// There, `.await` the handle instead.
     ///
     /// # Examples
     ///
