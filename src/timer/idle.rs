@@ -38,33 +38,34 @@ use super::driver::Driver;
 pub(crate) const DEADLOCK_GRACE: Duration = Duration::from_millis(250);
 
 /// How much later than the next deadline a real-clock loop may wake when
-/// later timers share that deadline's tick: 250 µs, a quarter tick. It
-/// wakes at the latest deadline of the tick's timers (as far as the wheel
-/// knows it: `Wheel::next_expiration_span`), or this long after the
-/// earliest, whichever is sooner.
+/// later timers share that deadline's tick: 500 µs, half a tick. It wakes
+/// at the latest deadline of the tick's timers (as far as the wheel knows
+/// it: `Wheel::next_expiration_span`), or this long after the earliest,
+/// whichever is sooner.
 ///
-/// Each park costs the thread about 30 µs of CPU on the machines looplet is
+/// Each park costs the thread 30 to 50 µs of CPU on the machines looplet is
 /// measured on (the futex, the timer interrupt, the scheduler; a bare
-/// `std::thread::sleep` costs as much), which is far more than firing a
-/// timer. Timers armed in a burst have deadlines microseconds apart, and
-/// waking for each exact deadline meant about 8 parks per millisecond for
-/// 10,000 sleeps spread over 100 ms. Waking up to a quarter tick late fires
-/// everything due by then at once. `timers_fire` of
-/// `benches/examples/scaling.rs` (CPU per timer, median of 5 runs, three
-/// alternating rounds): 1,000 timers 7,276 / 8,052 / 7,121 → 4,980 / 3,626
-/// / 3,190 ns (101 parks per run instead of about 160), 10,000 timers
-/// 4,074 → 1,541 ns (about 250 parks instead of 800), 100,000 unchanged;
-/// tokio, which fires whole ticks, 5,104 and 1,867 ns. A whole tick would
-/// save a little more (1,000 timers: about 3,100 ns) for four times the
+/// `std::thread::sleep` costs as much), far more than firing a timer.
+/// Timers armed in a burst have deadlines microseconds apart, and waking
+/// for each exact deadline meant about 8 parks per millisecond for 10,000
+/// sleeps spread over 100 ms. `timers_fire` of `benches/examples/scaling.rs`
+/// (CPU per timer, median of 9 runs, five interleaved rounds on a quiet
+/// machine), with no coalescing / 250 µs / 500 µs / a whole tick, tokio
+/// beside: 10,000 timers about 4,070 (an earlier, busier run) / 2,024 /
+/// 1,584 / 1,498 ns, tokio 1,617 (about 800 / 250 / 185 / 100 parks per
+/// run, tokio 100); 1,000 timers 4,740 / 4,367 / 4,423 at 250 µs and up,
+/// tokio 4,169 (one park per millisecond for both: a tick's ten timers
+/// cannot share fewer); 100,000 timers unchanged (the loop is busy, not
+/// parked). Half a tick is as cheap as tokio's whole ticks at half the
 /// lateness.
 ///
-/// What it costs: a timer in a crowded tick may fire up to 250 µs (plus the
+/// What it costs: a timer in a crowded tick may fire up to 500 µs (plus the
 /// kernel's own timer slack) after its deadline, within the design's "one
 /// tick plus scheduling latency". A timer alone in its tick, such as one
 /// `sleep(1 ms)` after another, or many sleeping until the same instant,
 /// is not delayed at all, and the paused clock always jumps to exact
 /// deadlines.
-pub(crate) const COALESCE_NANOS: u64 = 250_000;
+pub(crate) const COALESCE_NANOS: u64 = 500_000;
 
 /// What an idle loop should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -260,7 +261,7 @@ mod tests {
     }
 
     #[test]
-    fn real_wakes_up_to_a_quarter_tick_late_for_later_timers_of_the_same_tick() {
+    fn real_wakes_up_to_half_a_tick_late_for_later_timers_of_the_same_tick() {
         let driver = driver(false);
         // Timers in one tick far ahead: a level-0 slot.
         let tick = driver.clock.now_nanos() / MS + 40;
@@ -277,8 +278,9 @@ mod tests {
         let (nanos, before) = planned_sleep(&driver);
         assert!(nanos > first - before, "{nanos}");
         assert!(nanos <= first + 100_000 - before, "{nanos}");
-        // Half a tick later: wake a quarter tick after the first, no later.
-        driver.arm(first + MS / 2, 3, noop_waker());
+        // Eight tenths of a tick later, still in the tick: wake half a tick
+        // after the first, no later.
+        driver.arm(first + MS * 8 / 10, 3, noop_waker());
         let (nanos, before) = planned_sleep(&driver);
         assert!(nanos > first + 100_000 - before, "{nanos}");
         assert!(nanos <= first + COALESCE_NANOS - before, "{nanos}");
