@@ -271,3 +271,19 @@ fn the_span_of_a_level_0_slot_starts_afresh_when_the_slot_refills() {
     );
     assert_eq!(wheel.next_expiration_span(), Some((69_200, 69_200)));
 }
+
+#[test]
+fn an_emptied_wheel_hands_out_its_entries_from_the_front_again() {
+    let mut wheel = Wheel::new();
+    // Fired in an order unlike the order they were armed in.
+    let keys: Vec<_> = (0..100u32)
+        .map(|i| wheel.insert(u64::from(i * 37 % 100 + 1), i))
+        .collect();
+    assert_eq!(drain_due(&mut wheel, 100).len(), 100);
+    let again: Vec<usize> = (0..100).map(|i| wheel.insert(1000 + i, 0).index).collect();
+    assert_eq!(again, (0..100).collect::<Vec<_>>());
+    // Keys of the first burst name nothing, though their indices are reused.
+    assert!(keys.iter().all(|&key| !wheel.contains(key)));
+    assert_eq!(wheel.cancel(keys[5]), None);
+    assert_eq!(wheel.len(), 100);
+}

@@ -144,7 +144,7 @@ impl<T> Wheel<T> {
                     return None;
                 }
                 self.due.pop();
-                let entry = self.entries.remove(top.index);
+                let entry = self.remove_entry(top.index);
                 return Some(Fired {
                     key: TimerKey {
                         index: top.index,
