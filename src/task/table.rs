@@ -222,8 +222,9 @@ impl<S> TaskTable<S> {
     ///
     /// Wakers are made at the first poll, not at spawn, and go back to the
     /// spares as soon as their task finishes (see `end_poll`); a spare that
-    /// someone still holds a clone of is passed over here. A task that finishes in its first poll with no clone of
-    /// its waker kept so hands the same waker on to the next one:
+    /// someone still holds a clone of is passed over here. A task that
+    /// finishes in its first poll with no clone of its waker kept so hands
+    /// the same waker on to the next one:
     /// `spawn_join` of `benches/examples/scaling.rs` (100,000 tasks, handles
     /// kept) touches one waker instead of 100,000 (4.8 MB of them). Minimum
     /// of 15 runs, median of six interleaved rounds, 100,000 tasks, before
