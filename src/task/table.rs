@@ -277,6 +277,15 @@ impl<S> TaskTable<S> {
     }
 
     /// Puts a polled task back and moves it on (edges 3, 5, 6, 7, 8).
+    ///
+    /// Always inlined into the loop, like `begin_poll`: the `Ended` it
+    /// returns then stays in registers instead of going through memory.
+    /// Callgrind on `benches/examples/scaling.rs` (steady state per element,
+    /// 100,000): `ping_pong` 1,314 → 1,256 instructions per round trip,
+    /// `event_fanout` 1,915 → 1,892, `spawn_join` 1,176 → 1,182; time per
+    /// round trip of `ping_pong` about 100 → 91 ns (median of six
+    /// alternating runs), the others unchanged.
+    #[inline(always)]
     pub(crate) fn end_poll(&mut self, polling: Polling<S>, result: PollResult) -> Ended {
         let Polling {
             key,
