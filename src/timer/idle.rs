@@ -140,14 +140,13 @@ impl Driver {
     /// on other threads. Reads the real clock only when a timer is armed.
     pub(crate) fn idle(&self, jobs: usize) -> Idle {
         let next = self.next_deadline_span();
-        let deadline = next.map(|(at, _)| at);
         let clock = &self.clock;
         if clock.is_paused() && jobs > 0 {
             return Idle::WaitForThreads { jobs };
         }
         if clock.is_paused() {
-            return match deadline {
-                Some(to) => Idle::Jump {
+            return match next {
+                Some((to, _)) => Idle::Jump {
                     to,
                     by: to.saturating_sub(clock.peek_nanos()),
                 },

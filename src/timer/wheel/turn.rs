@@ -78,20 +78,7 @@ impl<T> Wheel<T> {
     /// assert!(wheel.is_empty());
     /// ```
     pub fn next_expiration(&mut self) -> Option<u64> {
-        self.discard_stale();
-        if let Some(Reverse(top)) = self.due.peek() {
-            return Some(top.deadline);
-        }
-        self.next_slot().map(|next| {
-            let start = next.start.0.saturating_mul(self.units_per_tick);
-            if next.level == 0 {
-                // One tick's timers, not yet in the heap: the earliest
-                // deadline among them is known (see `Wheel::soonest`).
-                self.soonest[next.slot].max(start)
-            } else {
-                start
-            }
-        })
+        self.next_expiration_span().map(|(at, _)| at)
     }
 
     /// [`next_expiration`](Wheel::next_expiration), and a time no timer
@@ -103,16 +90,22 @@ impl<T> Wheel<T> {
     /// expiration is the start of a slot above level 0 (a cascade, not a
     /// timer). After cancels the latest may be late, never early.
     pub(crate) fn next_expiration_span(&mut self) -> Option<(u64, u64)> {
-        let at = self.next_expiration()?;
-        let latest = if !self.due.is_empty() {
-            self.due_latest
-        } else {
-            match self.levels[0].occupied {
-                0 => at,
-                occupied => self.latest[occupied.trailing_zeros() as usize],
+        self.discard_stale();
+        if let Some(Reverse(top)) = self.due.peek() {
+            return Some((top.deadline, self.due_latest.max(top.deadline)));
+        }
+        self.next_slot().map(|next| {
+            let start = next.start.0.saturating_mul(self.units_per_tick);
+            if next.level == 0 {
+                // One tick's timers, not yet in the heap: the earliest and
+                // latest deadlines among them are known (`Wheel::soonest`,
+                // `Wheel::latest`).
+                let at = self.soonest[next.slot].max(start);
+                (at, self.latest[next.slot].max(at))
+            } else {
+                (start, start)
             }
-        };
-        Some((at, latest.max(at)))
+        })
     }
 
     /// Hands back one timer whose deadline is at or before `now`, earliest
