@@ -7,10 +7,10 @@
 //! * Every byte moves through `poll_read`, `poll_write` or
 //!   `poll_write_vectored`; the `async fn`s and the trait impls only call
 //!   them, so there is one place where readiness is tried and cleared.
-//! * A `poll_read` or `poll_write` that moved some bytes but fewer than
-//!   asked clears that direction's readiness (the kernel's buffer is
-//!   empty, or full); one that moved all of them leaves it set, and the
-//!   next call tries the system call first.
+//! * A `poll_read` or `poll_write` (both through `poll_transfer`) that
+//!   moved some bytes but fewer than asked clears that direction's
+//!   readiness (the kernel's buffer is empty, or full); one that moved all
+//!   of them leaves it set, and the next call tries the system call first.
 //!
 //! Read next: `tcp_listener.rs`.
 
@@ -178,17 +178,9 @@ impl TcpStream {
     /// });
     /// ```
     pub fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let asked = buf.len();
-        let read = self
-            .io
-            .poll_io(cx, Direction::Read, |mut socket| socket.read(buf));
-        if let Poll::Ready(Ok(n)) = read {
-            if n > 0 && n < asked {
-                // Less than asked: the receive buffer is empty now.
-                self.io.clear_ready(Direction::Read);
-            }
-        }
-        read
+        self.poll_transfer(cx, Direction::Read, buf.len(), |mut socket| {
+            socket.read(buf)
+        })
     }
 
     /// The primitive of [`write`](Self::write): writes some of `buf`, or
@@ -211,17 +203,29 @@ impl TcpStream {
     /// });
     /// ```
     pub fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let offered = buf.len();
-        let written = self
-            .io
-            .poll_io(cx, Direction::Write, |mut socket| socket.write(buf));
-        if let Poll::Ready(Ok(n)) = written {
-            if n > 0 && n < offered {
-                // Less than offered: the send buffer is full now.
-                self.io.clear_ready(Direction::Write);
+        self.poll_transfer(cx, Direction::Write, buf.len(), |mut socket| {
+            socket.write(buf)
+        })
+    }
+
+    /// One read or write of up to `len` bytes in direction `dir`. One that
+    /// moved some bytes but fewer than `len` emptied the receive buffer
+    /// (or filled the send buffer) at that moment, so the readiness in
+    /// `dir` is cleared at once (`Registered::clear_ready`).
+    fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        len: usize,
+        op: impl FnMut(&mio::net::TcpStream) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let moved = self.io.poll_io(cx, dir, op);
+        if let Poll::Ready(Ok(n)) = moved {
+            if n > 0 && n < len {
+                self.io.clear_ready(dir);
             }
         }
-        written
+        moved
     }
 
     /// The primitive of vectored writes: writes some of `bufs`, or keeps
