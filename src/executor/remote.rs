@@ -8,7 +8,7 @@
 //! * **Local** (the common case): woken on the executor's own thread while
 //!   its `block_on` runs. The thread-local current runtime is this one, so
 //!   the task goes straight onto the run queue (`context::schedule_local`):
-//!   a thread-local read, a `RefCell` borrow and a `VecDeque` push, no
+//!   a thread-local read, a `RefCell` borrow and a ring-buffer push, no
 //!   atomics.
 //! * **Remote**: woken from another thread (or on this thread while the
 //!   runtime is not running). The `(key, id)` pair goes into a locked inbox

@@ -49,7 +49,7 @@ impl fmt::Display for TaskId {
 
 /// The slot of a task in the runtime's table. Kept as a `u32` so that a
 /// join handle is 16 bytes and a run-queue entry 4.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub(crate) struct TaskKey(pub(super) u32);
 
 impl TaskKey {

@@ -19,11 +19,12 @@
 //! Read next: `join.rs`, the same table as a join handle sees it; then
 //! `tests.rs`, which walks the diagram edge by edge.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{Ordering, fence};
 
 use slab::Slab;
+
+use crate::util::ring::Ring;
 
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
@@ -87,7 +88,7 @@ pub(crate) struct TaskTable<S> {
     pub(super) join_wakers: JoinWakers,
     /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
     /// tasks cancelled while scheduled).
-    pub(super) queue: VecDeque<TaskKey>,
+    pub(super) queue: Ring<TaskKey>,
     /// Wakers of finished tasks, kept for reuse: a task's first poll takes
     /// one that nobody else holds instead of allocating. Never longer than
     /// the most tasks that were ever suspended at once, plus one.
@@ -107,7 +108,7 @@ impl<S> TaskTable<S> {
         TaskTable {
             tasks: Slab::new(),
             join_wakers: JoinWakers::default(),
-            queue: VecDeque::new(),
+            queue: Ring::new(),
             spare_wakers: Vec::new(),
             schedule,
             shuffle: shuffle.map(Shuffle::new),
@@ -379,7 +380,7 @@ impl<S> TaskTable<S> {
     /// empties the run queue. Returns how many tasks it cancelled, and the
     /// leftovers to finish.
     pub(crate) fn cancel_all(&mut self) -> (u64, Vec<Leftovers>) {
-        for key in self.queue.drain(..) {
+        while let Some(key) = self.queue.pop_front() {
             self.tasks[key.index()].in_queue = false;
         }
         let mut leftovers: Vec<Leftovers> = self

@@ -388,10 +388,10 @@ fn a_shuffled_turn_permutes_only_its_batch() {
             table.spawn(TaskId(i), cell(async {}));
         }
         // Pretend the last two were queued during the turn: a batch of 4.
-        let before: Vec<_> = table.queue.iter().copied().collect();
+        let before: Vec<_> = table.queue.iter().collect();
         let batch = 4;
         table.shuffle_front(batch, &crate::util::rng::Rng::new(seed));
-        let after: Vec<_> = table.queue.iter().copied().collect();
+        let after: Vec<_> = table.queue.iter().collect();
         let (mut front, mut expected) = (after[..batch].to_vec(), before[..batch].to_vec());
         front.sort_by_key(|key| key.index());
         expected.sort_by_key(|key| key.index());

@@ -6,6 +6,7 @@
 //! | `list.rs` | doubly-linked lists threaded through a `Slab` (wheel slots, waiter queues) |
 //! | `panic.rs` | what a panic carries, its message, and waking a batch without stranding anyone |
 //! | `reply.rs` | a one-shot result handed from one thread to another (`to_thread`, remote spawns) |
+//! | `ring.rs` | a first-in first-out ring buffer of `Copy` items (the run queue) |
 //! | `rng.rs` | a seeded SplitMix64 generator for shuffled schedules |
 //! | `stats.rs` | the runtime's counters and their public snapshot, [`Stats`](crate::Stats) |
 //!
@@ -18,5 +19,6 @@
 pub(crate) mod list;
 pub(crate) mod panic;
 pub(crate) mod reply;
+pub(crate) mod ring;
 pub(crate) mod rng;
 pub(crate) mod stats;
