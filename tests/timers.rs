@@ -397,14 +397,17 @@ fn dropping_ten_thousand_timeouts_leaves_nothing_behind() {
     });
 }
 
+/// A waker that counts its wakes.
+struct Count(AtomicUsize);
+
+impl ArcWake for Count {
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
 #[test]
 fn a_repolled_sleep_wakes_only_the_latest_waker() {
-    struct Count(AtomicUsize);
-    impl ArcWake for Count {
-        fn wake_by_ref(arc_self: &Arc<Self>) {
-            arc_self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
     paused().block_on(async {
         let first = Arc::new(Count(AtomicUsize::new(0)));
         let second = Arc::new(Count(AtomicUsize::new(0)));
@@ -420,6 +423,41 @@ fn a_repolled_sleep_wakes_only_the_latest_waker() {
             s.as_mut().poll(&mut Context::from_waker(&w2)),
             Poll::Ready(())
         );
+    });
+}
+
+/// Polled by its own task, a sleep's timer names the task instead of
+/// keeping a waker (`executor/timer_wake.rs`); polled with any other waker,
+/// it keeps that waker. Either way a re-poll points it at the latest.
+#[test]
+fn a_sleep_passed_between_its_task_and_a_foreign_waker_wakes_the_latest() {
+    paused().block_on(async {
+        let foreign = Arc::new(Count(AtomicUsize::new(0)));
+        let other: Waker = futures::task::waker(foreign.clone());
+        // The task's own waker first, then the foreign one: only the
+        // foreign one is woken.
+        let mut nap = Box::pin(sleep(Duration::from_secs(1)));
+        let first = std::future::poll_fn(|cx| Poll::Ready(nap.as_mut().poll(cx))).await;
+        assert!(first.is_pending());
+        assert!(
+            nap.as_mut()
+                .poll(&mut Context::from_waker(&other))
+                .is_pending()
+        );
+        sleep(Duration::from_secs(2)).await;
+        assert_eq!(foreign.0.load(Ordering::SeqCst), 1);
+        // The foreign waker first, then the task's own: the task is woken
+        // at the deadline (else the paused clock reports a deadlock).
+        let mut nap = Box::pin(sleep(Duration::from_secs(1)));
+        assert!(
+            nap.as_mut()
+                .poll(&mut Context::from_waker(&other))
+                .is_pending()
+        );
+        let start = now();
+        nap.await;
+        assert_eq!(now() - start, Duration::from_secs(1));
+        assert_eq!(foreign.0.load(Ordering::SeqCst), 1);
     });
 }
 

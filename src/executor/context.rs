@@ -104,7 +104,7 @@ pub(crate) fn schedule_local(remote: &Remote, key: TaskKey, id: TaskId) -> bool 
 /// Wakes task `(key, id)` of `core`, which runs on this thread: edges 4
 /// and 5, counted and narrated.
 #[inline]
-fn wake_here(core: &Core, key: TaskKey, id: TaskId) {
+pub(super) fn wake_here(core: &Core, key: TaskKey, id: TaskId) {
     let result = core.wake(key, id);
     core.narrator().woken(id, result, Via::Local);
 }

@@ -34,6 +34,7 @@ use super::park::Parker;
 use super::pool::{Job, Pool};
 use super::remote::Remote;
 use super::task_ref::TaskRef;
+use super::timer_wake::{Polled, TimerWake};
 use crate::task::{BoxTask, TaskCell, TaskId, TaskKey, TaskTable, WakeResult};
 use crate::timer::clock::Clock;
 use crate::timer::driver::{Armed, Driver};
@@ -50,7 +51,11 @@ pub(crate) struct Core {
     /// Tasks and the run queue.
     pub(super) table: RefCell<TaskTable<Remote>>,
     /// The clock and the timers.
-    pub(super) timers: Driver,
+    pub(super) timers: Driver<TimerWake>,
+    /// The task the loop is polling now and the waker it handed it, so a
+    /// timer armed with that waker can name the task instead
+    /// (`timer_wake.rs`); `None` between polls.
+    pub(super) polled: Cell<Option<Polled>>,
     /// The counters, and the tracer when tracing.
     pub(super) narrator: Narrator,
     /// The part other threads may touch: the inbox for their wakes.
@@ -104,6 +109,7 @@ impl Core {
         Core {
             table: RefCell::new(TaskTable::new(remote.clone(), shuffle)),
             timers,
+            polled: Cell::new(None),
             narrator,
             remote,
             parker,
@@ -133,7 +139,7 @@ impl Core {
     }
 
     /// The clock and the timers.
-    pub(crate) fn timers(&self) -> &Driver {
+    pub(crate) fn timers(&self) -> &Driver<TimerWake> {
         &self.timers
     }
 
@@ -236,23 +242,37 @@ impl Core {
         self.table.borrow_mut().wake(key, id)
     }
 
-    /// Arms a timer for `deadline` that wakes `waker`, placed among equal
-    /// deadlines by `order` (see `Driver::next_order`).
+    /// Arms a timer for `deadline` that wakes whoever `waker` wakes (the
+    /// task being polled, by name, if it is its waker: `timer_wake.rs`),
+    /// placed among equal deadlines by `order` (see `Driver::next_order`).
     pub(crate) fn arm_timer(&self, deadline: u64, order: u64, waker: &Waker) -> Armed {
-        // The clone runs the waker's own code, which may panic: count the
-        // timer only once it is armed.
-        let waker = waker.clone();
-        let armed = self.timers.arm(deadline, order, waker);
+        // A clone of the waker runs the waker's own code, which may panic:
+        // count the timer only once it is armed.
+        let wakes = TimerWake::of(waker, self.polled.get());
+        let armed = self.timers.arm(deadline, order, wakes);
         self.narrator.timer_armed(armed.key, deadline, &self.timers);
         armed
     }
 
+    /// Points the armed timer `key` at whoever `waker` wakes, unless it
+    /// wakes them already. `false` if the timer is no longer armed (it
+    /// fired).
+    pub(crate) fn update_timer(&self, key: TimerKey, waker: &Waker) -> bool {
+        let polled = self.polled.get();
+        let replaced = self.timers.update(
+            key,
+            |wakes| wakes.wakes_alike(waker, polled),
+            || TimerWake::of(waker, polled),
+        );
+        replaced.is_some()
+    }
+
     /// Disarms the timer `key`, if it is still armed.
     pub(crate) fn cancel_timer(&self, key: TimerKey) {
-        let waker = self.timers.cancel(key);
-        if waker.is_some() {
+        let wakes = self.timers.cancel(key);
+        if wakes.is_some() {
             self.narrator.timer_cancelled(key);
         }
-        drop(waker);
+        drop(wakes);
     }
 }

@@ -5,7 +5,7 @@
 //! ```text
 //!  thread-local CURRENT ──> Rc<Core> <── Runtime, JoinHandle (TaskRef), Sleep
 //!                             ├── table:    RefCell<TaskTable<Remote>>   tasks, states, run queue
-//!                             ├── timers:   Driver                       Wheel<Waker> + Rc<Clock>
+//!                             ├── timers:   Driver<TimerWake>            Wheel<TimerWake> + Rc<Clock>
 //!                             ├── narrator: Narrator                     counters, tracer
 //!                             └── remote:   Arc<Remote>  ──> Send + Sync: the inbox for wakes
 //!                                                            from other threads, the thread
@@ -19,6 +19,7 @@
 //! | `run_loop.rs` | `block_on`: turns, the one poll path, the inbox, firing timers, parking |
 //! | `remote.rs` | what a wake does: local queue, or locked inbox and unpark; why no wakeup is lost |
 //! | `context.rs` | which runtime runs on this thread; nesting checks |
+//! | `timer_wake.rs` | whom a timer wakes: the task being polled, by name, or a waker |
 //! | `task_ref.rs` | a join handle's claim on its task's slot |
 //! | `abort.rs` | a task's cancel switch, for cancelling tasks whose handles others hold |
 //! | `park.rs` | where the loop sleeps (`thread::park`, or the reactor with `net`) and how other threads wake it |
@@ -36,6 +37,7 @@ mod remote;
 mod run_loop;
 mod shutdown;
 mod task_ref;
+mod timer_wake;
 
 pub(crate) use abort::TaskAbort;
 pub(crate) use context::{current, other_runtime_running, try_current};

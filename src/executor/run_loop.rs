@@ -48,6 +48,7 @@ use futures_task::waker_ref;
 use super::context;
 use super::core::Core;
 use super::remote::{KEPT_CAPACITY, Post, Remote, RemoteJob, RemoteWake};
+use super::timer_wake::{Polled, TimerWake};
 use crate::task::{
     AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskWaker,
 };
@@ -158,8 +159,8 @@ impl Loop<'_> {
                 main: key == main_key,
             };
             let result = match task.as_mut() {
-                Some(task) => self.poll(&waker, name, task.as_mut()),
-                None => self.poll(&waker, name, main.as_mut()),
+                Some(task) => self.poll(key, &waker, name, task.as_mut()),
+                None => self.poll(key, &waker, name, main.as_mut()),
             };
             // Taken apart above and put together again here, field by
             // field, rather than lent by reference and moved whole: a move
@@ -206,7 +207,7 @@ impl Loop<'_> {
                 .task
                 .as_mut()
                 .expect("main has finished and left the queue");
-            let result = run.poll(&polling.waker, name, task.as_mut());
+            let result = run.poll(polling.key, &polling.waker, name, task.as_mut());
             run.end_poll(polling, name, result);
         }
     }
@@ -216,6 +217,7 @@ impl Loop<'_> {
     #[inline(always)]
     fn poll<T: Task + ?Sized>(
         &self,
+        key: TaskKey,
         waker: &Arc<TaskWaker<Remote>>,
         name: Name,
         mut task: Pin<&mut T>,
@@ -223,7 +225,13 @@ impl Loop<'_> {
         self.core.narrator.poll_started(name);
         let waker = waker_ref(waker);
         let mut cx = Context::from_waker(&waker);
-        match panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx))) {
+        // A timer armed with this waker names the task (`timer_wake.rs`).
+        self.core
+            .polled
+            .set(Some(Polled::new(key, name.id, &waker)));
+        let result = panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
+        self.core.polled.set(None);
+        match result {
             Ok(Poll::Pending) => PollResult::Pending,
             Ok(Poll::Ready(())) => PollResult::Ready,
             Err(payload) => {
@@ -318,7 +326,12 @@ impl Loop<'_> {
         let core = self.core;
         let report = core.timers.fire(|timer| {
             core.narrator.timer_fires(&timer, &core.timers);
-            timer.value.wake();
+            match timer.value {
+                // Queued here and now, counted and narrated as the local
+                // wake its waker would have made (`timer_wake.rs`).
+                TimerWake::Task(key, id) => context::wake_here(core, key, id),
+                TimerWake::Waker(waker) => waker.wake(),
+            }
         });
         core.narrator.timers_fired(&report, &core.timers);
         if let Some(payload) = report.panic {

@@ -313,13 +313,12 @@ impl Sleep {
                  `block_on`; its timer only fires in the `block_on` of the runtime it was \
                  created in, so await it there"
             ),
-            State::Armed(armed) => match timers.update(armed.key, cx.waker()) {
-                Some(replaced) => drop(replaced),
-                None => {
+            State::Armed(armed) => {
+                if !rt.update_timer(armed.key, cx.waker()) {
                     self.state = State::Elapsed;
                     return Poll::Ready(());
                 }
-            },
+            }
             State::Unbound(_) => unreachable!("bound above"),
             State::Unarmed => {
                 let Some(deadline) = self.deadline else {

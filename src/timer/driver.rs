@@ -2,9 +2,11 @@
 //!
 //! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
 //! where they meet. A timer is armed with a deadline in nanoseconds since
-//! the clock's origin, an order and a [`Waker`]; once per turn the executor
-//! calls [`Driver::fire`], which reads the clock once and wakes, earliest
-//! first, every timer whose deadline has passed. When the executor has nothing to
+//! the clock's origin, an order and whom to wake, a `W`: the runtime's
+//! choice (the executor's `TimerWake`: a task of its own, named by its
+//! slot, or any [`Waker`](std::task::Waker)). Once per turn the executor
+//! calls [`Driver::fire`], which reads the clock once and hands out,
+//! earliest first, every timer whose deadline has passed. When the executor has nothing to
 //! do, [`Driver::idle`] says what to do instead (`idle.rs`).
 //!
 //! # Creation order
@@ -27,8 +29,8 @@
 //!
 //! # Invariants
 //!
-//! No wheel borrow is held while a waker is woken or dropped: fired timers
-//! are collected into a buffer first.
+//! No wheel borrow is held while a `W` is made, woken or dropped (a waker
+//! runs foreign code): fired timers are collected into a buffer first.
 //!
 //! A waker that panics strands nobody: by then every due timer is out of
 //! the wheel, so all of them are still handed out (`each_catching` in
@@ -39,7 +41,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::task::Waker;
 
 use super::clock::Clock;
 use super::wheel::{Fired, Placement, TimerKey, Visit, Wheel};
@@ -68,15 +69,15 @@ pub(crate) struct FireReport {
     pub(crate) panic: Option<Payload>,
 }
 
-/// A runtime's clock and timers.
+/// A runtime's clock and timers; `W` is whom a timer wakes.
 #[derive(Debug)]
-pub(crate) struct Driver {
+pub(crate) struct Driver<W> {
     /// The clock the deadlines are measured on (shared with the tracer).
     pub(crate) clock: Rc<Clock>,
-    /// Armed timers, each holding the waker of the future waiting on it.
-    wheel: RefCell<Wheel<Waker>>,
+    /// Armed timers, each holding whom to wake: the future waiting on it.
+    wheel: RefCell<Wheel<W>>,
     /// Reused buffer for the timers of one `fire`.
-    fired: RefCell<Vec<Fired<Waker>>>,
+    fired: RefCell<Vec<Fired<W>>>,
     /// How many times `fire` has drained the wheel.
     drains: Cell<u64>,
     /// The time the last drain reached: every timer armed before it with a
@@ -90,7 +91,7 @@ pub(crate) struct Driver {
     shuffled_orders: Option<Rng>,
 }
 
-impl Driver {
+impl<W> Driver<W> {
     /// A driver with no timers, on `clock`; with `shuffle`, equal
     /// deadlines fire in an order drawn from that seed.
     pub(crate) fn new(clock: Rc<Clock>, shuffle: Option<u64>) -> Self {
@@ -119,13 +120,14 @@ impl Driver {
     }
 
     /// Arms a timer for `deadline` (nanoseconds since the origin), placed
-    /// among equal deadlines by `order` (from [`Driver::next_order`]).
-    pub(crate) fn arm(&self, deadline: u64, order: u64, waker: Waker) -> Armed {
+    /// among equal deadlines by `order` (from [`Driver::next_order`]), that
+    /// wakes `wakes`.
+    pub(crate) fn arm(&self, deadline: u64, order: u64, wakes: W) -> Armed {
         Armed {
             key: self
                 .wheel
                 .borrow_mut()
-                .insert_in_order(deadline, order, waker),
+                .insert_in_order(deadline, order, wakes),
             drains: self.drains.get(),
         }
     }
@@ -136,31 +138,38 @@ impl Driver {
         self.drains.get() > armed.drains && self.drained_through.get() >= deadline
     }
 
-    /// Points the armed timer `key` at `waker`. Returns `None` if the timer
-    /// is no longer armed (it fired), else the replaced waker, if any, for
-    /// the caller to drop.
+    /// Points the armed timer `key` at whom `make` makes, unless `same`
+    /// says that whom it wakes now will do. Returns `None` if the timer is
+    /// no longer armed (it fired), else the replaced `W`, if any, for the
+    /// caller to drop.
     ///
-    /// The new waker is cloned with no wheel borrow held: a clone runs the
+    /// `make` runs with no wheel borrow held: cloning a waker runs the
     /// waker's own code, which may arm or cancel timers.
-    pub(crate) fn update(&self, key: TimerKey, waker: &Waker) -> Option<Option<Waker>> {
-        if self.wheel.borrow_mut().get_mut(key)?.will_wake(waker) {
+    pub(crate) fn update(
+        &self,
+        key: TimerKey,
+        same: impl FnOnce(&W) -> bool,
+        make: impl FnOnce() -> W,
+    ) -> Option<Option<W>> {
+        if same(self.wheel.borrow_mut().get_mut(key)?) {
             return Some(None);
         }
-        let waker = waker.clone();
+        let wakes = make();
         let mut wheel = self.wheel.borrow_mut();
         match wheel.get_mut(key) {
-            Some(current) => Some(Some(std::mem::replace(current, waker))),
+            Some(current) => Some(Some(std::mem::replace(current, wakes))),
             None => {
-                // It fired while the waker was being cloned.
+                // It fired while `make` ran.
                 drop(wheel);
-                drop(waker);
+                drop(wakes);
                 None
             }
         }
     }
 
-    /// Disarms the timer `key`, returning its waker for the caller to drop.
-    pub(crate) fn cancel(&self, key: TimerKey) -> Option<Waker> {
+    /// Disarms the timer `key`, returning whom it would have woken, for the
+    /// caller to drop.
+    pub(crate) fn cancel(&self, key: TimerKey) -> Option<W> {
         self.wheel.borrow_mut().cancel(key)
     }
 
@@ -177,7 +186,7 @@ impl Driver {
     /// If `wake` panics, the timers behind the one that panicked are still
     /// handed to it; the first panic comes back in [`FireReport::panic`].
     #[inline]
-    pub(crate) fn fire(&self, wake: impl FnMut(Fired<Waker>)) -> FireReport {
+    pub(crate) fn fire(&self, wake: impl FnMut(Fired<W>)) -> FireReport {
         if self.wheel.borrow().is_empty() {
             FireReport::default()
         } else {
@@ -186,7 +195,7 @@ impl Driver {
     }
 
     /// Timers are armed: read the clock and hand out what is due.
-    fn fire_due(&self, wake: impl FnMut(Fired<Waker>)) -> FireReport {
+    fn fire_due(&self, wake: impl FnMut(Fired<W>)) -> FireReport {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
         {
@@ -230,8 +239,9 @@ impl Driver {
         self.wheel.borrow_mut().next_expiration_span()
     }
 
-    /// Removes every timer, returning the wakers for the caller to drop.
-    pub(crate) fn drain(&self) -> Vec<Waker> {
+    /// Removes every timer, returning whom they would have woken, for the
+    /// caller to drop.
+    pub(crate) fn drain(&self) -> Vec<W> {
         self.wheel.borrow_mut().drain()
     }
 }

@@ -135,7 +135,7 @@ impl Idle {
     }
 }
 
-impl Driver {
+impl<W> Driver<W> {
     /// The plan for a loop with nothing ready, while `jobs` of its own run
     /// on other threads. Reads the real clock only when a timer is armed.
     pub(crate) fn idle(&self, jobs: usize) -> Idle {
@@ -169,6 +169,7 @@ impl Driver {
 #[cfg(test)]
 mod tests {
     use std::rc::Rc;
+    use std::task::Waker;
 
     use futures_task::noop_waker;
 
@@ -177,7 +178,7 @@ mod tests {
 
     const MS: u64 = 1_000_000;
 
-    fn driver(paused: bool) -> Driver {
+    fn driver(paused: bool) -> Driver<Waker> {
         Driver::new(Rc::new(Clock::new(paused)), None)
     }
 
@@ -251,7 +252,7 @@ mod tests {
 
     /// The sleep an idle real-clock driver plans, and the clock reading
     /// just before the plan was made.
-    fn planned_sleep(driver: &Driver) -> (u64, u64) {
+    fn planned_sleep(driver: &Driver<Waker>) -> (u64, u64) {
         let before = driver.clock.now_nanos();
         match driver.idle(0) {
             Idle::Sleep { nanos } => (nanos, before),

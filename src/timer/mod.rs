@@ -1,6 +1,7 @@
 //! Timers, on their own: the clock, the timing wheel, and the driver that
 //! feeds the wheel the clock. This layer knows no tasks and no runtime: a
-//! timer holds a `Waker`, and firing one is waking it.
+//! timer holds whom to wake, of a type the runtime picks (a task of its
+//! own, or a `Waker`), and firing one hands that back to the runtime.
 //!
 //! | file | what it holds |
 //! |------|---------------|

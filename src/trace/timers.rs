@@ -3,8 +3,6 @@
 //!
 //! Read next: `sync.rs`.
 
-use std::task::Waker;
-
 use super::narrator::{Narrator, line, line_as};
 use super::tracer::{Source, Tracer};
 use super::{Kinds, Seconds};
@@ -19,7 +17,7 @@ use super::narrator::NOT_A_STRING;
 impl Narrator {
     /// Makes `driver` record the wheel's slot visits, if the runtime
     /// traces: the trace shows each cascade.
-    pub(crate) fn watch(&self, driver: &Driver) {
+    pub(crate) fn watch<W>(&self, driver: &Driver<W>) {
         if self.tracer.is_some() {
             driver.record_visits();
         }
@@ -28,7 +26,7 @@ impl Narrator {
     /// A timer `key` was armed for `deadline` (nanoseconds since the
     /// clock's origin).
     #[inline]
-    pub(crate) fn timer_armed(&self, key: TimerKey, deadline: u64, driver: &Driver) {
+    pub(crate) fn timer_armed<W>(&self, key: TimerKey, deadline: u64, driver: &Driver<W>) {
         bump(&self.counters.timers_armed);
         if let Some(tracer) = &self.tracer {
             armed_line(tracer, key, deadline, driver);
@@ -47,7 +45,7 @@ impl Narrator {
     /// `timer` is due and about to be woken (after the cascades that
     /// brought it due); the wake that follows is its doing.
     #[inline]
-    pub(crate) fn timer_fires(&self, timer: &Fired<Waker>, driver: &Driver) {
+    pub(crate) fn timer_fires<W>(&self, timer: &Fired<W>, driver: &Driver<W>) {
         if let Some(tracer) = &self.tracer {
             fires_line(tracer, timer, driver);
         }
@@ -56,7 +54,7 @@ impl Narrator {
     /// A round of firing is over: `report` says how many fired, and
     /// whether a waker panicked.
     #[inline]
-    pub(crate) fn timers_fired(&self, report: &FireReport, driver: &Driver) {
+    pub(crate) fn timers_fired<W>(&self, report: &FireReport, driver: &Driver<W>) {
         add(&self.counters.timers_fired, report.count);
         if let Some(tracer) = &self.tracer {
             fired_line(tracer, driver, report);
@@ -112,7 +110,7 @@ impl Narrator {
 
 #[cold]
 #[inline(never)]
-fn armed_line(tracer: &Tracer, key: TimerKey, deadline: u64, driver: &Driver) {
+fn armed_line<W>(tracer: &Tracer, key: TimerKey, deadline: u64, driver: &Driver<W>) {
     let now = driver.clock.peek_nanos();
     let place = match driver.placement(key) {
         Some(Placement::Slot { level, slot }) => format!("wheel level {level} slot {slot}"),
@@ -132,7 +130,7 @@ fn armed_line(tracer: &Tracer, key: TimerKey, deadline: u64, driver: &Driver) {
 
 #[cold]
 #[inline(never)]
-fn fires_line(tracer: &Tracer, timer: &Fired<Waker>, driver: &Driver) {
+fn fires_line<W>(tracer: &Tracer, timer: &Fired<W>, driver: &Driver<W>) {
     visit_lines(tracer, driver.take_visits());
     line_as!(
         tracer,
@@ -146,7 +144,7 @@ fn fires_line(tracer: &Tracer, timer: &Fired<Waker>, driver: &Driver) {
 
 #[cold]
 #[inline(never)]
-fn fired_line(tracer: &Tracer, driver: &Driver, report: &FireReport) {
+fn fired_line<W>(tracer: &Tracer, driver: &Driver<W>, report: &FireReport) {
     visit_lines(tracer, driver.take_visits());
     tracer.set_source(Source::Runtime);
     if let Some(payload) = &report.panic {
