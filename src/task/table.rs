@@ -46,10 +46,10 @@ pub(super) struct Slot<S> {
     /// Who to wake when it finishes (whoever polled its handle last), in
     /// [`TaskTable::join_wakers`].
     pub(super) join_waker: JoinWakerKey,
-    /// The data behind its `Waker`, kept between polls: `None` until its
-    /// first poll (which takes one from the spares or makes one) and once
-    /// it has finished (its waker goes back to the spares at once); lent
-    /// out while it is being polled.
+    /// The data behind its `Waker`, kept between polls only while someone
+    /// else holds a clone of it (see `TaskTable::lend_waker`); lent out
+    /// while it is being polled. `None` before its first poll, between
+    /// polls when nobody kept its waker, and once it has finished.
     pub(super) waker: Option<Arc<TaskWaker<S>>>,
     /// Tells this task from earlier and later ones in the same slot.
     pub(super) id: TaskId,
@@ -89,9 +89,13 @@ pub(crate) struct TaskTable<S> {
     /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
     /// tasks cancelled while scheduled).
     pub(super) queue: Ring<TaskKey>,
-    /// Wakers of finished tasks, kept for reuse: a task's first poll takes
-    /// one that nobody else holds instead of allocating. Never longer than
-    /// the most tasks that were ever suspended at once, plus one.
+    /// A waker nobody else holds, known to be unshared (it was checked
+    /// when it came back): what the next poll of a task without a waker
+    /// of its own is lent first.
+    pub(super) loose_waker: Option<Arc<TaskWaker<S>>>,
+    /// Wakers of finished tasks, kept for reuse: a poll that needs a waker
+    /// takes one that nobody else holds instead of allocating. Never longer
+    /// than the most tasks that ever held wakers at once, plus one.
     pub(super) spare_wakers: Vec<Arc<TaskWaker<S>>>,
     /// What every new waker points to.
     pub(super) schedule: Arc<S>,
@@ -109,6 +113,7 @@ impl<S> TaskTable<S> {
             tasks: Slab::new(),
             join_wakers: JoinWakers::default(),
             queue: Ring::new(),
+            loose_waker: None,
             spare_wakers: Vec::new(),
             schedule,
             shuffle: shuffle.map(Shuffle::new),
@@ -218,14 +223,24 @@ impl<S> TaskTable<S> {
         })
     }
 
-    /// A waker for the first poll of task `(key, id)`: a spare one pointed
-    /// at it, or a new one.
+    /// A waker for a poll of task `(key, id)`, which has none of its own:
+    /// the loose one or a spare one, pointed at it, or a new one.
     ///
-    /// Wakers are made at the first poll, not at spawn, and go back to the
-    /// spares as soon as their task finishes (see `end_poll`); a spare that
-    /// someone still holds a clone of is passed over here. A task that
-    /// finishes in its first poll with no clone of its waker kept so hands
-    /// the same waker on to the next one:
+    /// A task holds a waker of its own only while someone else holds a
+    /// clone of it: a waiter line, a waker slot, another thread. A poll
+    /// that ends with nobody else holding the waker gives it back (see
+    /// `end_poll`), and the task's next poll borrows one here again. A
+    /// task woken only by timers, which name it without a waker
+    /// (`executor/timer_wake.rs`), so never holds one: `timers_fire` of
+    /// `benches/examples/scaling.rs` runs 100,000 sleeping tasks on one
+    /// waker, where it used to touch 100,000 cold ones, one per first poll:
+    /// 981 → 826 ns per timer (median of four alternating runs,
+    /// `scaling timers_fire looplet 100000 5`); ping_pong and the others
+    /// within the noise, 4 to 14 more instructions per element (the count
+    /// read at the end of a `Pending` poll). Wakers go back to the spares as soon as their task
+    /// finishes; a spare that someone still holds a clone of is passed over
+    /// here. A task that finishes in its first poll with no clone of its
+    /// waker kept so hands the same waker on to the next one:
     /// `spawn_join` of `benches/examples/scaling.rs` (100,000 tasks, handles
     /// kept) touches one waker instead of 100,000 (4.8 MB of them). Minimum
     /// of 15 runs, median of six interleaved rounds, 100,000 tasks, before
@@ -236,9 +251,15 @@ impl<S> TaskTable<S> {
     /// cold wakers touched.
     ///
     /// The cost in clarity: a slot's waker is sometimes absent, and the
-    /// reason lives here.
+    /// reason lives here; and a poll of a task that never kept a waker
+    /// rewrites the loose waker's key and id (three plain stores).
     #[inline]
     fn lend_waker(&mut self, key: TaskKey, id: TaskId) -> Arc<TaskWaker<S>> {
+        if let Some(waker) = self.loose_waker.take() {
+            // Checked unshared when it came back, and held only here since.
+            waker.reuse(key, id);
+            return waker;
+        }
         while let Some(waker) = self.spare_wakers.pop() {
             // looplet never makes `Weak` wakers, so a strong count of one
             // means nobody else holds it (a plain load, unlike `get_mut`).
@@ -259,7 +280,21 @@ impl<S> TaskTable<S> {
         Arc::new(TaskWaker::new(self.schedule.clone(), key, id))
     }
 
-    /// Keeps `waker`, whose task has finished, for a later first poll.
+    /// Takes back `waker`, which nobody else holds, from a task that did
+    /// not keep it: the loose waker if there is none, else a spare.
+    #[inline]
+    fn give_back_waker(&mut self, waker: Arc<TaskWaker<S>>) {
+        // As in `lend_waker`: whatever another thread did with this waker
+        // before its last clone was dropped happens before it is rewritten.
+        fence(Ordering::Acquire);
+        if self.loose_waker.is_none() {
+            self.loose_waker = Some(waker);
+        } else {
+            self.spare_wakers.push(waker);
+        }
+    }
+
+    /// Keeps `waker`, whose task has finished, for a later poll.
     ///
     /// Whether someone else still holds it is asked only when it is
     /// reused (`lend_waker`), which writes to it anyway, and not here: the
@@ -305,7 +340,16 @@ impl<S> TaskTable<S> {
             PollResult::Pending | PollResult::Ready if cancelled => Outcome::Cancelled,
             PollResult::Pending => {
                 slot.task = task;
-                slot.waker = Some(waker);
+                // Kept only if someone else holds a clone (`lend_waker`).
+                // Its count was just touched by whoever cloned it, if
+                // anyone did: a warm load. looplet never makes `Weak`
+                // wakers, so a count of one means nobody else holds it.
+                let unshared = if Arc::strong_count(&waker) > 1 {
+                    slot.waker = Some(waker);
+                    None
+                } else {
+                    Some(waker)
+                };
                 let after = if woken {
                     slot.state = State::Scheduled;
                     slot.in_queue = true;
@@ -315,6 +359,9 @@ impl<S> TaskTable<S> {
                     slot.state = State::Idle;
                     AfterPoll::Idle
                 };
+                if let Some(waker) = unshared {
+                    self.give_back_waker(waker);
+                }
                 return Ended {
                     after,
                     leftovers: None,
@@ -397,6 +444,7 @@ impl<S> TaskTable<S> {
             .map(|(index, _)| TaskKey::new(index))
             .collect();
         leftovers.extend(unwanted.into_iter().filter_map(|key| self.release(key)));
+        self.loose_waker = None;
         self.spare_wakers = Vec::new();
         (cancelled, leftovers)
     }

@@ -373,11 +373,50 @@ fn a_task_cancelled_while_idle_gives_its_waker_back_when_freed() {
     let mut table = table();
     let key = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
     let polling = begin(&mut table);
+    let kept: Waker = waker_ref(&polling.waker).clone();
     let _ = table.end_poll(polling, PollResult::Pending);
-    assert_eq!(table.spare_wakers(), 0, "an idle task keeps its waker");
+    assert_eq!(
+        table.spare_wakers(),
+        0,
+        "an idle task keeps a waker someone holds"
+    );
     let _ = table.cancel(key);
     assert!(table.detach(key).is_some(), "freed");
     assert_eq!(table.spare_wakers(), 1);
+    drop(kept);
+}
+
+#[test]
+fn a_task_keeps_a_waker_only_while_someone_else_holds_it() {
+    let recorder = Arc::new(Recorder::default());
+    let mut table = TaskTable::new(recorder.clone(), None);
+    let first = table.spawn(TaskId(1), cell(std::future::pending::<()>()));
+    let second = table.spawn(TaskId(2), cell(std::future::pending::<()>()));
+    // Task 1's poll keeps no clone: its waker comes back as the loose one,
+    // and task 2's poll borrows that same waker, pointed at task 2.
+    let polling = begin(&mut table);
+    let lent = Arc::as_ptr(&polling.waker);
+    let _ = table.end_poll(polling, PollResult::Pending);
+    assert!(table.loose_waker.is_some() && table.spare_wakers() == 0);
+    let polling = begin(&mut table);
+    assert_eq!(Arc::as_ptr(&polling.waker), lent, "the loose waker again");
+    assert!(table.loose_waker.is_none());
+    // Task 2 keeps a clone: the task keeps that waker, and the next poll
+    // of task 1 gets a new one.
+    let kept: Waker = waker_ref(&polling.waker).clone();
+    let _ = table.end_poll(polling, PollResult::Pending);
+    assert!(table.loose_waker.is_none());
+    assert_eq!(table.wake(first, TaskId(1)), WakeResult::Queued);
+    let polling = begin(&mut table);
+    assert_ne!(
+        Arc::as_ptr(&polling.waker),
+        lent,
+        "task 2 holds the old one"
+    );
+    let _ = table.end_poll(polling, PollResult::Pending);
+    // The clone kept by task 2 wakes task 2, not task 1.
+    kept.wake();
+    assert_eq!(*recorder.0.lock().unwrap(), [(second, TaskId(2))]);
 }
 
 #[test]
