@@ -198,12 +198,7 @@ impl<W> Driver<W> {
     fn fire_due(&self, wake: impl FnMut(Fired<W>)) -> FireReport {
         let now = self.clock.now_nanos();
         let mut fired = self.fired.take();
-        {
-            let mut wheel = self.wheel.borrow_mut();
-            while let Some(timer) = wheel.poll(now) {
-                fired.push(timer);
-            }
-        }
+        self.wheel.borrow_mut().poll_all(now, &mut fired);
         self.drains.set(self.drains.get() + 1);
         self.drained_through.set(now);
         let count = fired.len() as u64;

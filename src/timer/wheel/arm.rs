@@ -107,8 +107,15 @@ impl<T> Wheel<T> {
                 } else {
                     (*soonest, *latest) = ((*soonest).min(deadline), (*latest).max(deadline));
                 }
+                self.near[slot].push(DueItem {
+                    deadline,
+                    order: entry.order,
+                    seq: entry.seq,
+                    index,
+                });
+            } else {
+                lvl.slots[slot].push_back(&mut self.entries, index);
             }
-            lvl.slots[slot].push_back(&mut self.entries, index);
             lvl.occupied |= 1 << slot;
             self.entries[index].spot = Spot {
                 level: level as u8,
@@ -156,7 +163,18 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.placement(key), Some(Placement::Slot { level: 1, slot: 1 }));
     /// ```
     pub fn placement(&self, key: TimerKey) -> Option<Placement> {
-        self.live(key.index, key.seq).map(|e| e.spot.placement())
+        self.live(key.index, key.seq)
+            .map(|e| self.spot_of(e).placement())
+    }
+
+    /// Where `entry` is. Its `spot`, except for a level-0 timer whose tick
+    /// has been reached: reaching it moved the item into the due heap
+    /// without writing to the entry (`Wheel::visit`).
+    fn spot_of(&self, entry: &Entry<T>) -> Spot {
+        match entry.spot {
+            Spot { level: 0, .. } if self.tick_of(entry.deadline) <= self.elapsed => Spot::DUE,
+            spot => spot,
+        }
     }
 
     /// The value of the armed timer `key`, to update it in place.
@@ -185,7 +203,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.cancel(key), None);
     /// ```
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
-        let spot = self.live(key.index, key.seq)?.spot;
+        let spot = self.spot_of(self.live(key.index, key.seq)?);
         match spot {
             Spot::DUE => {
                 // Its heap item goes stale: skipped when it surfaces, or
@@ -200,6 +218,13 @@ impl<T> Wheel<T> {
                 if self.overflow.is_empty() {
                     self.overflow_min = Tick(u64::MAX);
                 }
+            }
+            Spot { level: 0, slot } => {
+                // Its item goes stale where it is; counted once the entry
+                // is gone, below, so a compaction finds it dead.
+                let entry = self.remove_entry(key.index);
+                self.cancel_near(slot as usize);
+                return Some(entry.value);
             }
             Spot { level, slot } => {
                 let (level, slot) = (level as usize, slot as usize);
@@ -246,6 +271,24 @@ impl<T> Wheel<T> {
             }
         }
         entry
+    }
+
+    /// Counts one more stale item in level-0 slot `slot`, whose timer was
+    /// just removed. A slot left with only stale items is emptied (so the
+    /// wheel does not visit it); one whose stale items outnumber the live
+    /// ones is compacted, in place: O(n) once per n cancels at most.
+    fn cancel_near(&mut self, slot: usize) {
+        self.near_stale[slot] += 1;
+        let items = &mut self.near[slot];
+        if self.near_stale[slot] == items.len() {
+            items.clear();
+            self.near_stale[slot] = 0;
+            self.levels[0].occupied &= !(1 << slot);
+        } else if 2 * self.near_stale[slot] > items.len() {
+            let entries = &self.entries;
+            items.retain(|item| entries.get(item.index).is_some_and(|e| e.seq == item.seq));
+            self.near_stale[slot] = 0;
+        }
     }
 
     /// Drops every stale item from the due heap, in place. Called when

@@ -287,3 +287,52 @@ fn an_emptied_wheel_hands_out_its_entries_from_the_front_again() {
     assert_eq!(wheel.cancel(keys[5]), None);
     assert_eq!(wheel.len(), 100);
 }
+
+#[test]
+fn cancels_on_level_0_leave_stale_items_that_never_outnumber_the_live_ones() {
+    let mut wheel = Wheel::new();
+    let kept = wheel.insert(5, 0);
+    for i in 1..1000 {
+        let key = wheel.insert(5, i);
+        assert_eq!(
+            wheel.placement(key),
+            Some(Placement::Slot { level: 0, slot: 5 })
+        );
+        assert_eq!(wheel.cancel(key), Some(i));
+        assert!(
+            wheel.near[5].len() <= 3,
+            "{} items for 1 live",
+            wheel.near[5].len()
+        );
+        assert!(wheel.near_stale[5] < wheel.near[5].len());
+    }
+    // The live one fires; a slot whose last live timer is cancelled is
+    // emptied at once, so the wheel never visits a slot of stale items.
+    assert_eq!(drain_due(&mut wheel, 5), [0]);
+    assert!(!wheel.contains(kept));
+    let key = wheel.insert(70, 1);
+    let gone = wheel.insert(6, 2);
+    assert_eq!(wheel.cancel(gone), Some(2));
+    assert!(wheel.near[6].is_empty());
+    assert_eq!(
+        wheel.next_expiration(),
+        Some(64),
+        "level 1's slot, not the emptied tick 6"
+    );
+    assert_eq!(wheel.cancel(key), Some(1));
+}
+
+#[test]
+fn a_level_0_timer_reached_but_not_due_is_in_the_heap_and_cancels_from_there() {
+    let mut wheel = Wheel::with_tick(10);
+    let key = wheel.insert(57, 'x');
+    assert_eq!(
+        wheel.placement(key),
+        Some(Placement::Slot { level: 0, slot: 5 })
+    );
+    assert_eq!(wheel.poll(52), None, "tick 5 reached, 57 not yet due");
+    assert_eq!(wheel.placement(key), Some(Placement::Due));
+    assert_eq!(wheel.cancel(key), Some('x'));
+    assert!(wheel.is_empty());
+    assert_eq!(wheel.poll(60), None);
+}

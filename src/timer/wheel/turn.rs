@@ -158,10 +158,84 @@ impl<T> Wheel<T> {
         }
     }
 
+    /// Hands back every timer whose deadline is at or before `now`, into
+    /// `fired`, in the order a loop of [`poll`](Wheel::poll) would.
+    ///
+    /// It differs from that loop in how it touches memory: it first takes
+    /// every due item off the heap (each names its timer's entry), and only
+    /// then goes to the entries. The entries of a tick's timers lie
+    /// scattered over the slab, a cache miss each once there are many; a
+    /// loop that reads one entry before it knows the next makes the misses
+    /// one after another, while a pass over a list of known entries lets
+    /// the processor fetch several at once (with level 0's slots holding
+    /// due items, see "Level 0 holds due items" in the module docs:
+    /// `timers_fire`, 864 → 758 ns per timer).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut wheel = looplet::time::wheel::Wheel::new();
+    /// wheel.insert(30, 'b');
+    /// wheel.insert(10, 'a');
+    /// wheel.insert(99, 'c');
+    /// let mut fired = Vec::new();
+    /// wheel.poll_all(50, &mut fired);
+    /// assert_eq!(fired.iter().map(|f| f.value).collect::<String>(), "ab");
+    /// ```
+    pub fn poll_all(&mut self, now: u64, fired: &mut Vec<Fired<T>>) {
+        let now_tick = self.tick_of(now);
+        let mut batch = std::mem::take(&mut self.batch);
+        loop {
+            // Stale items are taken too (telling them apart would read
+            // their entries now); a stale item on top that is not due yet
+            // stops this as a live one would: everything behind it is
+            // later, and no slot starts before it (its tick is reached).
+            while let Some(&Reverse(top)) = self.due.peek() {
+                if top.deadline > now {
+                    break;
+                }
+                self.due.pop();
+                batch.push(top);
+            }
+            if !self.due.is_empty() {
+                break;
+            }
+            match self.next_slot() {
+                Some(next) if next.start <= now_tick => self.visit(next),
+                _ => {
+                    self.elapsed = self.elapsed.max(now_tick);
+                    break;
+                }
+            }
+        }
+        for item in batch.drain(..) {
+            if self.live(item.index, item.seq).is_none() {
+                // One stale item less in the heap. (If the wheel emptied
+                // in this pass, its reset already dropped the count to 0.)
+                self.stale = self.stale.saturating_sub(1);
+                continue;
+            }
+            let entry = self.remove_entry(item.index);
+            fired.push(Fired {
+                key: TimerKey {
+                    index: item.index,
+                    seq: item.seq,
+                },
+                deadline: entry.deadline,
+                value: entry.value,
+            });
+        }
+        self.batch = batch;
+    }
+
     /// Turns the wheel to `next.start` and places that slot's timers again:
     /// a cascade to lower levels, or into the due heap for a level-0 slot.
     fn visit(&mut self, next: NextSlot) {
         self.elapsed = next.start;
+        if next.level == 0 {
+            self.reach(next);
+            return;
+        }
         let mut list = if next.level == LEVELS {
             // Recomputed from the timers that go back to the overflow list.
             self.overflow_min = Tick(u64::MAX);
@@ -180,6 +254,32 @@ impl<T> Wheel<T> {
             visits.push(Visit {
                 level: next.level,
                 slot: next.slot,
+                tick: next.start,
+                timers,
+            });
+        }
+    }
+
+    /// Level-0 slot `next` is reached: its items (its one tick's timers)
+    /// move into the due heap as they are, stale ones too, without a
+    /// look at any entry: the heap skips a stale item when it surfaces.
+    fn reach(&mut self, next: NextSlot) {
+        let slot = next.slot;
+        self.levels[0].occupied &= !(1 << slot);
+        let stale = std::mem::take(&mut self.near_stale[slot]);
+        let items = &mut self.near[slot];
+        let timers = items.len() - stale;
+        self.due_latest = if self.due.is_empty() {
+            self.latest[slot]
+        } else {
+            self.due_latest.max(self.latest[slot])
+        };
+        self.stale += stale;
+        self.due.extend(items.drain(..).map(Reverse));
+        if let Some(visits) = &mut self.visits {
+            visits.push(Visit {
+                level: 0,
+                slot,
                 tick: next.start,
                 timers,
             });
@@ -226,6 +326,8 @@ impl<T> Wheel<T> {
         for lvl in &mut self.levels {
             *lvl = Level::default();
         }
+        self.near.iter_mut().for_each(Vec::clear);
+        self.near_stale.fill(0);
         self.overflow = List::new();
         self.overflow_min = Tick(u64::MAX);
         self.due.clear();
