@@ -233,14 +233,16 @@ impl<S> TaskTable<S> {
     /// task woken only by timers, which name it without a waker
     /// (`executor/timer_wake.rs`), so never holds one: `timers_fire` of
     /// `benches/examples/scaling.rs` runs 100,000 sleeping tasks on one
-    /// waker, where it used to touch 100,000 cold ones, one per first poll:
-    /// 981 → 826 ns per timer (median of four alternating runs,
+    /// waker, where it used to touch 100,000 cold ones, one per first
+    /// poll: 981 → 826 ns per timer (median of four alternating runs,
     /// `scaling timers_fire looplet 100000 5`); ping_pong and the others
     /// within the noise, 4 to 14 more instructions per element (the count
-    /// read at the end of a `Pending` poll). Wakers go back to the spares as soon as their task
-    /// finishes; a spare that someone still holds a clone of is passed over
-    /// here. A task that finishes in its first poll with no clone of its
-    /// waker kept so hands the same waker on to the next one:
+    /// read at the end of a `Pending` poll).
+    ///
+    /// Wakers go back to the spares as soon as their task finishes; a
+    /// spare that someone still holds a clone of is passed over here. A
+    /// task that finishes in its first poll with no clone of its waker
+    /// kept so hands the same waker on to the next one:
     /// `spawn_join` of `benches/examples/scaling.rs` (100,000 tasks, handles
     /// kept) touches one waker instead of 100,000 (4.8 MB of them). Minimum
     /// of 15 runs, median of six interleaved rounds, 100,000 tasks, before

@@ -73,9 +73,9 @@ impl<S> TaskWaker<S> {
 
     /// Points an unshared waker at a new task. The caller must hold the
     /// only reference (the table checks `Arc::strong_count`, then an
-    /// acquire fence, before it keeps a waker for reuse:
-    /// `TaskTable::recycle_waker`), so no other thread can be reading it and
-    /// no inbox holds it.
+    /// acquire fence, before it rewrites a waker: `TaskTable::lend_waker`
+    /// for a spare, `TaskTable::give_back_waker` for the loose one), so no
+    /// other thread can be reading it and no inbox holds it.
     ///
     /// Through `&self`, with relaxed stores, rather than through
     /// `Arc::get_mut`: `get_mut` proves the waker unshared with a
