@@ -169,7 +169,7 @@ impl<T> Wheel<T> {
 
     /// Where `entry` is. Its `spot`, except for a level-0 timer whose tick
     /// has been reached: reaching it moved the item into the due heap
-    /// without writing to the entry (`Wheel::visit`).
+    /// without writing to the entry (`Wheel::reach`).
     fn spot_of(&self, entry: &Entry<T>) -> Spot {
         match entry.spot {
             Spot { level: 0, .. } if self.tick_of(entry.deadline) <= self.elapsed => Spot::DUE,
