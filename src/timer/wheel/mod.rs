@@ -108,11 +108,12 @@
 //! another; indices known in advance let the processor fetch several at
 //! once. `timers_fire` of `benches/examples/scaling.rs` (100,000 timers
 //! over 100 ms), median of six alternating runs: 864 → 758 ns of CPU per
-//! timer. (Either half alone bought nothing measurable: the misses only
-//! moved.) What it costs: 32 bytes more per timer on level 0, a second
-//! kind of slot in this module, and a wheel that learns where a level-0
-//! timer is from its deadline (`Wheel::spot_of`), since reaching a tick
-//! does not write to its entries.
+//! timer. (The vectors alone bought nothing measurable: the misses moved
+//! to the heap's pops, still one at a time.) What it costs: 32 bytes more
+//! per timer on level 0, a second kind of slot in this module, and a wheel
+//! that learns where a level-0 timer is from its deadline
+//! (`Wheel::spot_of`), since reaching a tick does not write to its
+//! entries.
 //!
 //! ## Cost
 //!
