@@ -6,6 +6,8 @@
 
 use std::cmp::Reverse;
 
+use slab::Slab;
+
 use super::entry::{DueItem, Entry, Spot};
 use super::level::{LEVELS, Tick, level_for, slot_for};
 use super::{Placement, TimerKey, Wheel};
@@ -74,6 +76,13 @@ impl<T> Wheel<T> {
     pub(super) fn place(&mut self, index: usize) {
         let entry = &self.entries[index];
         let deadline = entry.deadline;
+        // What the due heap takes, and level 0's slots hold.
+        let item = DueItem {
+            deadline,
+            order: entry.order,
+            seq: entry.seq,
+            index,
+        };
         let when = self.tick_of(deadline);
         if when <= self.elapsed {
             self.due_latest = if self.due.is_empty() {
@@ -81,12 +90,7 @@ impl<T> Wheel<T> {
             } else {
                 self.due_latest.max(deadline)
             };
-            self.due.push(Reverse(DueItem {
-                deadline: entry.deadline,
-                order: entry.order,
-                seq: entry.seq,
-                index,
-            }));
+            self.due.push(Reverse(item));
             self.entries[index].spot = Spot::DUE;
             return;
         }
@@ -107,12 +111,7 @@ impl<T> Wheel<T> {
                 } else {
                     (*soonest, *latest) = ((*soonest).min(deadline), (*latest).max(deadline));
                 }
-                self.near[slot].push(DueItem {
-                    deadline,
-                    order: entry.order,
-                    seq: entry.seq,
-                    index,
-                });
+                self.near[slot].push(item);
             } else {
                 lvl.slots[slot].push_back(&mut self.entries, index);
             }
@@ -128,7 +127,7 @@ impl<T> Wheel<T> {
     /// one liveness check: a key and a due-heap item each name a timer by
     /// `(index, seq)`, and the slab may have reused the index since.
     pub(super) fn live(&self, index: usize, seq: u64) -> Option<&Entry<T>> {
-        self.entries.get(index).filter(|e| e.seq == seq)
+        live_in(&self.entries, index, seq)
     }
 
     /// [`live`](Wheel::live), for changing the entry.
@@ -286,7 +285,7 @@ impl<T> Wheel<T> {
             self.levels[0].occupied &= !(1 << slot);
         } else if 2 * self.near_stale[slot] > items.len() {
             let entries = &self.entries;
-            items.retain(|item| entries.get(item.index).is_some_and(|e| e.seq == item.seq));
+            items.retain(|item| live_in(entries, item.index, item.seq).is_some());
             self.near_stale[slot] = 0;
         }
     }
@@ -298,7 +297,13 @@ impl<T> Wheel<T> {
     fn compact_due(&mut self) {
         let entries = &self.entries;
         self.due
-            .retain(|Reverse(item)| entries.get(item.index).is_some_and(|e| e.seq == item.seq));
+            .retain(|Reverse(item)| live_in(entries, item.index, item.seq).is_some());
         self.stale = 0;
     }
+}
+
+/// [`Wheel::live`] on the slab alone, for a pass that holds another part of
+/// the wheel mutably (compacting the due heap or a level-0 slot).
+fn live_in<T>(entries: &Slab<Entry<T>>, index: usize, seq: u64) -> Option<&Entry<T>> {
+    entries.get(index).filter(|e| e.seq == seq)
 }

@@ -7,6 +7,7 @@
 
 use std::cmp::Reverse;
 
+use super::entry::DueItem;
 use super::level::{LEVELS, NextSlot, Tick, block_start, slot_start};
 use super::{Fired, Level, TimerKey, Visit, Wheel};
 use crate::util::list::List;
@@ -137,24 +138,39 @@ impl<T> Wheel<T> {
                     return None;
                 }
                 self.due.pop();
-                let entry = self.remove_entry(top.index);
-                return Some(Fired {
-                    key: TimerKey {
-                        index: top.index,
-                        seq: entry.seq,
-                    },
-                    deadline: entry.deadline,
-                    value: entry.value,
-                });
+                return Some(self.take_fired(top));
             }
-            match self.next_slot() {
-                Some(next) if next.start <= now_tick => self.visit(next),
-                _ => {
-                    // No slot starts by `now`: the wheel may turn to it.
-                    self.elapsed = self.elapsed.max(now_tick);
-                    return None;
-                }
+            if !self.turn_by(now_tick) {
+                return None;
             }
+        }
+    }
+
+    /// Visits the next slot if it starts by `now_tick`, and says so; if
+    /// none does, the wheel may turn to `now_tick` at once.
+    fn turn_by(&mut self, now_tick: Tick) -> bool {
+        match self.next_slot() {
+            Some(next) if next.start <= now_tick => {
+                self.visit(next);
+                true
+            }
+            _ => {
+                self.elapsed = self.elapsed.max(now_tick);
+                false
+            }
+        }
+    }
+
+    /// Takes the live timer `item` names out of the wheel, fired.
+    fn take_fired(&mut self, item: DueItem) -> Fired<T> {
+        let entry = self.remove_entry(item.index);
+        Fired {
+            key: TimerKey {
+                index: item.index,
+                seq: item.seq,
+            },
+            deadline: entry.deadline,
+            value: entry.value,
         }
     }
 
@@ -197,15 +213,8 @@ impl<T> Wheel<T> {
                 self.due.pop();
                 batch.push(top);
             }
-            if !self.due.is_empty() {
+            if !self.due.is_empty() || !self.turn_by(now_tick) {
                 break;
-            }
-            match self.next_slot() {
-                Some(next) if next.start <= now_tick => self.visit(next),
-                _ => {
-                    self.elapsed = self.elapsed.max(now_tick);
-                    break;
-                }
             }
         }
         for item in batch.drain(..) {
@@ -215,15 +224,7 @@ impl<T> Wheel<T> {
                 self.stale = self.stale.saturating_sub(1);
                 continue;
             }
-            let entry = self.remove_entry(item.index);
-            fired.push(Fired {
-                key: TimerKey {
-                    index: item.index,
-                    seq: item.seq,
-                },
-                deadline: entry.deadline,
-                value: entry.value,
-            });
+            fired.push(self.take_fired(item));
         }
         self.batch = batch;
     }
