@@ -49,6 +49,7 @@
 //! | `state.rs` | the states, and what each transition reports |
 //! | `leftovers.rs` | what must be woken or dropped after the table's borrow |
 //! | `table.rs` | `TaskTable`: slots, states, the run queue |
+//! | `waker_reuse.rs` | where a poll's waker comes from and goes back: the loose waker and the spares |
 //! | `shuffle.rs` | a turn begins: the batch, permuted on a shuffled runtime |
 //! | `join.rs` | the table as a join handle sees it |
 //!
@@ -62,6 +63,7 @@ mod shuffle;
 mod state;
 mod table;
 mod waker;
+mod waker_reuse;
 
 #[cfg(test)]
 mod tests;
