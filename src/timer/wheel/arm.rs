@@ -85,11 +85,7 @@ impl<T> Wheel<T> {
         };
         let when = self.tick_of(deadline);
         if when <= self.elapsed {
-            self.due_latest = if self.due.is_empty() {
-                deadline
-            } else {
-                self.due_latest.max(deadline)
-            };
+            self.raise_due_latest(deadline);
             self.due.push(Reverse(item));
             self.entries[index].spot = Spot::DUE;
             return;
@@ -121,6 +117,17 @@ impl<T> Wheel<T> {
                 slot: slot as u8,
             };
         }
+    }
+
+    /// Timers due by `deadline` join the due heap: its latest deadline
+    /// (`due_latest`) is at least that, and starts afresh on an empty heap.
+    /// Call before pushing them.
+    pub(super) fn raise_due_latest(&mut self, deadline: u64) {
+        self.due_latest = if self.due.is_empty() {
+            deadline
+        } else {
+            self.due_latest.max(deadline)
+        };
     }
 
     /// The entry at `index` if it is still the timer numbered `seq`. The

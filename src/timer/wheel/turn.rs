@@ -267,14 +267,10 @@ impl<T> Wheel<T> {
     fn reach(&mut self, next: NextSlot) {
         let slot = next.slot;
         self.levels[0].occupied &= !(1 << slot);
+        self.raise_due_latest(self.latest[slot]);
         let stale = std::mem::take(&mut self.near_stale[slot]);
         let items = &mut self.near[slot];
         let timers = items.len() - stale;
-        self.due_latest = if self.due.is_empty() {
-            self.latest[slot]
-        } else {
-            self.due_latest.max(self.latest[slot])
-        };
         self.stale += stale;
         self.due.extend(items.drain(..).map(Reverse));
         if let Some(visits) = &mut self.visits {
