@@ -528,3 +528,108 @@ fn a_wait_in_a_task_of_its_own_is_asyncio_create_task_of_wait() {
     });
     assert_eq!(log.take(), ["set", "released"]);
 }
+
+// A task that waits with its own waker is kept by name (`task/named.rs`),
+// not by a clone of its waker; these check that such a name still reaches
+// its task from wherever `set` runs.
+
+/// Spawns, on `rt`, a task that waits on `event`, returns 7, and counts
+/// its polls in `polls`; returns once the task is parked on the event.
+fn parked_waiter(rt: &looplet::Runtime, event: &Event, polls: &Rc<Cell<usize>>) -> JoinHandle<u32> {
+    // The handle comes out of `block_on` to be awaited in a later one.
+    #[allow(clippy::async_yields_async)]
+    rt.block_on(async {
+        let (event, polls) = (event.clone(), polls.clone());
+        let mut wait = Box::pin(async move { event.wait().await });
+        let handle = spawn(std::future::poll_fn(move |cx| {
+            polls.set(polls.get() + 1);
+            wait.as_mut().poll(cx).map(|()| 7)
+        }));
+        yield_now().await;
+        handle
+    })
+}
+
+#[test]
+fn a_set_outside_any_runtime_wakes_a_waiter_parked_in_one() {
+    let rt = looplet::Builder::new().start_paused(true).build();
+    let (event, polls) = (Event::new(), Rc::new(Cell::new(0)));
+    let handle = parked_waiter(&rt, &event, &polls);
+    assert_eq!(polls.get(), 1);
+    // No runtime is current here: the waiter's runtime is found by its
+    // number. Were the wake lost, the timeout below would end the wait.
+    event.set();
+    let out = rt.block_on(looplet::timeout(std::time::Duration::from_secs(1), handle));
+    assert_eq!(out.expect("the set woke the waiter").unwrap(), 7);
+    assert_eq!(polls.get(), 2);
+}
+
+#[test]
+fn a_set_inside_another_runtime_wakes_the_waiter_in_its_own_runtime_only() {
+    let (a, b) = (
+        looplet::Builder::new().start_paused(true).build(),
+        looplet::Builder::new().start_paused(true).build(),
+    );
+    let (event_a, polls_a) = (Event::new(), Rc::new(Cell::new(0)));
+    let (event_b, polls_b) = (Event::new(), Rc::new(Cell::new(0)));
+    // Same shape on both runtimes: the two waiters have the same slot and
+    // the same id, and differ only by runtime.
+    let handle_a = parked_waiter(&a, &event_a, &polls_a);
+    let _handle_b = parked_waiter(&b, &event_b, &polls_b);
+    b.block_on(async {
+        event_a.set();
+        yield_now().await;
+        yield_now().await;
+    });
+    assert_eq!(polls_b.get(), 1, "b's waiter was not woken");
+    assert_eq!(polls_a.get(), 1, "a's waiter runs when a does");
+    let out = a.block_on(looplet::timeout(
+        std::time::Duration::from_secs(1),
+        handle_a,
+    ));
+    assert_eq!(out.expect("the set in b woke a's waiter").unwrap(), 7);
+    assert_eq!(polls_a.get(), 2);
+}
+
+#[test]
+fn a_waiter_that_outlives_its_runtime_wakes_nobody_in_a_later_one() {
+    type Wait = Pin<Box<dyn Future<Output = ()>>>;
+    let event = Event::new();
+    let rt = looplet::Builder::new().start_paused(true).build();
+    // The wait lives outside the task that polls it, so it outlives the
+    // runtime, still in line under that runtime's name for the task.
+    let wait: Rc<RefCell<Option<Wait>>> = Rc::new(RefCell::new(Some(Box::pin({
+        let event = event.clone();
+        async move { event.wait().await }
+    }))));
+    rt.block_on(async {
+        let wait = wait.clone();
+        let _detached = spawn(std::future::poll_fn(move |cx| {
+            wait.borrow_mut()
+                .as_mut()
+                .expect("a wait")
+                .as_mut()
+                .poll(cx)
+        }));
+        yield_now().await;
+    });
+    drop(rt);
+    assert_eq!(format!("{event:?}"), "Event { set: false, waiters: 1 }");
+    // A later runtime whose waiter has the same slot and id: the stale
+    // name must not reach it.
+    let later = looplet::Builder::new().start_paused(true).build();
+    let (other, polls) = (Event::new(), Rc::new(Cell::new(0)));
+    let _parked = parked_waiter(&later, &other, &polls);
+    later.block_on(async {
+        event.set();
+        yield_now().await;
+        yield_now().await;
+    });
+    assert_eq!(
+        polls.get(),
+        1,
+        "the stale name woke a task of another runtime"
+    );
+    drop(wait.borrow_mut().take());
+    assert_eq!(format!("{event:?}"), "Event { set: true, waiters: 0 }");
+}

@@ -53,8 +53,9 @@ const LAYERS: &[Layer] = &[
     layer("timer", "L1-L2", &["util"]),
     // Narration: the trace lines that describe tasks and timers.
     layer("trace", "L1", &["util", "task", "timer"]),
-    // Beside the stack: synchronisation such as Event, on leaves plus narration.
-    layer("sync", "side", &["util", "trace"]),
+    // Beside the stack: synchronisation such as Event, on leaves plus
+    // narration, and the task layer's `Wake` (a task by name or a waker).
+    layer("sync", "side", &["util", "task", "trace"]),
     // Beside the loop (feature `net`): the reactor and the sockets. Names
     // nothing: the executor owns the reactor and tells `net` which one is
     // current, as it tells `trace` its tracer.

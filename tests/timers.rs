@@ -427,7 +427,7 @@ fn a_repolled_sleep_wakes_only_the_latest_waker() {
 }
 
 /// Polled by its own task, a sleep's timer names the task instead of
-/// keeping a waker (`executor/timer_wake.rs`); polled with any other waker,
+/// keeping a waker (`task/named.rs`); polled with any other waker,
 /// it keeps that waker. Either way a re-poll points it at the latest.
 #[test]
 fn a_sleep_passed_between_its_task_and_a_foreign_waker_wakes_the_latest() {

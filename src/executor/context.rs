@@ -9,6 +9,10 @@
 //! ([`schedule_local`]) checks here whether it is being woken on its own
 //! executor's thread, inside that executor.
 //!
+//! It also numbers this thread's runtimes and keeps a list of them, so a
+//! task kept by name (`task/named.rs`) is found and woken by
+//! [`wake_by_name`], whether or not its runtime is the current one.
+//!
 //! # Invariants
 //!
 //! * `CURRENT` is `Some` exactly while an [`Enter`] guard is alive; each
@@ -24,12 +28,12 @@
 //! Read next: `core.rs`.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::core::Core;
 use super::park::Parker;
 use super::remote::Remote;
-use crate::task::{TaskId, TaskKey};
+use crate::task::{self, TaskId, TaskKey, TaskName};
 use crate::trace::{self, Via};
 
 thread_local! {
@@ -40,6 +44,54 @@ thread_local! {
     /// inside another's task is current for a moment without running. The
     /// pointer is only an identity, compared and never dereferenced.
     static RUNNING: Cell<*const Core> = const { Cell::new(std::ptr::null()) };
+    /// The number the next runtime made on this thread gets.
+    static NEXT_NUMBER: Cell<u32> = const { Cell::new(0) };
+    /// This thread's runtimes by number, for a name woken while its runtime
+    /// is not the current one (a dead entry is pruned at the next `share`).
+    static RUNTIMES: RefCell<Vec<(u32, Weak<Core>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A number for a runtime being made on this thread, unique among them (it
+/// would wrap after 4 billion runtimes on one thread; a stale name could
+/// then cost one spurious poll, which every future must allow).
+pub(crate) fn number_runtime() -> u32 {
+    let number = NEXT_NUMBER.get();
+    NEXT_NUMBER.set(number.wrapping_add(1));
+    number
+}
+
+/// Shares a new runtime's core and lists it among this thread's runtimes,
+/// so the task names it hands out can be woken (`task/named.rs`).
+pub(crate) fn share(core: Core) -> Rc<Core> {
+    let core = Rc::new(core);
+    task::install_wake_by_name(wake_by_name);
+    RUNTIMES.with_borrow_mut(|runtimes| {
+        runtimes.retain(|(_, runtime)| runtime.strong_count() > 0);
+        runtimes.push((core.number, Rc::downgrade(&core)));
+    });
+    core
+}
+
+/// Wakes the task `name`, as its waker would: at once if its runtime is
+/// the current one, else through this thread's list of runtimes; nobody if
+/// the runtime is gone or the slot holds another task now.
+fn wake_by_name(name: TaskName) {
+    if wake_in_current(|core| core.number == name.runtime, name.key, name.id) {
+        return;
+    }
+    let runtime = RUNTIMES
+        .try_with(|runtimes| {
+            let runtimes = runtimes.try_borrow().ok()?;
+            let (_, runtime) = runtimes
+                .iter()
+                .find(|(number, _)| *number == name.runtime)?;
+            runtime.upgrade()
+        })
+        .ok()
+        .flatten();
+    if let Some(core) = runtime {
+        wake_here(&core, name.key, name.id);
+    }
 }
 
 /// The running runtime.
@@ -79,13 +131,21 @@ pub(crate) fn try_current() -> Option<Rc<Core>> {
 /// runtime, say), so it lets go of the borrow first and works on a clone.
 #[inline]
 pub(crate) fn schedule_local(remote: &Remote, key: TaskKey, id: TaskId) -> bool {
+    wake_in_current(|core| std::ptr::eq(core.remote(), remote), key, id)
+}
+
+/// Wakes the task `(key, id)` of the current runtime if `is_its_runtime`
+/// says the current runtime is the task's; `false` if it is not (or none
+/// is current).
+#[inline(always)]
+fn wake_in_current(is_its_runtime: impl Fn(&Core) -> bool, key: TaskKey, id: TaskId) -> bool {
     CURRENT
         .try_with(|current| {
             let Ok(current) = current.try_borrow() else {
                 return false;
             };
             match current.as_ref() {
-                Some(core) if std::ptr::eq(core.remote(), remote) => {
+                Some(core) if is_its_runtime(core) => {
                     if core.narrator().is_tracing() {
                         let core = core.clone();
                         drop(current);

@@ -5,7 +5,7 @@
 //! ```text
 //!  thread-local CURRENT ──> Rc<Core> <── Runtime, JoinHandle (TaskRef), Sleep
 //!                             ├── table:    RefCell<TaskTable<Remote>>   tasks, states, run queue
-//!                             ├── timers:   Driver<TimerWake>            Wheel<TimerWake> + Rc<Clock>
+//!                             ├── timers:   Driver<Wake>                 Wheel<Wake> + Rc<Clock>
 //!                             ├── narrator: Narrator                     counters, tracer
 //!                             └── remote:   Arc<Remote>  ──> Send + Sync: the inbox for wakes
 //!                                                            from other threads, the thread
@@ -18,8 +18,7 @@
 //! | `core.rs` | [`Core`]: the state every handle shares; spawn, timer arming |
 //! | `run_loop.rs` | `block_on`: turns, the one poll path, the inbox, firing timers, parking |
 //! | `remote.rs` | what a wake does: local queue, or locked inbox and unpark; why no wakeup is lost |
-//! | `context.rs` | which runtime runs on this thread; nesting checks |
-//! | `timer_wake.rs` | whom a timer wakes: the task being polled, by name, or a waker |
+//! | `context.rs` | which runtime runs on this thread; nesting checks; this thread's runtimes, to wake a task by name |
 //! | `task_ref.rs` | a join handle's claim on its task's slot |
 //! | `abort.rs` | a task's cancel switch, for cancelling tasks whose handles others hold |
 //! | `park.rs` | where the loop sleeps (`thread::park`, or the reactor with `net`) and how other threads wake it |
@@ -37,10 +36,9 @@ mod remote;
 mod run_loop;
 mod shutdown;
 mod task_ref;
-mod timer_wake;
 
 pub(crate) use abort::TaskAbort;
-pub(crate) use context::{current, other_runtime_running, try_current};
+pub(crate) use context::{current, other_runtime_running, share, try_current};
 pub(crate) use core::{Core, TraceOut};
 pub(crate) use pool::Job;
 pub(crate) use remote::{Deliver, Remote, RemoteJob};

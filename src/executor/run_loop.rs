@@ -48,9 +48,9 @@ use futures_task::waker_ref;
 use super::context;
 use super::core::Core;
 use super::remote::{KEPT_CAPACITY, Post, Remote, RemoteJob, RemoteWake};
-use super::timer_wake::{Polled, TimerWake};
 use crate::task::{
-    AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskWaker,
+    AfterPoll, Begin, Outcome, PollResult, Polled, Polling, Task, TaskCell, TaskKey, TaskName,
+    TaskWaker, Wake, polling,
 };
 use crate::timer::idle::{DEADLOCK_GRACE, Idle};
 use crate::trace::{Name, Via};
@@ -225,12 +225,16 @@ impl Loop<'_> {
         self.core.narrator.poll_started(name);
         let waker = waker_ref(waker);
         let mut cx = Context::from_waker(&waker);
-        // A timer armed with this waker names the task (`timer_wake.rs`).
-        self.core
-            .polled
-            .set(Some(Polled::new(key, name.id, &waker)));
+        // A waiter or a timer given this waker keeps the task's name
+        // instead of a clone (`task/named.rs`).
+        let task_name = TaskName {
+            runtime: self.core.number,
+            key,
+            id: name.id,
+        };
+        polling(Some(Polled::new(task_name, &waker)));
         let result = panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
-        self.core.polled.set(None);
+        polling(None);
         match result {
             Ok(Poll::Pending) => PollResult::Pending,
             Ok(Poll::Ready(())) => PollResult::Ready,
@@ -327,10 +331,13 @@ impl Loop<'_> {
         let report = core.timers.fire(|timer| {
             core.narrator.timer_fires(&timer, &core.timers);
             match timer.value {
-                // Queued here and now, counted and narrated as the local
-                // wake its waker would have made (`timer_wake.rs`).
-                TimerWake::Task(key, id) => context::wake_here(core, key, id),
-                TimerWake::Waker(waker) => waker.wake(),
+                // A task of this runtime by name: queued here and now,
+                // counted and narrated as the local wake its waker would
+                // have made (`task/named.rs`).
+                Wake::Task(name) if name.runtime == core.number => {
+                    context::wake_here(core, name.key, name.id);
+                }
+                wakes => wakes.wake(),
             }
         });
         core.narrator.timers_fired(&report, &core.timers);

@@ -59,7 +59,7 @@ impl Runtime {
     /// The runtime around `core`.
     fn from_core(core: Core) -> Self {
         Runtime {
-            core: Rc::new(core),
+            core: executor::share(core),
         }
     }
 

@@ -25,10 +25,10 @@ use std::cell::RefCell;
 use std::error::Error;
 use std::fmt;
 use std::rc::Rc;
-use std::task::Waker;
 
 use super::barrier_wait::{BarrierWait, Step};
 use super::waiters::Waiters;
+use crate::task::Wake;
 use crate::trace;
 
 /// A meeting point for `parties` tasks; asyncio's `asyncio.Barrier`.
@@ -110,7 +110,7 @@ pub(super) struct State {
 
 impl State {
     /// Grants everyone in `arrived` (oldest first) into `out`.
-    pub(super) fn release_arrived(&mut self, out: &mut Vec<Waker>) {
+    pub(super) fn release_arrived(&mut self, out: &mut Vec<Wake>) {
         while let Some(waker) = self.arrived.grant_front() {
             out.push(waker);
         }
@@ -118,7 +118,7 @@ impl State {
 
     /// A task left the cycle: when the last one has, the barrier fills
     /// again and the tasks waiting for it are let in.
-    pub(super) fn leave(&mut self, out: &mut Vec<Waker>) {
+    pub(super) fn leave(&mut self, out: &mut Vec<Wake>) {
         self.count -= 1;
         if self.count == 0 && matches!(self.phase, Phase::Draining | Phase::Resetting) {
             self.phase = Phase::Filling;
@@ -131,18 +131,18 @@ impl State {
 
 /// The barrier's name for the trace, when tracing and `wakers` is not
 /// empty: taken while the state is borrowed, for [`wake_all`] after.
-pub(super) fn trace_label(state: &State, wakers: &[Waker]) -> Option<String> {
+pub(super) fn trace_label(state: &State, wakers: &[Wake]) -> Option<String> {
     (trace::tracing() && !wakers.is_empty()).then(|| state.label.to_string())
 }
 
 /// Wakes `wakers` (call with no borrow held), narrating it on `label`'s
 /// trace.
-pub(super) fn wake_all(wakers: Vec<Waker>, label: Option<String>) {
+pub(super) fn wake_all(wakers: Vec<Wake>, label: Option<String>) {
     if let Some(label) = label {
         let n = wakers.len();
         trace::sync_granted(&label, format_args!("lets {n} waiter(s) through"));
     }
-    wakers.into_iter().for_each(Waker::wake);
+    wakers.into_iter().for_each(Wake::wake);
 }
 
 impl Barrier {

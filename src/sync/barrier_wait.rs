@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 
 use super::barrier::{Barrier, BrokenBarrier, Phase, trace_label, wake_all};
 use super::waiters::Cancelled;
+use crate::task::Wake;
 
 /// Where a barrier wait is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,12 +72,12 @@ impl Future for BarrierWait<'_> {
         let this = &mut *self;
         let mut wakers = Vec::new();
         // Cloning a waker runs foreign code: before the borrow.
-        let mut waker = Some(cx.waker().clone());
+        let mut waker = Some(Wake::of(cx.waker()));
         let mut state = this.barrier.state.borrow_mut();
         let out = match this.step {
             Step::Done => panic!("`BarrierWait` polled after it completed; await it once"),
             Step::Queued(key) if !state.next.is_granted(key) => {
-                let old = state.next.replace_waker(key, waker.take().expect("unused"));
+                let old = state.next.replace_wake(key, waker.take().expect("unused"));
                 drop(state);
                 drop(old);
                 return Poll::Pending;
@@ -84,7 +85,7 @@ impl Future for BarrierWait<'_> {
             Step::Arrived { key, .. } if !state.arrived.is_granted(key) => {
                 let old = state
                     .arrived
-                    .replace_waker(key, waker.take().expect("unused"));
+                    .replace_wake(key, waker.take().expect("unused"));
                 drop(state);
                 drop(old);
                 return Poll::Pending;

@@ -25,6 +25,7 @@ use std::task::Waker;
 use super::condition_wait::{ConditionWait, Step};
 use super::mutex::{Mutex, MutexGuard, MutexLock};
 use super::waiters::Waiters;
+use crate::task::Wake;
 use crate::trace;
 
 /// A line of tasks waiting for a change to a value guarded by a
@@ -213,7 +214,7 @@ impl<T> Condition<T> {
             .inner
             .waiters
             .borrow_mut()
-            .push_back(Waker::noop().clone());
+            .push_back(Wake::Waker(Waker::noop().clone()));
         drop(guard);
         if trace::tracing() {
             let waiting = self.inner.waiters.borrow().len();
@@ -292,7 +293,7 @@ impl<T> Condition<T> {
                 format_args!("notifies {n} waiter(s) ({left} still waiting)"),
             );
         }
-        wakers.into_iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(Wake::wake);
     }
 
     /// Wakes every task waiting now; asyncio's `cond.notify_all()`.

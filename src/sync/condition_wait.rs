@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 use super::condition::Condition;
 use super::mutex::{MutexGuard, MutexLock};
 use super::waiters::Cancelled;
+use crate::task::Wake;
 use crate::trace;
 
 /// Where a condition wait is.
@@ -87,13 +88,13 @@ impl<'a, T> Future for ConditionWait<'a, T> {
                 return Poll::Pending;
             } else {
                 drop(waiters);
-                let waker = cx.waker().clone();
+                let waker = Wake::of(cx.waker());
                 let old = this
                     .condition
                     .inner
                     .waiters
                     .borrow_mut()
-                    .replace_waker(key, waker);
+                    .replace_wake(key, waker);
                 drop(old);
                 return Poll::Pending;
             }

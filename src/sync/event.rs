@@ -35,10 +35,10 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::rc::Rc;
-use std::task::Waker;
 
 use super::event_wait::{EventWait, WaitState};
 use super::waiters::Waiters;
+use crate::task::Wake;
 use crate::trace;
 use crate::util::panic;
 
@@ -105,7 +105,7 @@ pub(super) struct State {
     /// The tasks waiting for the flag, oldest first.
     pub(super) waiters: Waiters,
     /// Memory for the wakers of one `set`, kept between calls.
-    pub(super) spare: Vec<Waker>,
+    pub(super) spare: Vec<Wake>,
     /// Its number in the trace (`event 2`), given the first time a trace
     /// mentions it; 0 until then. Nothing reads it unless tracing.
     pub(super) number: u64,
@@ -201,7 +201,7 @@ impl Event {
         }
         // Every waker is off the line now: one that panics must not strand
         // the ones behind it. Its panic goes on once the buffer is back.
-        let panic = panic::each_catching(wakers.drain(..), Waker::wake);
+        let panic = panic::each_catching(wakers.drain(..), Wake::wake);
         let mut state = self.state.borrow_mut();
         if state.spare.capacity() < wakers.capacity() {
             state.spare = wakers;

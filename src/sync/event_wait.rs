@@ -15,6 +15,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::event::Event;
+use crate::task::Wake;
 use crate::trace;
 
 /// The future returned by [`Event::wait`].
@@ -74,7 +75,7 @@ impl Future for EventWait<'_> {
                 if this.event.state.borrow().set {
                     return this.complete_at_once();
                 }
-                let waker = cx.waker().clone();
+                let waker = Wake::of(cx.waker());
                 let mut guard = this.event.state.borrow_mut();
                 let state = &mut *guard;
                 if state.set {
@@ -108,7 +109,7 @@ impl Future for EventWait<'_> {
                 }
                 // Keep only the latest waker; drop the old one after letting
                 // go of the event.
-                let waker = cx.waker().clone();
+                let waker = Wake::of(cx.waker());
                 let mut state = this.event.state.borrow_mut();
                 if state.waiters.try_take_grant(key) {
                     // The clone set the event, which released this waiter.
@@ -117,7 +118,7 @@ impl Future for EventWait<'_> {
                     this.state = WaitState::Done;
                     return Poll::Ready(());
                 }
-                let old = state.waiters.replace_waker(key, waker);
+                let old = state.waiters.replace_wake(key, waker);
                 drop(state);
                 drop(old);
                 Poll::Pending
@@ -178,6 +179,36 @@ mod tests {
 
     fn poll(wait: Pin<&mut EventWait<'_>>) -> Poll<()> {
         wait.poll(&mut Context::from_waker(noop_waker_ref()))
+    }
+
+    /// The loop records the very waker it hands each poll, so a wait
+    /// polled by its task finds it (`task/named.rs`); any other waker is
+    /// cloned.
+    #[test]
+    fn a_wait_polled_by_its_task_keeps_the_tasks_name_and_one_polled_otherwise_a_waker() {
+        crate::Builder::new()
+            .start_paused(true)
+            .build()
+            .block_on(async {
+                let event = Event::new();
+                let mut own = pin!(event.wait());
+                let mut other = pin!(event.wait());
+                std::future::poll_fn(|cx| {
+                    assert!(own.as_mut().poll(cx).is_pending());
+                    // Polled again by its task: still the name.
+                    assert!(own.as_mut().poll(cx).is_pending());
+                    Poll::Ready(())
+                })
+                .await;
+                assert!(poll(other.as_mut()).is_pending());
+                let state = event.state.borrow();
+                assert_eq!((state.waiters.len(), state.waiters.kept_by_name()), (2, 1));
+                drop(state);
+                // Outside its task's poll the name is not recognised: the
+                // re-poll with another waker replaces it.
+                assert!(poll(own.as_mut()).is_pending());
+                assert_eq!(event.state.borrow().waiters.kept_by_name(), 0);
+            });
     }
 
     fn slots(event: &Event) -> (usize, usize) {

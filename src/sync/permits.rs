@@ -26,6 +26,7 @@ use std::cell::RefCell;
 use std::task::{Context, Poll};
 
 use super::waiters::{Cancelled, Waiters};
+use crate::task::Wake;
 use crate::trace;
 
 /// Free permits and the tasks waiting for one.
@@ -110,7 +111,7 @@ impl Acquire {
                     return Poll::Ready(());
                 }
                 // Cloning a waker runs foreign code: no borrow held.
-                let waker = cx.waker().clone();
+                let waker = Wake::of(cx.waker());
                 let mut permits = cell.borrow_mut();
                 if permits.try_take() {
                     drop(permits);
@@ -140,7 +141,7 @@ impl Acquire {
                         return Poll::Pending;
                     }
                 }
-                let waker = cx.waker().clone();
+                let waker = Wake::of(cx.waker());
                 let mut permits = cell.borrow_mut();
                 if permits.waiters.try_take_grant(key) {
                     drop(permits);
@@ -148,7 +149,7 @@ impl Acquire {
                     *self = Acquire::Done;
                     return Poll::Ready(());
                 }
-                let old = permits.waiters.replace_waker(key, waker);
+                let old = permits.waiters.replace_wake(key, waker);
                 drop(permits);
                 drop(old);
                 Poll::Pending

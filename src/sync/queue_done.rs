@@ -7,11 +7,10 @@
 //!
 //! Read next: `queue_futures.rs`.
 
-use std::task::Waker;
-
 use super::queue::OrderedQueue;
 use super::queue_futures::QueueJoin;
 use super::queue_order::Order;
+use crate::task::Wake;
 
 impl<T, O: Order<T>> OrderedQueue<T, O> {
     /// Marks one item taken as done; asyncio's `queue.task_done()`. When
@@ -102,6 +101,6 @@ impl<T, O: Order<T>> OrderedQueue<T, O> {
         if done {
             self.inner.finished.set();
         }
-        wakers.into_iter().for_each(Waker::wake);
+        wakers.into_iter().for_each(Wake::wake);
     }
 }

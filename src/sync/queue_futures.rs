@@ -19,6 +19,7 @@ use super::queue_error::{GetError, PutError};
 use super::queue_order::Order;
 use super::queue_state::State;
 use super::waiters::{Cancelled, Waiters};
+use crate::task::Wake;
 use crate::trace;
 
 /// Where a put or a get is.
@@ -43,7 +44,7 @@ fn line<T, O>(state: &mut State<T, O>, putter: bool) -> &mut Waiters {
 
 /// Joins `line` with the task's waker (cloned with no borrow held).
 fn enqueue<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, cx: &mut Context<'_>) -> usize {
-    let waker = cx.waker().clone();
+    let waker = Wake::of(cx.waker());
     let mut state = queue.inner.state.borrow_mut();
     let waiters = line(&mut state, putter);
     let key = waiters.push_back(waker);
@@ -74,7 +75,7 @@ fn granted<T, O: Order<T>>(
             return false;
         }
     }
-    let waker = cx.waker().clone();
+    let waker = Wake::of(cx.waker());
     let mut state = queue.inner.state.borrow_mut();
     let waiters = line(&mut state, putter);
     if waiters.try_take_grant(key) {
@@ -82,7 +83,7 @@ fn granted<T, O: Order<T>>(
         drop(waker);
         return true;
     }
-    let old = waiters.replace_waker(key, waker);
+    let old = waiters.replace_wake(key, waker);
     drop(state);
     drop(old);
     false

@@ -4,10 +4,9 @@
 //!
 //! Read next: `queue_futures.rs`.
 
-use std::task::Waker;
-
 use super::queue_order::Order;
 use super::waiters::Waiters;
+use crate::task::Wake;
 use crate::trace;
 
 /// A queue's items, waiters and counts.
@@ -28,11 +27,11 @@ pub(super) struct State<T, O> {
     pub(super) _items: std::marker::PhantomData<T>,
 }
 
-/// Wakers to wake once the state's borrow is let go of: at most one getter
+/// Waiters to wake once the state's borrow is let go of: at most one getter
 /// and one putter (the common case, no allocation).
 #[derive(Default)]
 #[must_use = "the wakers must be woken"]
-pub(super) struct Wakes(Option<Waker>, Option<Waker>);
+pub(super) struct Wakes(Option<Wake>, Option<Wake>);
 
 impl Wakes {
     /// Wakes them (narrating the grants on `label`'s trace); call with no

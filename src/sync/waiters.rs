@@ -1,7 +1,10 @@
 //! A FIFO queue of waiters: the one waiter list the primitives of `sync/`
 //! share.
 //!
-//! Each waiter is a waker in a `Slab` (freed slots are reused), threaded in
+//! Each waiter is a [`Wake`] in a `Slab` (freed slots are reused): the
+//! waiting task by name when it waits with its own looplet waker, else a
+//! clone of the waker it was polled with (`task/named.rs`). Waiters are
+//! threaded in
 //! the order it began waiting on a [`List`] through the same slab: joining
 //! is O(1) at the back, a waiter that is dropped unlinks itself in O(1)
 //! from anywhere, and the oldest comes off the front first. No allocation
@@ -31,9 +34,9 @@
 //! # Invariants
 //!
 //! * Every waiter in the slab is either on the list (waiting) or granted
-//!   (off the list, links [`Links::MARKED`], waker handed back and
-//!   replaced by a no-op one), never both; `granted` counts the latter.
-//! * Nothing here wakes or drops a waker of its own accord: wakers are
+//!   (off the list, links [`Links::MARKED`], its `Wake` handed back and
+//!   `None` in its place), never both; `granted` counts the latter.
+//! * Nothing here wakes or drops a waker of its own accord: wakes are
 //!   handed back, for the caller to wake or drop once it has let go of its
 //!   `RefCell` (a waker runs foreign code, which may re-enter the
 //!   primitive).
@@ -44,14 +47,16 @@ use std::task::Waker;
 
 use slab::Slab;
 
+use crate::task::Wake;
 use crate::util::list::{Links, List, Node};
 
-/// One waiting task (24 bytes: a waker and two `u32` links; the slab's
-/// "vacant" tag hides in the waker's non-null vtable pointer).
+/// One waiting task (32 bytes: a `Wake`, which is a tag and a waker or a
+/// task name, and two `u32` links; the slab's "vacant" tag and `None` hide
+/// in the `Wake`'s tag).
 struct Waiter {
-    /// Whom to wake; a no-op waker once the waiter is granted (its real
-    /// waker was handed back to be woken).
-    waker: Waker,
+    /// Whom to wake; `None` once the waiter is granted (its `Wake` was
+    /// handed back to be woken).
+    wake: Option<Wake>,
     /// Its place in the waiting order, or [`Links::MARKED`] once granted:
     /// a granted waiter is in no list, so its links are free to say so
     /// without a flag of their own.
@@ -68,8 +73,8 @@ impl Waiter {
 /// What [`Waiters::cancel`] found.
 #[derive(Debug)]
 pub(crate) enum Cancelled {
-    /// The waiter was still in line: its waker, to drop.
-    Waiting(Waker),
+    /// The waiter was still in line: its `Wake`, to drop.
+    Waiting(Wake),
     /// The waiter had been granted what was released: the caller must hand
     /// it on.
     Granted,
@@ -111,12 +116,12 @@ impl Waiters {
     /// Takes the oldest waiter off the line and marks it granted; returns
     /// its waker, to wake once the caller has let go of its `RefCell`.
     #[inline]
-    pub(crate) fn grant_front(&mut self) -> Option<Waker> {
+    pub(crate) fn grant_front(&mut self) -> Option<Wake> {
         let key = self.order.pop_front(&mut self.slab)?;
         let waiter = &mut self.slab[key];
         waiter.links = Links::MARKED;
         self.granted += 1;
-        Some(std::mem::replace(&mut waiter.waker, Waker::noop().clone()))
+        waiter.wake.take()
     }
 
     /// Whether waiter `key` has been granted.
@@ -158,9 +163,9 @@ impl Waiters {
 
     /// Adds a waiter at the back; returns its key.
     #[inline]
-    pub(crate) fn push_back(&mut self, waker: Waker) -> usize {
+    pub(crate) fn push_back(&mut self, wake: Wake) -> usize {
         let key = self.slab.insert(Waiter {
-            waker,
+            wake: Some(wake),
             links: Links::EMPTY,
         });
         self.order.push_back(&mut self.slab, key);
@@ -169,23 +174,35 @@ impl Waiters {
 
     /// Removes the waiter `key` (which must be in line) from wherever it is
     /// in the line and gives its waker back, to drop.
-    pub(crate) fn remove(&mut self, key: usize) -> Waker {
+    pub(crate) fn remove(&mut self, key: usize) -> Wake {
         debug_assert!(!self.slab[key].granted(), "waiter {key} was granted");
         self.order.remove(&mut self.slab, key);
-        self.slab.remove(key).waker
+        let waiter = self.slab.remove(key);
+        waiter.wake.expect("a waiter in line has its wake")
     }
 
     /// Whether waiter `key` would wake whoever `waker` wakes.
     pub(crate) fn wakes_alike(&self, key: usize, waker: &Waker) -> bool {
-        self.slab[key].waker.will_wake(waker)
+        self.slab[key]
+            .wake
+            .as_ref()
+            .is_some_and(|wake| wake.wakes_alike(waker))
     }
 
-    /// Gives waiter `key` a new waker; returns the old one, to drop.
-    pub(crate) fn replace_waker(&mut self, key: usize, waker: Waker) -> Waker {
-        std::mem::replace(&mut self.slab[key].waker, waker)
+    /// Gives waiter `key`, still in line, a new `Wake`; returns the old
+    /// one, to drop.
+    pub(crate) fn replace_wake(&mut self, key: usize, wake: Wake) -> Option<Wake> {
+        self.slab[key].wake.replace(wake)
     }
 
     /// How many slots are taken, in line or granted (for tests).
+    /// How many waiters in line are kept by their task's name (for tests).
+    #[cfg(test)]
+    pub(crate) fn kept_by_name(&self) -> usize {
+        let by_name = |(_, waiter): (usize, &Waiter)| matches!(waiter.wake, Some(Wake::Task(_)));
+        self.slab.iter().filter(|&entry| by_name(entry)).count()
+    }
+
     #[cfg(test)]
     pub(crate) fn slots(&self) -> usize {
         self.slab.len()
@@ -193,10 +210,10 @@ impl Waiters {
 
     /// Grants every waiter in line, oldest first, and hands their wakers
     /// back in `out`: what an `Event`'s `set` does.
-    pub(crate) fn grant_all_into(&mut self, out: &mut Vec<Waker>) {
+    pub(crate) fn grant_all_into(&mut self, out: &mut Vec<Wake>) {
         out.reserve(self.len());
-        while let Some(waker) = self.grant_front() {
-            out.push(waker);
+        while let Some(wake) = self.grant_front() {
+            out.push(wake);
         }
     }
 }
@@ -206,9 +223,15 @@ mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    use futures_task::{ArcWake, waker};
+    use futures_task::ArcWake;
 
     use super::*;
+
+    /// A waiter's `Wake` for `arc`'s waker (no task is being polled, so it
+    /// is always a clone).
+    fn waker<W: ArcWake + 'static>(arc: Arc<W>) -> Wake {
+        Wake::of(&futures_task::waker(arc))
+    }
 
     /// A waker that records its number in a shared log when woken.
     struct Numbered(usize, Arc<std::sync::Mutex<Vec<usize>>>);
@@ -220,14 +243,15 @@ mod tests {
     }
 
     #[test]
-    fn a_waiter_is_three_words_in_the_slab() {
-        // The slab's own tag for a free slot fits in the waker's niche.
+    fn a_waiter_is_four_words_in_the_slab() {
+        // The slab's own tag for a free slot, and `None`, fit in the
+        // `Wake`'s tag.
         #[allow(dead_code)]
         enum Entry<T> {
             Vacant(usize),
             Occupied(T),
         }
-        assert_eq!(std::mem::size_of::<Entry<Waiter>>(), 24);
+        assert_eq!(std::mem::size_of::<Entry<Waiter>>(), 32);
     }
 
     #[test]
@@ -241,7 +265,7 @@ mod tests {
         assert_eq!(waiters.len(), 3);
         let mut out = Vec::new();
         waiters.grant_all_into(&mut out);
-        out.into_iter().for_each(Waker::wake);
+        out.into_iter().for_each(Wake::wake);
         assert_eq!(*log.lock().unwrap(), [0, 2, 3]);
         assert_eq!(waiters.len(), 0);
         assert_eq!(waiters.granted(), 3);
@@ -285,9 +309,9 @@ mod tests {
         let (a, b) = (Arc::new(Count::default()), Arc::new(Count::default()));
         let mut waiters = Waiters::default();
         let key = waiters.push_back(waker(a.clone()));
-        assert!(waiters.wakes_alike(key, &waker(a.clone())));
-        let old = waiters.replace_waker(key, waker(b.clone()));
-        old.wake();
+        assert!(waiters.wakes_alike(key, &futures_task::waker(a.clone())));
+        let old = waiters.replace_wake(key, waker(b.clone()));
+        old.expect("in line").wake();
         waiters.grant_front().unwrap().wake();
         assert_eq!(a.0.load(Ordering::Relaxed), 1);
         assert_eq!(b.0.load(Ordering::Relaxed), 1);

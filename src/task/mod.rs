@@ -1,5 +1,6 @@
-//! Tasks, on their own: a task's cell, its waker's data, and the table
-//! that keeps every task's state and the FIFO run queue.
+//! Tasks, on their own: a task's cell, its waker's data, the table that
+//! keeps every task's state and the FIFO run queue, and the name a waiter
+//! keeps instead of a task's waker.
 //!
 //! This layer knows nothing of threads, clocks or the loop. It decides what
 //! a spawn, a poll, a wake, a cancel or a dropped handle does to a task's
@@ -46,6 +47,7 @@
 //! | `id.rs` | [`TaskId`] (public) and `TaskKey`, a slot's number |
 //! | `cell.rs` | the task cell: future, then output, in one allocation |
 //! | `waker.rs` | a waker's data and the `Schedule` trait the runtime implements |
+//! | `named.rs` | `Wake`: a task by name instead of a clone of its waker, for waiter lines and timers |
 //! | `state.rs` | the states, and what each transition reports |
 //! | `leftovers.rs` | what must be woken or dropped after the table's borrow |
 //! | `table.rs` | `TaskTable`: slots, states, the run queue |
@@ -59,6 +61,7 @@ mod cell;
 mod id;
 mod join;
 mod leftovers;
+mod named;
 mod shuffle;
 mod state;
 mod table;
@@ -71,6 +74,7 @@ mod tests;
 pub(crate) use cell::{BoxTask, Task, TaskCell, take_output};
 pub use id::TaskId;
 pub(crate) use id::TaskKey;
+pub(crate) use named::{Polled, TaskName, Wake, install as install_wake_by_name, polling};
 pub(crate) use state::{
     AfterPoll, Begin, Cancel, JoinPoll, Outcome, PollResult, Polling, WakeResult,
 };

@@ -33,11 +33,11 @@ impl<S> TaskTable<S> {
     /// the loose one or a spare one, pointed at it, or a new one.
     ///
     /// A task holds a waker of its own only while someone else holds a
-    /// clone of it: a waiter line, a waker slot, another thread. A poll
-    /// that ends with nobody else holding the waker gives it back (see
-    /// `end_poll`), and the task's next poll borrows one here again. A
-    /// task woken only by timers, which name it without a waker
-    /// (`executor/timer_wake.rs`), so never holds one: `timers_fire` of
+    /// clone of it: a waker slot, another executor's combinator, another
+    /// thread. A poll that ends with nobody else holding the waker gives it
+    /// back (see `end_poll`), and the task's next poll borrows one here
+    /// again. A task woken only by timers and `sync/` waiter lines, which
+    /// name it without a waker (`named.rs`), never holds one: `timers_fire` of
     /// `benches/examples/scaling.rs` runs 100,000 sleeping tasks on one
     /// waker, where it used to touch 100,000 cold ones, one per first
     /// poll: 981 → 826 ns per timer (median of four alternating runs,

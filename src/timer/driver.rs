@@ -3,8 +3,8 @@
 //! The wheel (`wheel/`) knows nothing of clocks and wakers; this file is
 //! where they meet. A timer is armed with a deadline in nanoseconds since
 //! the clock's origin, an order and whom to wake, a `W`: the runtime's
-//! choice (the executor's `TimerWake`: a task of its own, named by its
-//! slot, or any [`Waker`](std::task::Waker)). Once per turn the executor
+//! choice (the executor's: a `task::Wake`, a task of its own by name or
+//! any [`Waker`](std::task::Waker)). Once per turn the executor
 //! calls [`Driver::fire`], which reads the clock once and hands out,
 //! earliest first, every timer whose deadline has passed. When the executor has nothing to
 //! do, [`Driver::idle`] says what to do instead (`idle.rs`).
