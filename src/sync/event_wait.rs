@@ -54,7 +54,7 @@ pub struct EventWait<'a> {
 pub(super) enum WaitState {
     /// Not polled yet.
     Start,
-    /// In the waiter slab at `key` (a `u32`, as the waiter list stores
+    /// In the waiter slots at `key` (a `u32`, as the waiter list stores
     /// keys: with the tag, 8 bytes).
     Waiting { key: u32 },
     /// Completed.

@@ -1,14 +1,14 @@
 //! A FIFO queue of waiters: the one waiter list the primitives of `sync/`
 //! share.
 //!
-//! Each waiter is a [`Wake`] in a `Slab` (freed slots are reused): the
-//! waiting task by name when it waits with its own looplet waker, else a
-//! clone of the waker it was polled with (`task/named.rs`). Waiters are
-//! threaded in
-//! the order it began waiting on a [`List`] through the same slab: joining
-//! is O(1) at the back, a waiter that is dropped unlinks itself in O(1)
-//! from anywhere, and the oldest comes off the front first. No allocation
-//! per waiter once the slab has grown to the most waiters ever at once.
+//! Each waiter is a [`Wake`] in [`Slots`] (a vector whose freed slots are
+//! reused, `util/slots.rs`): the waiting task by name when it waits with
+//! its own looplet waker, else a clone of the waker it was polled with
+//! (`task/named.rs`). Waiters are threaded in the order they began waiting
+//! on a [`List`] through the same slots: joining is O(1) at the back, a
+//! waiter that is dropped unlinks itself in O(1) from anywhere, and the
+//! oldest comes off the front first. No allocation per waiter once the
+//! slots have grown to the most waiters ever at once.
 //!
 //! A waiter is named by the key [`Waiters::push_back`] returns; the owner
 //! (the future that waits) keeps it and must remove it when dropped, unless
@@ -33,7 +33,7 @@
 //!
 //! # Invariants
 //!
-//! * Every waiter in the slab is either on the list (waiting) or granted
+//! * Every waiter in the slots is either on the list (waiting) or granted
 //!   (off the list, links [`Links::MARKED`], its `Wake` handed back and
 //!   `None` in its place), never both; `granted` counts the latter.
 //! * Nothing here wakes or drops a waker of its own accord: wakes are
@@ -45,13 +45,12 @@
 
 use std::task::Waker;
 
-use slab::Slab;
-
 use crate::task::Wake;
 use crate::util::list::{Links, List, Node};
+use crate::util::slots::Slots;
 
 /// One waiting task (32 bytes: a `Wake`, which is a tag and a waker or a
-/// task name, and two `u32` links; the slab's "vacant" tag and `None` hide
+/// task name, and two `u32` links; the slots' "vacant" tag and `None` hide
 /// in the `Wake`'s tag).
 struct Waiter {
     /// Whom to wake; `None` once the waiter is granted (its `Wake` was
@@ -90,7 +89,7 @@ impl Node for Waiter {
 #[derive(Default)]
 pub(crate) struct Waiters {
     /// The waiters, each with its waker.
-    slab: Slab<Waiter>,
+    slots: Slots<Waiter>,
     /// Their keys in the order they began waiting.
     order: List,
     /// How many slots hold granted waiters (off the line).
@@ -100,7 +99,7 @@ pub(crate) struct Waiters {
 impl Waiters {
     /// How many are waiting in line (granted waiters are not counted).
     pub(crate) fn len(&self) -> usize {
-        self.slab.len() - self.granted
+        self.slots.len() - self.granted
     }
 
     /// How many granted waiters have not taken their grant yet.
@@ -117,8 +116,8 @@ impl Waiters {
     /// its waker, to wake once the caller has let go of its `RefCell`.
     #[inline]
     pub(crate) fn grant_front(&mut self) -> Option<Wake> {
-        let key = self.order.pop_front(&mut self.slab)?;
-        let waiter = &mut self.slab[key];
+        let key = self.order.pop_front(&mut self.slots)?;
+        let waiter = &mut self.slots[key];
         waiter.links = Links::MARKED;
         self.granted += 1;
         waiter.wake.take()
@@ -127,14 +126,14 @@ impl Waiters {
     /// Whether waiter `key` has been granted.
     #[inline]
     pub(crate) fn is_granted(&self, key: usize) -> bool {
-        self.slab[key].granted()
+        self.slots[key].granted()
     }
 
     /// Frees the slot of the granted waiter `key`: it took its grant.
     #[inline]
     pub(crate) fn take_grant(&mut self, key: usize) {
-        debug_assert!(self.slab[key].granted(), "waiter {key} was not granted");
-        self.slab.remove(key);
+        debug_assert!(self.slots[key].granted(), "waiter {key} was not granted");
+        self.slots.remove(key);
         self.granted -= 1;
     }
 
@@ -153,7 +152,7 @@ impl Waiters {
     /// Removes waiter `key`, in line or granted, for a future dropped
     /// before it completed.
     pub(crate) fn cancel(&mut self, key: usize) -> Cancelled {
-        if self.slab[key].granted() {
+        if self.slots[key].granted() {
             self.take_grant(key);
             Cancelled::Granted
         } else {
@@ -164,26 +163,26 @@ impl Waiters {
     /// Adds a waiter at the back; returns its key.
     #[inline]
     pub(crate) fn push_back(&mut self, wake: Wake) -> usize {
-        let key = self.slab.insert(Waiter {
+        let key = self.slots.insert(Waiter {
             wake: Some(wake),
             links: Links::EMPTY,
         });
-        self.order.push_back(&mut self.slab, key);
+        self.order.push_back(&mut self.slots, key);
         key
     }
 
     /// Removes the waiter `key` (which must be in line) from wherever it is
     /// in the line and gives its waker back, to drop.
     pub(crate) fn remove(&mut self, key: usize) -> Wake {
-        debug_assert!(!self.slab[key].granted(), "waiter {key} was granted");
-        self.order.remove(&mut self.slab, key);
-        let waiter = self.slab.remove(key);
+        debug_assert!(!self.slots[key].granted(), "waiter {key} was granted");
+        self.order.remove(&mut self.slots, key);
+        let waiter = self.slots.remove(key);
         waiter.wake.expect("a waiter in line has its wake")
     }
 
     /// Whether waiter `key` would wake whoever `waker` wakes.
     pub(crate) fn wakes_alike(&self, key: usize, waker: &Waker) -> bool {
-        self.slab[key]
+        self.slots[key]
             .wake
             .as_ref()
             .is_some_and(|wake| wake.wakes_alike(waker))
@@ -192,7 +191,7 @@ impl Waiters {
     /// Gives waiter `key`, still in line, a new `Wake`; returns the old
     /// one, to drop.
     pub(crate) fn replace_wake(&mut self, key: usize, wake: Wake) -> Option<Wake> {
-        self.slab[key].wake.replace(wake)
+        self.slots[key].wake.replace(wake)
     }
 
     /// How many slots are taken, in line or granted (for tests).
@@ -200,12 +199,12 @@ impl Waiters {
     #[cfg(test)]
     pub(crate) fn kept_by_name(&self) -> usize {
         let by_name = |(_, waiter): (usize, &Waiter)| matches!(waiter.wake, Some(Wake::Task(_)));
-        self.slab.iter().filter(|&entry| by_name(entry)).count()
+        self.slots.iter().filter(|&entry| by_name(entry)).count()
     }
 
     #[cfg(test)]
     pub(crate) fn slots(&self) -> usize {
-        self.slab.len()
+        self.slots.len()
     }
 
     /// Grants every waiter in line, oldest first, and hands their wakers
@@ -243,8 +242,8 @@ mod tests {
     }
 
     #[test]
-    fn a_waiter_is_four_words_in_the_slab() {
-        // The slab's own tag for a free slot, and `None`, fit in the
+    fn a_waiter_is_four_words_in_its_slots() {
+        // The slots' own tag for a free slot, and `None`, fit in the
         // `Wake`'s tag.
         #[allow(dead_code)]
         enum Entry<T> {

@@ -13,7 +13,7 @@
 
 use std::task::Waker;
 
-use slab::Slab;
+use crate::util::slots::Slots;
 
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
@@ -33,7 +33,7 @@ impl JoinWakerKey {
 /// The wakers registered by handles whose tasks have not ended: as many
 /// as handles waiting at once, not as tasks.
 #[derive(Default)]
-pub(super) struct JoinWakers(Slab<Waker>);
+pub(super) struct JoinWakers(Slots<Waker>);
 
 impl JoinWakers {
     /// The waker at `at`, if any.

@@ -21,9 +21,8 @@
 
 use std::sync::Arc;
 
-use slab::Slab;
-
 use crate::util::ring::Ring;
+use crate::util::slots::Slots;
 
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
@@ -82,7 +81,7 @@ fn cancel_waiting<S>(slot: &mut Slot<S>, join_wakers: &mut JoinWakers) -> Leftov
 /// (the runtime's [`Schedule`](super::waker::Schedule)).
 pub(crate) struct TaskTable<S> {
     /// Every task that has a slot (including each running `block_on`'s main).
-    pub(super) tasks: Slab<Slot<S>>,
+    pub(super) tasks: Slots<Slot<S>>,
     /// The wakers of handles waiting for their tasks (`join.rs`).
     pub(super) join_wakers: JoinWakers,
     /// Keys of SCHEDULED tasks, oldest first (plus, transiently, keys of
@@ -109,7 +108,7 @@ impl<S> TaskTable<S> {
     /// each turn's batch is permuted by a generator with that seed.
     pub(crate) fn new(schedule: Arc<S>, shuffle: Option<u64>) -> Self {
         TaskTable {
-            tasks: Slab::new(),
+            tasks: Slots::new(),
             join_wakers: JoinWakers::default(),
             queue: Ring::new(),
             loose_waker: None,
@@ -132,9 +131,7 @@ impl<S> TaskTable<S> {
     /// Adds a task and queues it (edge 1). `task` is `None` for a
     /// `block_on`'s main future. Its waker waits for its first poll.
     pub(crate) fn spawn(&mut self, id: TaskId, task: Option<BoxTask>) -> TaskKey {
-        let entry = self.tasks.vacant_entry();
-        let key = TaskKey::new(entry.key());
-        entry.insert(Slot {
+        let key = TaskKey::new(self.tasks.insert(Slot {
             task,
             join_waker: JoinWakerKey::NONE,
             waker: None,
@@ -142,7 +139,7 @@ impl<S> TaskTable<S> {
             state: State::Scheduled,
             in_queue: true,
             has_handle: true,
-        });
+        }));
         self.queue.push_back(key);
         key
     }

@@ -1,4 +1,4 @@
-//! Doubly-linked lists threaded through a [`Slab`].
+//! Doubly-linked lists threaded through [`Slots`].
 //!
 //! The timer wheel keeps one list per slot and the [`Event`](crate::Event)
 //! keeps one list of waiters. Both need the same three things: append at the
@@ -6,7 +6,7 @@
 //! when its owner is dropped, and walk the list front to back. A `Vec` cannot
 //! unlink from the middle in O(1) and a `VecDeque` of keys leaves holes;
 //! `std::collections::LinkedList` allocates a node per entry. So the nodes
-//! live in a `Slab` the owner already has, and a [`List`] is just a head and
+//! live in the `Slots` the owner already has, and a [`List`] is just a head and
 //! a tail key: no allocation per entry, and freed keys are reused.
 //!
 //! # Invariants
@@ -17,12 +17,12 @@
 //!   and following `next` from `head` reaches `tail`.
 //!
 //! Keys are stored as `u32` to keep nodes small (an `Event` waiter is a
-//! waker and these links: 24 bytes); a slab past four billion entries panics.
+//! `Wake` and these links: 32 bytes); a list past four billion slots panics.
 //!
 //! Read next: `panic.rs`; then `timer/wheel/mod.rs` (slots) or
 //! `sync/waiters.rs` (waiters) to see lists in use.
 
-use slab::Slab;
+use super::slots::Slots;
 
 /// The "no node" key.
 const NIL: u32 = u32::MAX;
@@ -62,13 +62,13 @@ impl Default for Links {
     }
 }
 
-/// A slab entry that can be linked into a [`List`].
+/// A slots entry that can be linked into a [`List`].
 pub(crate) trait Node {
     /// The node's links, owned by whichever list it is in.
     fn links(&mut self) -> &mut Links;
 }
 
-/// A list of slab keys, oldest first.
+/// A list of slots keys, oldest first.
 #[derive(Debug)]
 pub(crate) struct List {
     /// The oldest node, or `NIL` when empty.
@@ -83,7 +83,7 @@ impl Default for List {
     }
 }
 
-/// Converts a slab key to its stored form.
+/// Converts a slots key to its stored form.
 fn short(key: usize) -> u32 {
     let short = u32::try_from(key).unwrap_or(NIL);
     assert!(short < MARK, "looplet: more than 4 billion list entries");
@@ -111,45 +111,45 @@ impl List {
 
     /// Appends `key` (which must be in no list) at the back.
     #[inline]
-    pub(crate) fn push_back<T: Node>(&mut self, slab: &mut Slab<T>, key: usize) {
+    pub(crate) fn push_back<T: Node>(&mut self, slots: &mut Slots<T>, key: usize) {
         debug_assert_eq!(
-            *slab[key].links(),
+            *slots[key].links(),
             Links::default(),
             "node {key} is already in a list"
         );
         let short = short(key);
-        slab[key].links().prev = self.tail;
+        slots[key].links().prev = self.tail;
         if self.tail == NIL {
             self.head = short;
         } else {
-            slab[self.tail as usize].links().next = short;
+            slots[self.tail as usize].links().next = short;
         }
         self.tail = short;
     }
 
     /// Unlinks `key`, which must be in this list.
     #[inline]
-    pub(crate) fn remove<T: Node>(&mut self, slab: &mut Slab<T>, key: usize) {
-        let Links { prev, next } = std::mem::take(slab[key].links());
+    pub(crate) fn remove<T: Node>(&mut self, slots: &mut Slots<T>, key: usize) {
+        let Links { prev, next } = std::mem::take(slots[key].links());
         if prev == NIL {
             debug_assert_eq!(self.head as usize, key, "node {key} is not in this list");
             self.head = next;
         } else {
-            slab[prev as usize].links().next = next;
+            slots[prev as usize].links().next = next;
         }
         if next == NIL {
             debug_assert_eq!(self.tail as usize, key, "node {key} is not in this list");
             self.tail = prev;
         } else {
-            slab[next as usize].links().prev = prev;
+            slots[next as usize].links().prev = prev;
         }
     }
 
     /// Unlinks and returns the oldest node's key.
     #[inline]
-    pub(crate) fn pop_front<T: Node>(&mut self, slab: &mut Slab<T>) -> Option<usize> {
+    pub(crate) fn pop_front<T: Node>(&mut self, slots: &mut Slots<T>) -> Option<usize> {
         let key = self.front()?;
-        self.remove(slab, key);
+        self.remove(slots, key);
         Some(key)
     }
 }
@@ -166,51 +166,51 @@ mod tests {
         }
     }
 
-    fn drain(list: &mut List, slab: &mut Slab<N>) -> Vec<usize> {
-        std::iter::from_fn(|| list.pop_front(slab)).collect()
+    fn drain(list: &mut List, slots: &mut Slots<N>) -> Vec<usize> {
+        std::iter::from_fn(|| list.pop_front(slots)).collect()
     }
 
     #[test]
     fn push_back_keeps_insertion_order() {
-        let mut slab = Slab::new();
+        let mut slots = Slots::new();
         let mut list = List::new();
-        let keys: Vec<usize> = (0..5).map(|_| slab.insert(N::default())).collect();
+        let keys: Vec<usize> = (0..5).map(|_| slots.insert(N::default())).collect();
         for &k in &keys {
-            list.push_back(&mut slab, k);
+            list.push_back(&mut slots, k);
         }
-        assert_eq!(drain(&mut list, &mut slab), keys);
+        assert_eq!(drain(&mut list, &mut slots), keys);
         assert!(list.is_empty());
     }
 
     #[test]
     fn remove_head_middle_and_tail() {
-        let mut slab = Slab::new();
+        let mut slots = Slots::new();
         let mut list = List::new();
-        let k: Vec<usize> = (0..5).map(|_| slab.insert(N::default())).collect();
+        let k: Vec<usize> = (0..5).map(|_| slots.insert(N::default())).collect();
         for &key in &k {
-            list.push_back(&mut slab, key);
+            list.push_back(&mut slots, key);
         }
-        list.remove(&mut slab, k[0]);
-        list.remove(&mut slab, k[2]);
-        list.remove(&mut slab, k[4]);
+        list.remove(&mut slots, k[0]);
+        list.remove(&mut slots, k[2]);
+        list.remove(&mut slots, k[4]);
         assert_eq!(
-            *slab[k[2]].links(),
+            *slots[k[2]].links(),
             Links::default(),
             "removed node is unlinked"
         );
-        assert_eq!(drain(&mut list, &mut slab), vec![k[1], k[3]]);
+        assert_eq!(drain(&mut list, &mut slots), vec![k[1], k[3]]);
     }
 
     #[test]
     fn removed_node_can_join_again_at_the_back() {
-        let mut slab = Slab::new();
+        let mut slots = Slots::new();
         let mut list = List::new();
-        let a = slab.insert(N::default());
-        let b = slab.insert(N::default());
-        list.push_back(&mut slab, a);
-        list.push_back(&mut slab, b);
-        list.remove(&mut slab, a);
-        list.push_back(&mut slab, a);
-        assert_eq!(drain(&mut list, &mut slab), vec![b, a]);
+        let a = slots.insert(N::default());
+        let b = slots.insert(N::default());
+        list.push_back(&mut slots, a);
+        list.push_back(&mut slots, b);
+        list.remove(&mut slots, a);
+        list.push_back(&mut slots, a);
+        assert_eq!(drain(&mut list, &mut slots), vec![b, a]);
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! | file | what it holds |
 //! |------|---------------|
-//! | `list.rs` | doubly-linked lists threaded through a `Slab` (wheel slots, waiter queues) |
+//! | `slots.rs` | numbered slots reused once freed: tasks, timers, waiters (lists thread through them) |
+//! | `list.rs` | doubly-linked lists threaded through `Slots` (wheel slots, waiter queues) |
 //! | `panic.rs` | what a panic carries, its message, and waking a batch without stranding anyone |
 //! | `reply.rs` | a one-shot result handed from one thread to another (`to_thread`, remote spawns) |
 //! | `ring.rs` | a first-in first-out ring buffer of `Copy` items (the run queue) |
@@ -21,4 +22,5 @@ pub(crate) mod panic;
 pub(crate) mod reply;
 pub(crate) mod ring;
 pub(crate) mod rng;
+pub(crate) mod slots;
 pub(crate) mod stats;

@@ -6,12 +6,11 @@
 
 use std::cmp::Reverse;
 
-use slab::Slab;
-
 use super::entry::{DueItem, Entry, Spot};
 use super::level::{LEVELS, Tick, level_for, slot_for};
 use super::{Placement, TimerKey, Wheel};
 use crate::util::list::Links;
+use crate::util::slots::Slots;
 
 /// How many entries a slab must have room for before emptying it starts
 /// it afresh (`Wheel::remove_entry`): the order of a few entries, a
@@ -311,6 +310,6 @@ impl<T> Wheel<T> {
 
 /// [`Wheel::live`] on the slab alone, for a pass that holds another part of
 /// the wheel mutably (compacting the due heap or a level-0 slot).
-fn live_in<T>(entries: &Slab<Entry<T>>, index: usize, seq: u64) -> Option<&Entry<T>> {
+fn live_in<T>(entries: &Slots<Entry<T>>, index: usize, seq: u64) -> Option<&Entry<T>> {
     entries.get(index).filter(|e| e.seq == seq)
 }

@@ -170,8 +170,6 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fmt;
 
-use slab::Slab;
-
 use entry::{DueItem, Entry};
 pub use entry::{Fired, Placement, TimerKey, Visit};
 pub(crate) use level::LEVELS;
@@ -179,6 +177,7 @@ pub use level::Tick;
 use level::{Level, SLOTS};
 
 use crate::util::list::List;
+use crate::util::slots::Slots;
 
 /// A hierarchical timing wheel holding values of type `T` under `u64`
 /// deadlines.
@@ -218,7 +217,7 @@ use crate::util::list::List;
 ///   (it compacts the heap when they would outnumber them).
 pub struct Wheel<T> {
     /// Every armed timer.
-    entries: Slab<Entry<T>>,
+    entries: Slots<Entry<T>>,
     /// The six levels. Level 0's lists stay empty: its slots are `near`.
     levels: [Level; LEVELS],
     /// Level 0's slots: each tick's timers as the due items they will
@@ -329,7 +328,7 @@ impl<T> Wheel<T> {
             "`Wheel::with_tick` needs a tick of at least one unit"
         );
         Wheel {
-            entries: Slab::new(),
+            entries: Slots::new(),
             levels: Default::default(),
             near: [const { Vec::new() }; SLOTS],
             near_stale: [0; SLOTS],
