@@ -72,18 +72,31 @@ impl Future for EventWait<'_> {
         match this.state {
             WaitState::Done => Poll::Ready(()),
             WaitState::Start => {
-                if this.event.state.borrow().set {
-                    return this.complete_at_once();
-                }
-                let waker = Wake::of(cx.waker());
                 let mut guard = this.event.state.borrow_mut();
-                let state = &mut *guard;
-                if state.set {
-                    // The clone set the event.
+                if guard.set {
                     drop(guard);
-                    drop(waker);
                     return this.complete_at_once();
                 }
+                // Polled by its task with its own waker (the common case),
+                // the wait keeps the task's name and runs no foreign code,
+                // so it keeps the borrow; any other waker is cloned with
+                // the event let go of.
+                let waker = match Wake::named(cx.waker()) {
+                    Some(name) => name,
+                    None => {
+                        drop(guard);
+                        let waker = Wake::of(cx.waker());
+                        guard = this.event.state.borrow_mut();
+                        if guard.set {
+                            // The clone set the event.
+                            drop(guard);
+                            drop(waker);
+                            return this.complete_at_once();
+                        }
+                        waker
+                    }
+                };
+                let state = &mut *guard;
                 // Lossless: the waiter list panics past `u32` keys.
                 let key = state.waiters.push_back(waker) as u32;
                 this.state = WaitState::Waiting { key };

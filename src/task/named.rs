@@ -139,6 +139,14 @@ impl Wake {
         }
     }
 
+    /// The polled task by name if `waker` is the one its poll was handed;
+    /// `None` otherwise. Runs no foreign code, so a caller may hold a
+    /// borrow across it that [`Wake::of`]'s clone would have to let go of.
+    #[inline]
+    pub(crate) fn named(waker: &Waker) -> Option<Wake> {
+        polled_with(waker).map(Wake::Task)
+    }
+
     /// Whether this already wakes whoever `waker` wakes, so a re-poll with
     /// `waker` need not replace it.
     #[inline]
