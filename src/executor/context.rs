@@ -76,9 +76,16 @@ pub(crate) fn share(core: Core) -> Rc<Core> {
 /// the current one, else through this thread's list of runtimes; nobody if
 /// the runtime is gone or the slot holds another task now.
 fn wake_by_name(name: TaskName) {
-    if wake_in_current(|core| core.number == name.runtime, name.key, name.id) {
-        return;
+    if !wake_in_current(|core| core.number == name.runtime, name.key, name.id) {
+        wake_by_name_elsewhere(name);
     }
+}
+
+/// [`wake_by_name`] when the task's runtime is not the current one: out of
+/// line, so the common case keeps few registers to save.
+#[cold]
+#[inline(never)]
+fn wake_by_name_elsewhere(name: TaskName) {
     let runtime = RUNTIMES
         .try_with(|runtimes| {
             let runtimes = runtimes.try_borrow().ok()?;

@@ -171,7 +171,28 @@ impl Event {
     ///     waiter.await.unwrap();
     /// });
     /// ```
+    #[inline]
     pub fn set(&self) {
+        let mut state = self.state.borrow_mut();
+        if !state.set && state.waiters.len() == 1 {
+            // The hand-off case (one task waiting), inlined: no buffer, and
+            // few registers to save (the rest is out of line).
+            state.set = true;
+            let wake = state.waiters.grant_front().expect("one waiter");
+            drop(state); // a waker may use the event
+            if trace::tracing() {
+                trace::event_set(self.number(), Some(1));
+            }
+            wake.wake();
+            return;
+        }
+        drop(state);
+        self.set_otherwise();
+    }
+
+    /// `set` on an event already set, or with no waiter or many.
+    #[inline(never)]
+    fn set_otherwise(&self) {
         let mut guard = self.state.borrow_mut();
         let state = &mut *guard;
         if state.set {
@@ -183,16 +204,6 @@ impl Event {
         }
         state.set = true;
         let waiters = state.waiters.len();
-        if waiters == 1 {
-            // The hand-off case (one task waiting): no buffer needed.
-            let waker = state.waiters.grant_front().expect("one waiter");
-            drop(guard); // a waker may use the event
-            if trace::tracing() {
-                trace::event_set(self.number(), Some(1));
-            }
-            waker.wake();
-            return;
-        }
         let mut wakers = std::mem::take(&mut state.spare);
         state.waiters.grant_all_into(&mut wakers);
         drop(guard); // a waker may use the event

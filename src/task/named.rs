@@ -168,6 +168,7 @@ impl Wake {
 }
 
 /// Wakes `name` through the executor's function for this thread.
+#[inline]
 fn wake_named(name: TaskName) {
     // A name is made only inside a poll, which only the executor starts,
     // after installing its function: it is there.
