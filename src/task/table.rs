@@ -165,19 +165,24 @@ impl<S> TaskTable<S> {
         let Some(slot) = self.tasks.get_mut(key.index()).filter(|slot| slot.id == id) else {
             return WakeResult::Stale;
         };
+        // The common case tested first, by itself: a `match` alone goes
+        // through a jump table (callgrind, `benches/examples/scaling.rs`,
+        // instructions per element: event_fanout 1,908 → 1,878,
+        // timers_cancel 2,882 → 2,868, ping_pong 1,221 → 1,219).
+        if let State::Idle = slot.state {
+            slot.state = State::Scheduled;
+            slot.in_queue = true;
+            self.queue.push_back(key);
+            return WakeResult::Queued;
+        }
         match &mut slot.state {
-            State::Idle => {
-                slot.state = State::Scheduled;
-                slot.in_queue = true;
-                self.queue.push_back(key);
-                WakeResult::Queued
-            }
             State::Running { woken, .. } if !*woken => {
                 *woken = true;
                 WakeResult::Deferred
             }
             State::Running { .. } | State::Scheduled => WakeResult::Duplicate,
             State::Done(_) => WakeResult::Stale,
+            State::Idle => unreachable!("handled above"),
         }
     }
 
