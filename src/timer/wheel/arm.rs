@@ -207,6 +207,7 @@ impl<T> Wheel<T> {
     /// assert_eq!(wheel.cancel(key), Some("far"));
     /// assert_eq!(wheel.cancel(key), None);
     /// ```
+    #[inline]
     pub fn cancel(&mut self, key: TimerKey) -> Option<T> {
         let spot = self.spot_of(self.live(key.index, key.seq)?);
         match spot {
@@ -266,6 +267,7 @@ impl<T> Wheel<T> {
     /// timeout armed and cancelled at a time pays nothing:
     /// `wheel_insert_cancel/wheel/0` of `benches/wheel.rs` read 14.0 →
     /// 15.8 ns when every emptying cleared, 14.5 with this threshold.
+    #[inline]
     pub(super) fn remove_entry(&mut self, index: usize) -> Entry<T> {
         let entry = self.entries.remove(index);
         if self.entries.is_empty() {
