@@ -205,8 +205,12 @@ impl<T, O: Order<T>> Future for QueuePut<'_, T, O> {
 }
 
 impl<T, O: Order<T>> Drop for QueuePut<'_, T, O> {
+    #[inline]
     fn drop(&mut self) {
-        cancel(self.queue, true, self.step);
+        // Most puts complete without ever waiting: nothing to leave.
+        if let Step::Waiting(_) = self.step {
+            cancel(self.queue, true, self.step);
+        }
     }
 }
 
@@ -306,8 +310,12 @@ impl<T, O: Order<T>> Future for QueueGet<'_, T, O> {
 }
 
 impl<T, O: Order<T>> Drop for QueueGet<'_, T, O> {
+    #[inline]
     fn drop(&mut self) {
-        cancel(self.queue, false, self.step);
+        // Most gets complete without ever waiting: nothing to leave.
+        if let Step::Waiting(_) = self.step {
+            cancel(self.queue, false, self.step);
+        }
     }
 }
 

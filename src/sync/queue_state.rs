@@ -35,8 +35,18 @@ pub(super) struct Wakes(Option<Wake>, Option<Wake>);
 
 impl Wakes {
     /// Wakes them (narrating the grants on `label`'s trace); call with no
-    /// borrow held.
+    /// borrow held. Nothing to wake (a put or get that found its way
+    /// clear, the common case) returns at once, inlined.
+    #[inline]
     pub(super) fn wake(self, label: &trace::Label) {
+        if self.0.is_some() || self.1.is_some() {
+            self.wake_some(label);
+        }
+    }
+
+    /// [`Wakes::wake`] with someone to wake.
+    #[inline(never)]
+    fn wake_some(self, label: &trace::Label) {
         if trace::tracing() && (self.0.is_some() || self.1.is_some()) {
             let label = label.to_string();
             if self.0.is_some() {
@@ -82,6 +92,7 @@ impl<T, O: Order<T>> State<T, O> {
 
     /// Restores the invariants after a change: grants the oldest getter
     /// an item that is free, and the oldest putter a place that is free.
+    #[inline]
     pub(super) fn settle(&mut self) -> Wakes {
         let mut wakes = Wakes::default();
         if !self.getters.is_empty() && self.items.len() > self.getters.granted() {
