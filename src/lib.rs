@@ -88,9 +88,10 @@
 //! and use on its own.
 //!
 //! **An [`Event`] is a flag and a line of wakers.** `wait` on an unset
-//! event puts the task's waker in the line; `set` raises the flag and
-//! wakes every waiter, oldest first. It only uses wakers, so it works under
-//! any executor.
+//! event puts the task's waker in the line (a looplet task's own waker by
+//! the task's name, which costs no atomic operation); `set` raises the flag
+//! and wakes every waiter, oldest first. It only needs wakers, so it works
+//! under any executor.
 //!
 //! **When nothing is ready, the thread parks** until the next deadline or a
 //! cross-thread wake: no busy polling. On a paused clock it jumps the clock
@@ -108,11 +109,11 @@
 //!
 //! | layer | folder | what it holds |
 //! |-------|--------|---------------|
-//! | L0 leaves | `util/` | slab lists, panic payloads, the counters ([`Stats`]) |
-//! | L1–L2 tasks | `task/` | [`TaskId`], the task cell, a waker's data and the `Schedule` trait, the task table and its state diagram |
+//! | L0 leaves | `util/` | slots (a slab) and lists through them, panic payloads, the counters ([`Stats`]) |
+//! | L1–L2 tasks | `task/` | [`TaskId`], the task cell, a waker's data and the `Schedule` trait, the task table and its state diagram, a task by name (`Wake`) |
 //! | L1–L2 timers | `timer/` | the clock, the timing wheel ([`time::wheel`]), the driver and its idle plan |
 //! | L1 narration | `trace/` | the narrator: one call per step, counted and, when tracing, written |
-//! | side | `sync/` | [`Event`] and its waiter line: wakers only, never the runtime |
+//! | side | `sync/` | [`Event`] and its waiter line: wakers (or a task's name), never the runtime |
 //! | side | `net/` (feature `net`) | the reactor (`mio`) the loop parks in, and the sockets `net::{TcpListener, TcpStream, UdpSocket}`; names no other folder: the executor owns the reactor |
 //! | L3 executor | `executor/` | the shared core, the loop, what a wake does, the thread-local context, shutdown |
 //! | L4 futures | `join/`, `time/`, `thread.rs`, `handle/`, `yield_now.rs` | [`JoinHandle`], [`JoinError`], [`sleep`], [`timeout`], [`to_thread`], [`Handle`], [`yield_now`] |
