@@ -34,8 +34,8 @@
 //! # Invariants
 //!
 //! * Every waiter in the slots is either on the list (waiting) or granted
-//!   (off the list, links [`Links::MARKED`], its `Wake` handed back and
-//!   `None` in its place), never both; `granted` counts the latter.
+//!   (off the list, its `Wake` handed back and `None` in its place: that
+//!   `None` is the mark), never both; `granted` counts the latter.
 //! * Nothing here wakes or drops a waker of its own accord: wakes are
 //!   handed back, for the caller to wake or drop once it has let go of its
 //!   `RefCell` (a waker runs foreign code, which may re-enter the
@@ -54,18 +54,17 @@ use crate::util::slots::Slots;
 /// in the `Wake`'s tag).
 struct Waiter {
     /// Whom to wake; `None` once the waiter is granted (its `Wake` was
-    /// handed back to be woken).
+    /// handed back to be woken): that is the granted mark, with no flag of
+    /// its own.
     wake: Option<Wake>,
-    /// Its place in the waiting order, or [`Links::MARKED`] once granted:
-    /// a granted waiter is in no list, so its links are free to say so
-    /// without a flag of their own.
+    /// Its place in the waiting order ([`Links::EMPTY`] once granted).
     links: Links,
 }
 
 impl Waiter {
     /// Whether `grant_front` took it off the line.
     fn granted(&self) -> bool {
-        self.links == Links::MARKED
+        self.wake.is_none()
     }
 }
 
@@ -88,7 +87,7 @@ impl Node for Waiter {
 /// Waiters, oldest first.
 #[derive(Default)]
 pub(crate) struct Waiters {
-    /// The waiters, each with its waker.
+    /// The waiters, each with its `Wake`.
     slots: Slots<Waiter>,
     /// Their keys in the order they began waiting.
     order: List,
@@ -112,15 +111,16 @@ impl Waiters {
         self.order.is_empty()
     }
 
-    /// Takes the oldest waiter off the line and marks it granted; returns
-    /// its waker, to wake once the caller has let go of its `RefCell`.
+    /// Takes the oldest waiter off the line and marks it granted (takes
+    /// its `Wake`); returns that, to wake once the caller has let go of its
+    /// `RefCell`.
     #[inline]
     pub(crate) fn grant_front(&mut self) -> Option<Wake> {
         let key = self.order.pop_front(&mut self.slots)?;
-        let waiter = &mut self.slots[key];
-        waiter.links = Links::MARKED;
         self.granted += 1;
-        waiter.wake.take()
+        let wake = self.slots[key].wake.take();
+        debug_assert!(wake.is_some(), "waiter {key} in line without its wake");
+        wake
     }
 
     /// Whether waiter `key` has been granted.
@@ -194,7 +194,6 @@ impl Waiters {
         self.slots[key].wake.replace(wake)
     }
 
-    /// How many slots are taken, in line or granted (for tests).
     /// How many waiters in line are kept by their task's name (for tests).
     #[cfg(test)]
     pub(crate) fn kept_by_name(&self) -> usize {
@@ -202,6 +201,7 @@ impl Waiters {
         self.slots.iter().filter(|&entry| by_name(entry)).count()
     }
 
+    /// How many slots are taken, in line or granted (for tests).
     #[cfg(test)]
     pub(crate) fn slots(&self) -> usize {
         self.slots.len()

@@ -27,9 +27,6 @@ use super::slots::Slots;
 /// The "no node" key.
 const NIL: u32 = u32::MAX;
 
-/// The key of [`Links::MARKED`]: no node has it either.
-const MARK: u32 = u32::MAX - 1;
-
 /// The two links a node needs to be in a [`List`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Links {
@@ -44,15 +41,6 @@ impl Links {
     pub(crate) const EMPTY: Links = Links {
         prev: NIL,
         next: NIL,
-    };
-
-    /// Links no node in a list can have (no key reaches `MARK`): an owner
-    /// may give them to a node that is in no list, to tell it apart
-    /// without a flag of its own (a granted waiter, `sync/waiters.rs`).
-    /// Such a node must get [`Links::EMPTY`] back before it joins a list.
-    pub(crate) const MARKED: Links = Links {
-        prev: MARK,
-        next: MARK,
     };
 }
 
@@ -86,7 +74,9 @@ impl Default for List {
 /// Converts a slots key to its stored form.
 fn short(key: usize) -> u32 {
     let short = u32::try_from(key).unwrap_or(NIL);
-    assert!(short < MARK, "looplet: more than 4 billion list entries");
+    // `NIL` is no key; the key below it stays unused too, as it did when it
+    // marked granted waiters, so the limit is where it always was.
+    assert!(short < NIL - 1, "looplet: more than 4 billion list entries");
     short
 }
 
