@@ -16,7 +16,8 @@
 //! | file | what it holds |
 //! |------|---------------|
 //! | `core.rs` | [`Core`]: the state every handle shares; spawn, timer arming |
-//! | `run_loop.rs` | `block_on`: turns, the one poll path, the inbox, firing timers, parking |
+//! | `run_loop.rs` | `block_on`: the turn and its order, the batch, the one poll path |
+//! | `turn_steps.rs` | steps 2 to 4 of a turn: the inbox, firing timers, parking (and the deadlock grace) |
 //! | `remote.rs` | what a wake does: local queue, or locked inbox and unpark; why no wakeup is lost |
 //! | `context.rs` | which runtime runs on this thread; nesting checks; this thread's runtimes, to wake a task by name |
 //! | `task_ref.rs` | a join handle's claim on its task's slot |
@@ -36,6 +37,7 @@ mod remote;
 mod run_loop;
 mod shutdown;
 mod task_ref;
+mod turn_steps;
 
 pub(crate) use abort::TaskAbort;
 pub(crate) use context::{current, other_runtime_running, share, try_current};

@@ -33,7 +33,10 @@
 //! [`Loop::poll`]; a panic in either is caught there, and main's is raised
 //! again from `block_on` once the books are straight.
 //!
-//! Read next: `task_ref.rs`.
+//! Steps 2 to 4 live in `turn_steps.rs`; this file has the turn's order,
+//! the batch and the one poll path.
+//!
+//! Read next: `turn_steps.rs`.
 
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
@@ -41,26 +44,24 @@ use std::pin::{Pin, pin};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use futures_task::waker_ref;
 
 use super::context;
 use super::core::Core;
-use super::remote::{KEPT_CAPACITY, Post, Remote, RemoteJob, RemoteWake};
+use super::remote::{Post, Remote};
 use crate::task::{
-    AfterPoll, Begin, Outcome, PollResult, Polled, Polling, Task, TaskCell, TaskKey, TaskName,
-    TaskWaker, Wake, polling,
+    AfterPoll, Begin, Outcome, PollResult, Polling, Task, TaskCell, TaskKey, TaskName, TaskWaker,
+    poll_ends, poll_starts,
 };
-use crate::timer::idle::{DEADLOCK_GRACE, Idle};
-use crate::trace::{Name, Via};
+use crate::trace::Name;
 
 /// What one `block_on` owns while it runs.
-struct Loop<'a> {
+pub(super) struct Loop<'a> {
     /// The runtime it drives.
-    core: &'a Rc<Core>,
+    pub(super) core: &'a Rc<Core>,
     /// Reused buffer for draining the inbox.
-    drained: Vec<Post>,
+    pub(super) drained: Vec<Post>,
 }
 
 impl Core {
@@ -232,9 +233,9 @@ impl Loop<'_> {
             key,
             id: name.id,
         };
-        polling(Some(Polled::new(task_name, &waker)));
+        poll_starts(task_name, &waker);
         let result = panic::catch_unwind(AssertUnwindSafe(|| task.as_mut().poll(&mut cx)));
-        polling(None);
+        poll_ends();
         match result {
             Ok(Poll::Pending) => PollResult::Pending,
             Ok(Poll::Ready(())) => PollResult::Ready,
@@ -267,144 +268,6 @@ impl Loop<'_> {
             core.narrator.finishing(None);
         }
         ended.after
-    }
-
-    /// Step 2 of a turn: moves cross-thread wakes into the run queue.
-    #[inline]
-    fn drain_inbox(&mut self) {
-        if self.core.remote.is_notified() {
-            self.drain_inbox_now();
-        }
-    }
-
-    /// The inbox has something: move it into the run queue.
-    #[cold]
-    fn drain_inbox_now(&mut self) {
-        let core = self.core;
-        core.remote.drain_into(&mut self.drained);
-        for post in self.drained.drain(..) {
-            match post {
-                Post::Wake(RemoteWake { waker, from }) => {
-                    // Cleared before the task is made runnable, so a wake
-                    // from now on posts again (see `remote.rs`).
-                    let (key, id) = waker.leave_inbox();
-                    let result = core.wake(key, id);
-                    core.narrator.woken(id, result, Via::Inbox(from));
-                }
-                // Both run user code that may panic beyond what they catch
-                // themselves (a destructor of the recipe's captures, of a
-                // cancelled future, a waker). The panic hook has reported
-                // it; it must neither leave `block_on` nor strand the
-                // posts after it in this batch (a wake left undelivered
-                // would keep its task's `in_inbox` set for ever).
-                Post::Spawn(mut spawn) => {
-                    core.narrator.remote_spawn(spawn.from.take());
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| spawn.deliver(core)));
-                }
-                Post::Run(RemoteJob(job)) => {
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| job(core)));
-                }
-            }
-        }
-        if self.drained.capacity() > KEPT_CAPACITY {
-            // A storm's peak is not kept for the life of the runtime.
-            self.drained = Vec::new();
-        }
-    }
-
-    /// Step 3 of a turn: wakes whoever waits on a timer that is due.
-    ///
-    /// A timer's waker may be foreign code (a `Sleep` polled by hand, or by
-    /// another executor) that panics. Then every other due timer is still
-    /// woken, the counters and the trace are put straight, and only then
-    /// does the first panic go on, out of `block_on`.
-    #[inline]
-    fn fire_timers(&self) {
-        if !self.core.timers.is_empty() {
-            self.fire_due_timers();
-        }
-    }
-
-    /// Timers are armed: fire those that are due.
-    fn fire_due_timers(&self) {
-        let core = self.core;
-        let report = core.timers.fire(|timer| {
-            core.narrator.timer_fires(&timer, &core.timers);
-            match timer.value {
-                // A task of this runtime by name: queued here and now,
-                // counted and narrated as the local wake its waker would
-                // have made (`task/named.rs`).
-                Wake::Task(name) if name.runtime == core.number => {
-                    context::wake_here(core, name.key, name.id);
-                }
-                wakes => wakes.wake(),
-            }
-        });
-        core.narrator.timers_fired(&report, &core.timers);
-        if let Some(payload) = report.panic {
-            panic::resume_unwind(payload);
-        }
-    }
-
-    /// Step 4: nothing is ready. Carries out the driver's idle plan: sleep
-    /// until the next deadline or a cross-thread wake, jump the virtual
-    /// clock, or report a deadlock.
-    fn park(&self) {
-        let core = self.core;
-        // A remote waker pushes to the inbox, sets `notified`, then unparks
-        // this thread. Checking the flag here is the last look before
-        // sleeping: a wake that lands after it also unparks after it, and
-        // `park` returns at once on a pending unpark. See `remote.rs`.
-        if core.remote.is_notified() {
-            return;
-        }
-        // The paused clock jumps only if no socket is ready (`park.rs`).
-        if core.timers.clock.is_paused() && core.parker.poll_now(core) {
-            return;
-        }
-        let sockets = core.parker.sockets();
-        let plan = core.timers.idle(core.work_abroad()).with_io(sockets);
-        core.narrator.idle(plan, sockets);
-        match plan {
-            Idle::Due => {}
-            Idle::Sleep { nanos } => core.parker.park(core, Some(Duration::from_nanos(nanos))),
-            Idle::UntilWoken | Idle::WaitForThreads { .. } | Idle::WaitForIo { .. } => {
-                core.parker.park(core, None);
-            }
-            Idle::Jump { to, .. } => core.timers.clock.advance_to(to),
-            Idle::Deadlock => self.grace(),
-        }
-    }
-
-    /// A paused runtime has nothing left to do: no task is ready, no timer
-    /// is armed, no `to_thread` job is out. A waker may still be with a
-    /// thread looplet does not know of, about to wake it (a `std::thread`
-    /// answering a request, a foreign reactor), so wait up to
-    /// [`DEADLOCK_GRACE`] of real time for anything to arrive in the
-    /// inbox; only then report a deadlock.
-    #[cold]
-    fn grace(&self) {
-        let core = self.core;
-        let until = Instant::now() + DEADLOCK_GRACE;
-        loop {
-            // Same handshake as `park`: the flag is set before the unpark.
-            if core.remote.is_notified() || core.work_abroad() > 0 {
-                return;
-            }
-            let now = Instant::now();
-            if now >= until {
-                break;
-            }
-            core.parker.park(core, Some(until - now));
-        }
-        panic!(
-            "looplet deadlock: no task can run, no timer is armed, and the clock is paused \
-             (`Builder::start_paused`), and no wake came from another thread within {} ms; a \
-             task is probably waiting for an event nobody sets, a handle that never finishes, \
-             or a wake from a thread or from I/O that looplet does not know of (use \
-             `looplet::to_thread` for blocking work)",
-            DEADLOCK_GRACE.as_millis()
-        )
     }
 }
 

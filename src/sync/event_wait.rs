@@ -9,12 +9,13 @@
 //! Read next: `executor/` (the loop that runs tasks), or `wait.rs` (`wait`
 //! and `gather` over task handles).
 
+use std::cell::RefMut;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use super::event::Event;
+use super::event::{Event, State};
 use crate::task::Wake;
 use crate::trace;
 
@@ -77,20 +78,14 @@ impl Future for EventWait<'_> {
         match this.state {
             WaitState::Done => Poll::Ready(()),
             WaitState::Start => {
-                let mut state = this.event.state.borrow_mut();
+                let event = this.event;
+                let state = event.state.borrow_mut();
                 // By name, the wait runs no foreign code, so it keeps the
                 // borrow throughout.
                 if !state.set
                     && let Some(name) = Wake::named(cx.waker())
                 {
-                    // Lossless: the waiter list panics past `u32` keys.
-                    let key = state.waiters.push_back(name) as u32;
-                    this.state = WaitState::Waiting { key };
-                    drop(state);
-                    if trace::tracing() {
-                        this.trace_waiting();
-                    }
-                    return Poll::Pending;
+                    return this.join_line(state, name);
                 }
                 drop(state);
                 this.start_otherwise(cx.waker())
@@ -125,13 +120,22 @@ impl EventWait<'_> {
             return self.complete_at_once();
         }
         let wake = Wake::of(waker);
-        let mut state = self.event.state.borrow_mut();
+        let event = self.event;
+        let state = event.state.borrow_mut();
         if state.set {
             // The clone set the event.
             drop(state);
             drop(wake);
             return self.complete_at_once();
         }
+        self.join_line(state, wake)
+    }
+
+    /// Puts `wake` at the back of the event's line (`state`, borrowed by
+    /// the caller, is let go of here) and waits.
+    #[inline(always)]
+    fn join_line(&mut self, mut state: RefMut<'_, State>, wake: Wake) -> Poll<()> {
+        // Lossless: the waiter list panics past `u32` keys.
         let key = state.waiters.push_back(wake) as u32;
         self.state = WaitState::Waiting { key };
         drop(state);

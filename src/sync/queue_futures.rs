@@ -89,9 +89,9 @@ fn granted<T, O: Order<T>>(
     false
 }
 
-/// A dropped waiter leaves its line; a granted one gives its turn back.
-fn cancel<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, step: Step) {
-    let Step::Waiting(key) = step else { return };
+/// A dropped waiter (`key` in its line) leaves the line; a granted one
+/// gives its turn back.
+fn cancel<T, O: Order<T>>(queue: &Queue<T, O>, putter: bool, key: usize) {
     let mut state = queue.inner.state.borrow_mut();
     match line(&mut state, putter).cancel(key) {
         Cancelled::Waiting(waker) => {
@@ -208,8 +208,8 @@ impl<T, O: Order<T>> Drop for QueuePut<'_, T, O> {
     #[inline]
     fn drop(&mut self) {
         // Most puts complete without ever waiting: nothing to leave.
-        if let Step::Waiting(_) = self.step {
-            cancel(self.queue, true, self.step);
+        if let Step::Waiting(key) = self.step {
+            cancel(self.queue, true, key);
         }
     }
 }
@@ -313,8 +313,8 @@ impl<T, O: Order<T>> Drop for QueueGet<'_, T, O> {
     #[inline]
     fn drop(&mut self) {
         // Most gets complete without ever waiting: nothing to leave.
-        if let Step::Waiting(_) = self.step {
-            cancel(self.queue, false, self.step);
+        if let Step::Waiting(key) = self.step {
+            cancel(self.queue, false, key);
         }
     }
 }

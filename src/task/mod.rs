@@ -74,7 +74,7 @@ mod tests;
 pub(crate) use cell::{BoxTask, Task, TaskCell, take_output};
 pub use id::TaskId;
 pub(crate) use id::TaskKey;
-pub(crate) use named::{Polled, TaskName, Wake, install as install_wake_by_name, polling};
+pub(crate) use named::{TaskName, Wake, install as install_wake_by_name, poll_ends, poll_starts};
 pub(crate) use state::{
     AfterPoll, Begin, Cancel, JoinPoll, Outcome, PollResult, Polling, WakeResult,
 };

@@ -15,7 +15,7 @@
 //!
 //! Around each poll the executor records, in a thread-local, which task it
 //! is polling and the data and vtable pointers of the waker it hands that
-//! poll ([`Polled`], set by [`polling`], cleared after the poll). A waker
+//! poll ([`poll_starts`], cleared by [`poll_ends`] after the poll). A waker
 //! with the same two pointers is that waker: it would wake that task.
 //! Nothing outside a poll is ever recognised, so a name is only made on
 //! the thread the task runs on, for the runtime polling it.
@@ -56,34 +56,14 @@ pub(crate) struct TaskName {
     pub(crate) id: TaskId,
 }
 
-/// The poll in progress: whose it is and the waker it was handed.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Polled {
-    name: TaskName,
-    data: *const (),
-    vtable: *const RawWakerVTable,
-}
-
-impl Polled {
-    /// The record of `name`'s poll with `waker`.
-    #[inline]
-    pub(crate) fn new(name: TaskName, waker: &Waker) -> Self {
-        Polled {
-            name,
-            data: waker.data(),
-            vtable: waker.vtable(),
-        }
-    }
-}
-
 thread_local! {
     /// The waker of the poll in progress on this thread, if the executor is
     /// polling: its data and vtable pointers (both null between polls)...
     static POLLED_WAKER: Cell<(*const (), *const RawWakerVTable)> =
         const { Cell::new((std::ptr::null(), std::ptr::null())) };
-    /// ... and whose poll it is. Two cells, not one `Option<Polled>`: the
-    /// common question, "is this the poll's waker?", reads two words, not
-    /// the whole record (callgrind counts the same either way).
+    /// ... and whose poll it is. Two cells, not one record: the common
+    /// question, "is this the poll's waker?", reads two words, not the
+    /// whole record (callgrind counts the same either way).
     static POLLED_NAME: Cell<TaskName> = const {
         Cell::new(TaskName { runtime: 0, key: TaskKey(0), id: TaskId(0) })
     };
@@ -91,16 +71,17 @@ thread_local! {
     static WAKE_NAMED: Cell<Option<fn(TaskName)>> = const { Cell::new(None) };
 }
 
-/// Records the poll about to start (`Some`) or just ended (`None`).
+/// Records that the poll of `name` with `waker` is about to start.
 #[inline]
-pub(crate) fn polling(record: Option<Polled>) {
-    match record {
-        Some(polled) => {
-            POLLED_NAME.set(polled.name);
-            POLLED_WAKER.set((polled.data, polled.vtable));
-        }
-        None => POLLED_WAKER.set((std::ptr::null(), std::ptr::null())),
-    }
+pub(crate) fn poll_starts(name: TaskName, waker: &Waker) {
+    POLLED_NAME.set(name);
+    POLLED_WAKER.set((waker.data(), waker.vtable()));
+}
+
+/// Records that the poll in progress has ended.
+#[inline]
+pub(crate) fn poll_ends() {
+    POLLED_WAKER.set((std::ptr::null(), std::ptr::null()));
 }
 
 /// The task whose poll is in progress on this thread, if `waker` is the
@@ -133,10 +114,7 @@ impl Wake {
     /// code: call it with no borrow held that a waker might need).
     #[inline]
     pub(crate) fn of(waker: &Waker) -> Wake {
-        match polled_with(waker) {
-            Some(name) => Wake::Task(name),
-            None => Wake::Waker(waker.clone()),
-        }
+        Wake::named(waker).unwrap_or_else(|| Wake::Waker(waker.clone()))
     }
 
     /// The polled task by name if `waker` is the one its poll was handed;
@@ -214,23 +192,23 @@ mod tests {
     fn only_the_polled_tasks_own_waker_is_kept_by_name() {
         let own = waker(Arc::new(Count::default()));
         let other = waker(Arc::new(Count::default()));
-        polling(Some(Polled::new(NAME, &own)));
+        poll_starts(NAME, &own);
         let by_name = Wake::of(&own.clone());
         assert!(matches!(by_name, Wake::Task(name) if name == NAME));
         assert!(by_name.wakes_alike(&own));
         assert!(!by_name.wakes_alike(&other));
         assert!(matches!(Wake::of(&other), Wake::Waker(_)));
         // Another task's poll with the same waker does not answer to it.
-        polling(Some(Polled::new(
+        poll_starts(
             TaskName {
                 id: TaskId(8),
                 ..NAME
             },
             &own,
-        )));
+        );
         assert!(!by_name.wakes_alike(&own));
         // Outside a poll nothing is recognised.
-        polling(None);
+        poll_ends();
         assert!(matches!(Wake::of(&own), Wake::Waker(_)));
         assert!(!by_name.wakes_alike(&own));
         let cloned = Wake::of(&other);
