@@ -461,45 +461,65 @@ fn a_sleep_passed_between_its_task_and_a_foreign_waker_wakes_the_latest() {
     });
 }
 
-#[test]
-fn a_panicking_waker_on_a_timer_does_not_strand_the_timers_behind_it() {
+/// `rounds` times: a sleep polled by hand with a waker that panics
+/// (foreign code), then `tasks` tasks sleeping to the same deadline, made
+/// after it so they fire behind it. Checks that the first panic leaves
+/// `block_on`, that every due timer fired and was counted, and that every
+/// task was woken, in deadline order. Returns the runtime.
+fn fire_behind_panicking_wakers(rounds: usize, tasks: usize) -> Runtime {
     let rt = paused();
     let log = Log::new();
     let handles = RefCell::new(Vec::new());
     let result = panic::catch_unwind(AssertUnwindSafe(|| {
         rt.block_on(async {
             let deadline = now() + Duration::from_millis(10);
-            // Made first, so it fires first of the batch; its timer holds a
-            // waker (foreign code) that panics.
-            let mut bad = sleep_until(deadline);
             let waker = common::panicking_waker();
-            assert!(
-                Pin::new(&mut bad)
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
-            for i in 0..3 {
-                let log = log.clone();
-                handles.borrow_mut().push(spawn(async move {
-                    sleep_until(deadline).await;
-                    log.push(format!("task {i}"));
-                }));
+            let mut bad = Vec::new();
+            for round in 0..rounds {
+                let mut nap = Box::pin(sleep_until(deadline));
+                assert!(
+                    nap.as_mut()
+                        .poll(&mut Context::from_waker(&waker))
+                        .is_pending()
+                );
+                bad.push(nap);
+                for i in 0..tasks {
+                    let log = log.clone();
+                    handles.borrow_mut().push(spawn(async move {
+                        sleep_until(deadline).await;
+                        log.push(format!("task {}", round * tasks + i));
+                    }));
+                }
+                // Every task of the round makes its sleep now.
+                yield_now().await;
             }
             std::future::pending::<()>().await
         })
     }));
-    let payload = result.expect_err("the waker's panic leaves `block_on`");
+    let payload = result.expect_err("the first waker's panic leaves `block_on`");
     assert_eq!(panic_message(&*payload), "this waker panics");
-    assert_eq!(rt.stats().timers_fired, 4, "every due timer fired, counted");
+    let timers = (rounds * (tasks + 1)) as u64;
+    assert_eq!(
+        rt.stats().timers_fired,
+        timers,
+        "every due timer fired, counted"
+    );
     assert_eq!(rt.stats().timers_live(), 0);
-    // The three tasks behind it were woken: they finish with no timer left.
+    // The tasks behind were woken: they finish with no timer left.
     let handles = handles.take();
     rt.block_on(async {
         for h in handles {
             h.await.unwrap();
         }
     });
-    assert_eq!(log.take(), ["task 0", "task 1", "task 2"]);
+    let expected: Vec<String> = (0..rounds * tasks).map(|i| format!("task {i}")).collect();
+    assert_eq!(log.take(), expected);
+    rt
+}
+
+#[test]
+fn a_panicking_waker_on_a_timer_does_not_strand_the_timers_behind_it() {
+    let rt = fire_behind_panicking_wakers(1, 3);
     // The runtime can be used again, timers included.
     let took = rt.block_on(async {
         let start = now();
@@ -508,6 +528,14 @@ fn a_panicking_waker_on_a_timer_does_not_strand_the_timers_behind_it() {
     });
     assert_eq!(took, MS * 5);
     assert_eq!(rt.stats().timers_fired, 5);
+}
+
+/// The driver wakes a big batch of due timers a chunk at a time, reading
+/// each chunk's tasks first (`util/warm.rs`): a panic in a later chunk
+/// strands nobody either, and the order stays the deadline order.
+#[test]
+fn a_big_batch_of_due_timers_with_panicking_wakers_wakes_everyone_in_order() {
+    fire_behind_panicking_wakers(2, 100);
 }
 
 #[test]

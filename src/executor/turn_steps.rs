@@ -20,7 +20,9 @@ use super::remote::{KEPT_CAPACITY, Post, RemoteJob, RemoteWake};
 use super::run_loop::Loop;
 use crate::task::Wake;
 use crate::timer::idle::{DEADLOCK_GRACE, Idle};
+use crate::timer::wheel::Fired;
 use crate::trace::Via;
+use crate::util::warm::warm;
 
 impl Loop<'_> {
     /// Step 2 of a turn: moves cross-thread wakes into the run queue.
@@ -82,7 +84,18 @@ impl Loop<'_> {
     /// Timers are armed: fire those that are due.
     fn fire_due_timers(&self) {
         let core = self.core;
-        let report = core.timers.fire(|timer| {
+        // Timers fire in deadline order, which has nothing to do with where
+        // their tasks live: every wake would miss the cache on the task's
+        // slot, and its poll on the task's cell, one after another. Each
+        // chunk of due timers reads both first (`util/warm.rs`).
+        let warm_tasks = |due: &[Fired<Wake>]| {
+            let table = core.table.borrow();
+            warm(due.iter(), |timer| match timer.value {
+                Wake::Task(name) if name.runtime == core.number => table.touch(name.key),
+                _ => false,
+            });
+        };
+        let report = core.timers.fire(warm_tasks, |timer| {
             core.narrator.timer_fires(&timer, &core.timers);
             match timer.value {
                 // A task of this runtime by name: queued here and now,

@@ -31,6 +31,10 @@ pub(crate) trait Task {
 
     /// Moves the panic's payload out.
     fn take_panic(self: Pin<&mut Self>) -> Option<Payload>;
+
+    /// Reads the cell's first bytes and nothing else, to bring them into
+    /// the cache ahead of a poll (`util/warm.rs`).
+    fn touch(&self) -> bool;
 }
 
 /// A spawned task: a [`Task`] whose `'static` output a handle takes.
@@ -89,6 +93,11 @@ impl<F: Future> Task for TaskCell<F> {
             CellReplace::Panicked { payload } => Some(payload),
             _ => None,
         }
+    }
+
+    #[inline]
+    fn touch(&self) -> bool {
+        matches!(self, TaskCell::Running { .. })
     }
 }
 

@@ -201,7 +201,7 @@ mod tests {
             }
         );
         driver.clock.advance_to(5 * MS + MS / 2);
-        assert_eq!(driver.fire(|_| {}).count, 1);
+        assert_eq!(driver.fire(|_| {}, |_| {}).count, 1);
         assert!(driver.has_fired(armed, 5 * MS + MS / 2));
         assert_eq!(driver.idle(0), Idle::Deadlock);
     }
@@ -296,15 +296,15 @@ mod tests {
         driver.arm(due + 3, 2, noop_waker());
         // Reach the tick without reaching the deadlines: all go to the heap.
         driver.clock.advance_to(due - 1);
-        assert_eq!(driver.fire(|_| {}).count, 0);
+        assert_eq!(driver.fire(|_| {}, |_| {}).count, 0);
         assert_eq!(driver.next_deadline_span(), Some((due, due + 7)));
         driver.clock.advance_to(due + 3);
-        assert_eq!(driver.fire(|_| {}).count, 2);
+        assert_eq!(driver.fire(|_| {}, |_| {}).count, 2);
         assert_eq!(driver.next_deadline_span(), Some((due + 7, due + 7)));
         // A timer further than level 0: the span of a cascade is one point.
         driver.arm(due + 500 * MS, 3, noop_waker());
         driver.clock.advance_to(due + 7);
-        assert_eq!(driver.fire(|_| {}).count, 1);
+        assert_eq!(driver.fire(|_| {}, |_| {}).count, 1);
         let (at, latest) = driver.next_deadline_span().unwrap();
         assert_eq!(at, latest);
         assert!(at <= due + 500 * MS);

@@ -24,3 +24,4 @@ pub(crate) mod ring;
 pub(crate) mod rng;
 pub(crate) mod slots;
 pub(crate) mod stats;
+pub(crate) mod warm;
