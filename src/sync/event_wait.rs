@@ -185,13 +185,24 @@ impl EventWait<'_> {
 }
 
 impl Drop for EventWait<'_> {
+    /// Inlined, with the leaving of the line out of line: a wait that
+    /// finished (the common case) is dropped by one test where it is used,
+    /// not by a call (callgrind, `ping_pong` of
+    /// `benches/examples/scaling.rs`: see `util/list.rs`'s `short`).
+    #[inline]
     fn drop(&mut self) {
-        let WaitState::Waiting { key } = self.state else {
-            return;
-        };
-        // Still in line: its waker comes back, to drop once the event is
-        // let go of. Granted by a `set` it never saw: only the slot is
-        // freed (an event has nothing to hand on).
+        if let WaitState::Waiting { key } = self.state {
+            self.leave_line(key);
+        }
+    }
+}
+
+impl EventWait<'_> {
+    /// Dropped while in line: its waker comes back, to drop once the event
+    /// is let go of. Granted by a `set` it never saw: only the slot is
+    /// freed (an event has nothing to hand on).
+    #[inline(never)]
+    fn leave_line(&mut self, key: u32) {
         let cancelled = self.event.state.borrow_mut().waiters.cancel(key as usize);
         drop(cancelled);
     }

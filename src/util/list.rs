@@ -72,12 +72,27 @@ impl Default for List {
 }
 
 /// Converts a slots key to its stored form.
+///
+/// Inlined, with the panic out of line: it runs on every push of a
+/// waiter, and as a call it cost a waiter's `wait` one call and return
+/// more. Callgrind, `ping_pong` of `benches/examples/scaling.rs`, with
+/// `EventWait`'s drop inlined too: 1,185 → 1,167 instructions per round trip.
+#[inline]
 fn short(key: usize) -> u32 {
-    let short = u32::try_from(key).unwrap_or(NIL);
-    // `NIL` is no key; the key below it stays unused too, as it did when it
-    // marked granted waiters, so the limit is where it always was.
-    assert!(short < NIL - 1, "looplet: more than 4 billion list entries");
-    short
+    match u32::try_from(key) {
+        // `NIL` is no key; the key below it stays unused too, as it did
+        // when it marked granted waiters, so the limit is where it always
+        // was.
+        Ok(short) if short < NIL - 1 => short,
+        _ => too_many(),
+    }
+}
+
+/// The panic of [`short`].
+#[cold]
+#[inline(never)]
+fn too_many() -> ! {
+    panic!("looplet: more than 4 billion list entries")
 }
 
 impl List {
@@ -147,6 +162,20 @@ impl List {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_up_to_the_limit_are_short_and_past_it_panic() {
+        assert_eq!(short(0), 0);
+        assert_eq!(short((NIL - 2) as usize), NIL - 2);
+        for past in [(NIL - 1) as usize, NIL as usize, usize::MAX] {
+            let result = std::panic::catch_unwind(|| short(past));
+            let payload = result.expect_err("a key past the limit panics");
+            assert_eq!(
+                crate::util::panic::message(&*payload),
+                Some("looplet: more than 4 billion list entries")
+            );
+        }
+    }
 
     #[derive(Default)]
     struct N(Links);
