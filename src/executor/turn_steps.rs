@@ -16,9 +16,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
 use super::context;
+use super::core::Core;
 use super::remote::{KEPT_CAPACITY, Post, RemoteJob, RemoteWake};
 use super::run_loop::Loop;
-use crate::task::Wake;
+use crate::task::{TaskName, Wake};
 use crate::timer::idle::{DEADLOCK_GRACE, Idle};
 use crate::timer::wheel::Fired;
 use crate::trace::Via;
@@ -90,21 +91,17 @@ impl Loop<'_> {
         // chunk of due timers reads both first (`util/warm.rs`).
         let warm_tasks = |due: &[Fired<Wake>]| {
             let table = core.table.borrow();
-            warm(due.iter(), |timer| match timer.value {
-                Wake::Task(name) if name.runtime == core.number => table.touch(name.key),
-                _ => false,
+            warm(due.iter(), |timer| {
+                own_task(core, &timer.value).is_some_and(|name| table.touch(name.key))
             });
         };
         let report = core.timers.fire(warm_tasks, |timer| {
             core.narrator.timer_fires(&timer, &core.timers);
-            match timer.value {
-                // A task of this runtime by name: queued here and now,
-                // counted and narrated as the local wake its waker would
-                // have made (`task/named.rs`).
-                Wake::Task(name) if name.runtime == core.number => {
-                    context::wake_here(core, name.key, name.id);
-                }
-                wakes => wakes.wake(),
+            match own_task(core, &timer.value) {
+                // Queued here and now, counted and narrated as the local
+                // wake its waker would have made (`task/named.rs`).
+                Some(name) => context::wake_here(core, name.key, name.id),
+                None => timer.value.wake(),
             }
         });
         core.narrator.timers_fired(&report, &core.timers);
@@ -172,5 +169,15 @@ impl Loop<'_> {
              `looplet::to_thread` for blocking work)",
             DEADLOCK_GRACE.as_millis()
         )
+    }
+}
+
+/// The task `wake` names, if it is one of `core`'s: a timer's `Wake` that
+/// the loop queues itself rather than through another runtime or a waker.
+#[inline]
+fn own_task(core: &Core, wake: &Wake) -> Option<TaskName> {
+    match wake {
+        Wake::Task(name) if name.runtime == core.number => Some(*name),
+        _ => None,
     }
 }

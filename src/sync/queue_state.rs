@@ -47,7 +47,7 @@ impl Wakes {
     /// [`Wakes::wake`] with someone to wake.
     #[inline(never)]
     fn wake_some(self, label: &trace::Label) {
-        if trace::tracing() && (self.0.is_some() || self.1.is_some()) {
+        if trace::tracing() {
             let label = label.to_string();
             if self.0.is_some() {
                 trace::sync_granted(&label, format_args!("an item granted to the oldest getter"));
