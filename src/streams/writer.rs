@@ -277,12 +277,20 @@ impl StreamWriter {
     /// });
     /// ```
     pub async fn drain(&self) -> io::Result<()> {
+        self.wait_until(|shared| !shared.paused).await
+    }
+
+    /// Waits until `done` holds of the shared state, or the writer has
+    /// failed (its error, then): what `drain` and `wait_closed` share. The
+    /// flusher wakes the waiters when it resumes the writer and when it
+    /// finishes (`writer_flush.rs`).
+    async fn wait_until(&self, done: impl Fn(&Shared) -> bool) -> io::Result<()> {
         poll_fn(|cx| {
             let mut shared = self.shared.borrow_mut();
             if let Some(err) = shared.error() {
                 return Poll::Ready(Err(err));
             }
-            if !shared.paused {
+            if done(&shared) {
                 return Poll::Ready(Ok(()));
             }
             keep_waker(&mut shared.waiters, cx.waker());
@@ -383,18 +391,8 @@ impl StreamWriter {
     /// });
     /// ```
     pub async fn wait_closed(&self) -> io::Result<()> {
-        poll_fn(|cx| {
-            let mut shared = self.shared.borrow_mut();
-            if let Some(err) = shared.error() {
-                return Poll::Ready(Err(err));
-            }
-            if shared.closing == Closing::Done {
-                return Poll::Ready(Ok(()));
-            }
-            keep_waker(&mut shared.waiters, cx.waker());
-            Poll::Pending
-        })
-        .await
+        self.wait_until(|shared| shared.closing == Closing::Done)
+            .await
     }
 
     /// The address of the peer; asyncio's
