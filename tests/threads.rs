@@ -172,6 +172,9 @@ fn a_cancelled_awaiter_leaves_the_closure_to_finish() {
         Arc::new(AtomicBool::new(false)),
     );
     let dropped = Arc::new(AtomicUsize::new(0));
+    // The closure holds at a gate until the awaiter has given up, so the
+    // order does not hang on how the OS schedules the two threads.
+    let (open_gate, gate) = std::sync::mpsc::channel::<()>();
     looplet::run({
         let (started, ran, dropped) = (started.clone(), ran.clone(), dropped.clone());
         async move {
@@ -179,6 +182,9 @@ fn a_cancelled_awaiter_leaves_the_closure_to_finish() {
                 let started = started.clone();
                 move || {
                     started.store(true, Ordering::SeqCst);
+                    gate.recv().expect("the test opens the gate");
+                    // Still running when the loop runs out of tasks:
+                    // `run` has to wait for it.
                     std::thread::sleep(Duration::from_millis(50));
                     ran.store(true, Ordering::SeqCst);
                     CountsDrops(dropped)
@@ -189,6 +195,7 @@ fn a_cancelled_awaiter_leaves_the_closure_to_finish() {
                 looplet::sleep(Duration::from_millis(1)).await;
             }
             drop(job); // the awaiter gives up while the closure runs
+            open_gate.send(()).unwrap();
         }
     });
     assert!(
