@@ -40,27 +40,23 @@ fn the_closure_runs_on_another_thread() {
 
 #[test]
 fn the_loop_keeps_running_while_a_thread_blocks() {
-    // CPython: test_to_thread_concurrent.
+    // CPython: test_to_thread_concurrent. The closure blocks until a task
+    // on the loop has ticked five times: it can only hear from the ticker
+    // if the loop runs while the thread blocks (however the OS schedules
+    // them; the timeout only keeps a broken loop from hanging the test).
     looplet::run(async {
-        let ticks = std::rc::Rc::new(std::cell::Cell::new(0u32));
-        let ticker = looplet::spawn({
-            let ticks = ticks.clone();
-            async move {
-                loop {
-                    looplet::sleep(Duration::from_millis(1)).await;
-                    ticks.set(ticks.get() + 1);
-                }
+        let (tick_five, from_ticker) = std::sync::mpsc::channel::<()>();
+        let ticker = looplet::spawn(async move {
+            for _ in 0..5 {
+                looplet::sleep(Duration::from_millis(1)).await;
             }
+            tick_five.send(()).unwrap();
         });
-        to_thread(|| std::thread::sleep(Duration::from_millis(100)))
+        let heard = to_thread(move || from_ticker.recv_timeout(Duration::from_secs(30)).is_ok())
             .await
             .unwrap();
-        ticker.cancel();
-        assert!(
-            ticks.get() >= 5,
-            "the loop ran only {} ticks meanwhile",
-            ticks.get()
-        );
+        assert!(heard, "the loop did not run while the thread blocked");
+        ticker.await.unwrap();
     });
 }
 
@@ -83,14 +79,27 @@ fn a_paused_clock_waits_for_the_thread() {
 fn max_threads_bounds_the_threads_and_queues_the_rest_in_order() {
     let rt = Builder::new().max_threads(2).build();
     let (running, peak) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let latch = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
     rt.block_on(async {
         let jobs: Vec<_> = (0..6)
             .map(|_| {
-                let (running, peak) = (running.clone(), peak.clone());
+                let (running, peak, latch) = (running.clone(), peak.clone(), latch.clone());
                 to_thread(move || {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     peak.fetch_max(now, Ordering::SeqCst);
-                    std::thread::sleep(Duration::from_millis(20));
+                    // Wait until two jobs have run at once, so that the
+                    // peak does not hang on how soon the second thread
+                    // starts (the timeout only ends a test whose limit
+                    // broke down to one thread).
+                    let (two, reached) = &*latch;
+                    let mut open = two.lock().unwrap();
+                    *open |= now == 2;
+                    reached.notify_all();
+                    drop(
+                        reached
+                            .wait_timeout_while(open, Duration::from_secs(2), |open| !*open)
+                            .unwrap(),
+                    );
                     running.fetch_sub(1, Ordering::SeqCst);
                 })
             })
@@ -126,6 +135,11 @@ fn run_waits_for_a_running_closure_and_drops_the_queued_ones() {
         Arc::new(AtomicBool::new(false)),
     );
     let start = Instant::now();
+    // The running closure holds until the queued one is dropped (its
+    // sender goes with it), so the queued one cannot start first however
+    // late the loop's thread gets to the shutdown. Were it run instead of
+    // dropped, the timeout lets the test fail rather than hang.
+    let (gate_key, gate) = std::sync::mpsc::channel::<()>();
     Builder::new().max_threads(1).build().block_on({
         let (started, finished, started_late) =
             (started.clone(), finished.clone(), started_late.clone());
@@ -134,11 +148,14 @@ fn run_waits_for_a_running_closure_and_drops_the_queued_ones() {
                 let started = started.clone();
                 move || {
                     started.store(true, Ordering::SeqCst);
+                    let _ = gate.recv_timeout(Duration::from_secs(10));
+                    // Still running for a while after the shutdown began.
                     std::thread::sleep(Duration::from_millis(100));
                     finished.store(true, Ordering::SeqCst);
                 }
             }));
             let queued = looplet::spawn(to_thread(move || {
+                drop(gate_key);
                 started_late.store(true, Ordering::SeqCst)
             }));
             while !started.load(Ordering::SeqCst) {
@@ -226,17 +243,24 @@ fn a_queued_closure_dropped_at_shutdown_reports_cancelled() {
     let rt = Builder::new().max_threads(1).build();
     let mut queued = rt.block_on(async {
         let started = Arc::new(AtomicBool::new(false));
+        // The blocker holds the only worker until the queued closure is
+        // dropped (its sender goes with it): the queued one cannot run
+        // first, however the OS schedules the threads.
+        let (gate_key, gate) = std::sync::mpsc::channel::<()>();
         let blocker = looplet::spawn(to_thread({
             let started = started.clone();
             move || {
                 started.store(true, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(50));
+                let _ = gate.recv_timeout(Duration::from_secs(10));
             }
         }));
         while !started.load(Ordering::SeqCst) {
             looplet::sleep(Duration::from_millis(1)).await; // the only worker is busy
         }
-        let mut queued = Box::pin(to_thread(|| "never"));
+        let mut queued = Box::pin(to_thread(move || {
+            drop(gate_key);
+            "never"
+        }));
         assert!(common::poll_once(&mut queued.as_mut()).await.is_pending());
         drop(blocker);
         queued
