@@ -213,3 +213,27 @@ fn test_cancelled_while_reacquiring() {
     drop(held);
     assert!(!cond.is_locked());
 }
+
+/// A wait polled again with another waker, whose clone notifies this very
+/// condition (foreign code may): the notify releases the waiter while its
+/// new waker is being made, and the wait must see that grant, not go back
+/// in line with nobody left to wake it.
+#[test]
+fn a_waker_clone_that_notifies_releases_the_waiter() {
+    paused().block_on(async {
+        let cond = Condition::new(());
+        let mut wait = Box::pin(cond.wait(cond.lock().await));
+        assert!(common::poll_once(&mut wait).await.is_pending());
+        let guard = cond.lock().await;
+        let notifier = common::clone_hook::waker({
+            let cond = cond.clone();
+            move || cond.notify(1)
+        });
+        let mut cx = Context::from_waker(&notifier);
+        assert!(wait.as_mut().poll(&mut cx).is_pending(), "the lock is held");
+        drop(guard);
+        let reacquired = looplet::timeout(std::time::Duration::from_secs(1), wait).await;
+        assert!(reacquired.is_ok(), "the notified waiter was stranded");
+        assert_eq!(format!("{cond:?}"), "Condition { locked: true, waiters: 0 }");
+    });
+}

@@ -15,8 +15,7 @@ use std::task::{Context, Poll};
 
 use super::condition::Condition;
 use super::mutex::{MutexGuard, MutexLock};
-use super::waiters::Cancelled;
-use crate::task::Wake;
+use super::waiters::{self, Cancelled};
 use crate::trace;
 
 /// Where a condition wait is.
@@ -80,24 +79,11 @@ impl<'a, T> Future for ConditionWait<'a, T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<MutexGuard<'a, T>> {
         let this = &mut *self;
         if let Step::Waiting(key) = this.step {
-            let mut waiters = this.condition.inner.waiters.borrow_mut();
-            if waiters.try_take_grant(key) {
-                drop(waiters);
-                this.step = Step::Locking(this.condition.inner.mutex.lock());
-            } else if waiters.wakes_alike(key, cx.waker()) {
-                return Poll::Pending;
-            } else {
-                drop(waiters);
-                let waker = Wake::of(cx.waker());
-                let old = this
-                    .condition
-                    .inner
-                    .waiters
-                    .borrow_mut()
-                    .replace_wake(key, waker);
-                drop(old);
+            let waiters = &this.condition.inner.waiters;
+            if !waiters::poll_again(waiters, |line| line, key, cx.waker()) {
                 return Poll::Pending;
             }
+            this.step = Step::Locking(this.condition.inner.mutex.lock());
         }
         match &mut this.step {
             Step::Locking(lock) => {

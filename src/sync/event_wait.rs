@@ -16,6 +16,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
 use super::event::{Event, State};
+use super::waiters;
 use crate::task::Wake;
 use crate::trace;
 
@@ -91,17 +92,12 @@ impl Future for EventWait<'_> {
                 this.start_otherwise(cx.waker())
             }
             WaitState::Waiting { key } => {
-                let mut state = this.event.state.borrow_mut();
-                if state.waiters.try_take_grant(key as usize) {
-                    drop(state);
-                    this.state = WaitState::Done;
-                    return Poll::Ready(());
-                }
-                if state.waiters.wakes_alike(key as usize, cx.waker()) {
+                let (state, key) = (&this.event.state, key as usize);
+                if !waiters::poll_again(state, |state| &mut state.waiters, key, cx.waker()) {
                     return Poll::Pending;
                 }
-                drop(state);
-                this.wait_with(key as usize, cx.waker())
+                this.state = WaitState::Done;
+                Poll::Ready(())
             }
         }
     }
@@ -142,27 +138,6 @@ impl EventWait<'_> {
         if trace::tracing() {
             self.trace_waiting();
         }
-        Poll::Pending
-    }
-
-    /// Re-polled while waiting, with a waker that does not wake whoever
-    /// the waiter's `Wake` does: keep only the latest, and drop the old one
-    /// after letting go of the event.
-    #[cold]
-    #[inline(never)]
-    fn wait_with(&mut self, key: usize, waker: &Waker) -> Poll<()> {
-        let wake = Wake::of(waker);
-        let mut state = self.event.state.borrow_mut();
-        if state.waiters.try_take_grant(key) {
-            // The clone set the event, which released this waiter.
-            drop(state);
-            drop(wake);
-            self.state = WaitState::Done;
-            return Poll::Ready(());
-        }
-        let old = state.waiters.replace_wake(key, wake);
-        drop(state);
-        drop(old);
         Poll::Pending
     }
 

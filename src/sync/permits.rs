@@ -25,7 +25,7 @@
 use std::cell::RefCell;
 use std::task::{Context, Poll};
 
-use super::waiters::{Cancelled, Waiters};
+use super::waiters::{self, Cancelled, Waiters};
 use crate::task::Wake;
 use crate::trace;
 
@@ -130,29 +130,11 @@ impl Acquire {
                 Poll::Pending
             }
             Acquire::Waiting(key) => {
-                {
-                    let mut permits = cell.borrow_mut();
-                    if permits.waiters.try_take_grant(key) {
-                        drop(permits);
-                        *self = Acquire::Done;
-                        return Poll::Ready(());
-                    }
-                    if permits.waiters.wakes_alike(key, cx.waker()) {
-                        return Poll::Pending;
-                    }
+                if !waiters::poll_again(cell, |permits| &mut permits.waiters, key, cx.waker()) {
+                    return Poll::Pending;
                 }
-                let waker = Wake::of(cx.waker());
-                let mut permits = cell.borrow_mut();
-                if permits.waiters.try_take_grant(key) {
-                    drop(permits);
-                    drop(waker);
-                    *self = Acquire::Done;
-                    return Poll::Ready(());
-                }
-                let old = permits.waiters.replace_wake(key, waker);
-                drop(permits);
-                drop(old);
-                Poll::Pending
+                *self = Acquire::Done;
+                Poll::Ready(())
             }
         }
     }

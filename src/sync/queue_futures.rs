@@ -18,7 +18,7 @@ use super::queue::OrderedQueue as Queue;
 use super::queue_error::{GetError, PutError};
 use super::queue_order::Order;
 use super::queue_state::State;
-use super::waiters::{Cancelled, Waiters};
+use super::waiters::{self, Cancelled, Waiters};
 use crate::task::Wake;
 use crate::trace;
 
@@ -65,28 +65,12 @@ fn granted<T, O: Order<T>>(
     key: usize,
     cx: &mut Context<'_>,
 ) -> bool {
-    {
-        let mut state = queue.inner.state.borrow_mut();
-        let waiters = line(&mut state, putter);
-        if waiters.try_take_grant(key) {
-            return true;
-        }
-        if waiters.wakes_alike(key, cx.waker()) {
-            return false;
-        }
-    }
-    let waker = Wake::of(cx.waker());
-    let mut state = queue.inner.state.borrow_mut();
-    let waiters = line(&mut state, putter);
-    if waiters.try_take_grant(key) {
-        drop(state);
-        drop(waker);
-        return true;
-    }
-    let old = waiters.replace_wake(key, waker);
-    drop(state);
-    drop(old);
-    false
+    waiters::poll_again(
+        &queue.inner.state,
+        |state| line(state, putter),
+        key,
+        cx.waker(),
+    )
 }
 
 /// A dropped waiter (`key` in its line) leaves the line; a granted one

@@ -22,7 +22,8 @@
 //! waiter cancelled after being woken used to strand the lock). So
 //! [`grant_front`](Waiters::grant_front) takes the oldest waiter off the
 //! line but keeps its slot, marked *granted*; the waiter's future sees the
-//! mark on its next poll and [`take_grant`](Waiters::take_grant)s it, or,
+//! mark on its next poll ([`poll_again`], which every waiting future of
+//! `sync/` calls) and [`take_grant`](Waiters::take_grant)s it, or,
 //! dropped, [`cancel`](Waiters::cancel) tells it that it held a grant, to
 //! hand on. An `Event`'s `set` grants every waiter at once
 //! ([`grant_all_into`](Waiters::grant_all_into)); a granted event waiter
@@ -43,6 +44,7 @@
 //!
 //! Read next: `permits.rs` (the lock and the semaphore), or `event.rs`.
 
+use std::cell::RefCell;
 use std::task::Waker;
 
 use crate::task::Wake;
@@ -215,6 +217,64 @@ impl Waiters {
             out.push(wake);
         }
     }
+}
+
+/// What a waiting future does when it is polled again: if waiter `key` of
+/// the line `line` picks out of `cell` has been granted, takes the grant
+/// and returns `true`; else keeps the waiter in line, waking whoever
+/// `waker` wakes, and returns `false`.
+///
+/// The common re-polls (granted, or the same waker as before) are one
+/// borrow, inlined into the future; a new waker goes out of line to
+/// [`rewake`].
+#[inline]
+pub(crate) fn poll_again<S>(
+    cell: &RefCell<S>,
+    line: impl Fn(&mut S) -> &mut Waiters,
+    key: usize,
+    waker: &Waker,
+) -> bool {
+    {
+        let mut state = cell.borrow_mut();
+        let waiters = line(&mut state);
+        if waiters.try_take_grant(key) {
+            return true;
+        }
+        if waiters.wakes_alike(key, waker) {
+            return false;
+        }
+    }
+    rewake(cell, line, key, waker)
+}
+
+/// [`poll_again`] with a waker that wakes someone else than waiter `key`'s
+/// `Wake` does: gives the waiter a `Wake` of it, unless it turns out to be
+/// granted (then takes the grant and returns `true`).
+///
+/// Cloning a waker runs the waker's own code, which may panic or use this
+/// very primitive (a `notify` or a `set` that grants this waiter), so the
+/// clone is made with `cell` unborrowed and the grant is looked at again
+/// after it; the old `Wake` is dropped unborrowed too.
+#[cold]
+#[inline(never)]
+fn rewake<S>(
+    cell: &RefCell<S>,
+    line: impl Fn(&mut S) -> &mut Waiters,
+    key: usize,
+    waker: &Waker,
+) -> bool {
+    let wake = Wake::of(waker);
+    let mut state = cell.borrow_mut();
+    let waiters = line(&mut state);
+    if waiters.try_take_grant(key) {
+        drop(state);
+        drop(wake);
+        return true;
+    }
+    let old = waiters.replace_wake(key, wake);
+    drop(state);
+    drop(old);
+    false
 }
 
 #[cfg(test)]
