@@ -234,6 +234,9 @@ fn a_waker_clone_that_notifies_releases_the_waiter() {
         drop(guard);
         let reacquired = looplet::timeout(std::time::Duration::from_secs(1), wait).await;
         assert!(reacquired.is_ok(), "the notified waiter was stranded");
-        assert_eq!(format!("{cond:?}"), "Condition { locked: true, waiters: 0 }");
+        assert_eq!(
+            format!("{cond:?}"),
+            "Condition { locked: true, waiters: 0 }"
+        );
     });
 }
