@@ -209,18 +209,28 @@ fn binding_outside_a_runtime_panics_naming_the_fix() {
 
 #[test]
 fn the_trace_names_sockets_and_the_tasks_they_wake() {
+    // The trace says which socket became ready and which task it woke.
     let lines = common::Lines::default();
     let rt = looplet::Builder::new().trace_to(lines.clone()).build();
     rt.block_on(async {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = looplet::spawn(async move {
-            let (stream, _) = listener.accept().await.unwrap();
-            let mut buf = [0; 4];
-            stream.read_exact(&mut buf).await.unwrap();
+        let accepted = looplet::Event::new();
+        let server = looplet::spawn({
+            let accepted = accepted.clone();
+            async move {
+                let (stream, _) = listener.accept().await.unwrap();
+                accepted.set();
+                // In the same poll as the `set`: finds nothing to read and
+                // leaves its waker with socket 3.
+                let mut buf = [0; 4];
+                stream.read_exact(&mut buf).await.unwrap();
+            }
         });
         let client = TcpStream::connect(addr).await.unwrap();
-        looplet::sleep(std::time::Duration::from_millis(5)).await;
+        // "ping" goes out only once the server's read waits for it, so its
+        // arrival is what wakes the server, through the reactor.
+        accepted.wait().await;
         client.write_all(b"ping").await.unwrap();
         server.await.unwrap();
     });

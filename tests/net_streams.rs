@@ -772,12 +772,16 @@ fn many_concurrent_connections_through_start_server_every_byte_checked() {
 
 #[test]
 fn server_close_stops_accepting_and_wait_closed_waits_for_handlers() {
+    // After `close` the server refuses new connections, the one it took
+    // carries on, and `wait_closed` returns only once its handler has.
     looplet::run(async {
         let finished = Rc::new(Cell::new(false));
-        let flag = finished.clone();
+        let started = looplet::Event::new();
+        let (flag, started_in) = (finished.clone(), started.clone());
         let server = start_server("127.0.0.1:0", move |mut reader, _writer| {
-            let flag = flag.clone();
+            let (flag, started) = (flag.clone(), started_in.clone());
             async move {
+                started.set();
                 reader.read_to_end().await.unwrap();
                 flag.set(true);
             }
@@ -785,7 +789,11 @@ fn server_close_stops_accepting_and_wait_closed_waits_for_handlers() {
         .unwrap();
         let addr = server.local_addr();
         let (mut reader, writer) = open_connection(addr).await.unwrap();
-        looplet::sleep(Duration::from_millis(10)).await; // accepted
+        // The server has accepted the connection once its handler runs:
+        // closed before that, it would drop the connection unaccepted.
+        looplet::timeout(Duration::from_secs(10), started.wait())
+            .await
+            .expect("the server accepted the connection");
         server.close();
         assert!(server.is_closed());
         let refused = TcpStream::connect(addr).await.unwrap_err();
