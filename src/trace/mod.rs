@@ -76,6 +76,13 @@ pub(crate) fn tracing() -> bool {
 /// Makes `tracer` the one the hook writes on, on this thread; returns the
 /// one it replaces. Called by the runtime as it enters and leaves.
 pub(crate) fn set_current(tracer: Option<Rc<Tracer>>) -> Option<Rc<Tracer>> {
+    // From a runtime that does not trace to another that does not (every
+    // `block_on` of an untraced runtime, entered and left): nothing to
+    // change, and one read instead of two writes. `TRACING` is false only
+    // while `CURRENT` is empty.
+    if tracer.is_none() && !tracing() {
+        return None;
+    }
     let _ = TRACING.try_with(|t| t.set(tracer.is_some()));
     CURRENT
         .try_with(|current| current.replace(tracer))
