@@ -22,31 +22,24 @@ pub(crate) struct Leftovers {
     pub(super) wake: Option<Waker>,
     /// A task cell (future or output) to drop.
     pub(super) task: Option<BoxTask>,
-    /// A waker nobody will wake any more (a freed slot's), to drop.
-    pub(super) old_waker: Option<Waker>,
 }
 
 impl Leftovers {
     /// Whether there is nothing to do.
     #[inline]
     pub(crate) fn is_empty(&self) -> bool {
-        self.wake.is_none() && self.task.is_none() && self.old_waker.is_none()
+        self.wake.is_none() && self.task.is_none()
     }
 
     /// Wakes the handle, then drops the rest. Must be called with no table
     /// borrow held. A panic from a destructor propagates.
     pub(crate) fn finish(self) {
-        let Leftovers {
-            wake,
-            task,
-            old_waker,
-        } = self;
+        let Leftovers { wake, task } = self;
         // Wake first: if a destructor below panics, the handle's owner
         // still learns that the task is done.
         if let Some(waker) = wake {
             waker.wake();
         }
-        drop(old_waker);
         drop(task);
     }
 

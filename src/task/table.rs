@@ -73,7 +73,6 @@ fn cancel_waiting<S>(slot: &mut Slot<S>, join_wakers: &mut JoinWakers) -> Leftov
     Leftovers {
         task: slot.task.take(),
         wake: join_wakers.take(&mut slot.join_waker),
-        old_waker: None,
     }
 }
 
@@ -398,15 +397,22 @@ impl<S> TaskTable<S> {
             return None;
         }
         let mut slot = self.tasks.remove(key.index());
-        let old_waker = self.join_wakers.take(&mut slot.join_waker);
+        // Never one in practice: the task's end, its cancel and its
+        // handle's drop each take the handle's waker first. Were one left,
+        // its waiter is told the task ended rather than left waiting.
+        debug_assert_eq!(
+            slot.join_waker,
+            JoinWakerKey::NONE,
+            "{key} released with a waiter"
+        );
+        let wake = self.join_wakers.take(&mut slot.join_waker);
         if let Some(waker) = slot.waker {
             // Only a task cancelled while it waited still has its waker.
             self.recycle_waker(waker);
         }
         Some(Leftovers {
             task: slot.task,
-            wake: None,
-            old_waker,
+            wake,
         })
     }
 
