@@ -266,6 +266,88 @@ fn awaiting_a_handle_registers_and_is_woken() {
     });
 }
 
+// A task that awaits a handle with its own waker is kept by name
+// (`task/named.rs`), not by a clone of its waker; these check that the
+// name reaches it, and that any other waker is still kept and woken.
+
+#[test]
+fn a_task_awaiting_a_handle_is_woken_by_name_from_a_later_block_on() {
+    let rt = looplet::Builder::new().start_paused(true).build();
+    let release = looplet::Event::new();
+    // The handle comes out of `block_on` to be awaited in a later one.
+    #[allow(clippy::async_yields_async)]
+    let waiter = rt.block_on(async {
+        let release = release.clone();
+        let task = spawn(async move { release.wait().await });
+        let waiter = spawn(async move { task.await.is_ok() });
+        yield_now().await;
+        yield_now().await;
+        assert!(!waiter.is_finished());
+        waiter
+    });
+    // No runtime is current: the task is queued by its name, and its end
+    // wakes the waiter by its name in the next `block_on`. Were that wake
+    // lost, the timeout would end the wait.
+    release.set();
+    let out = rt.block_on(looplet::timeout(std::time::Duration::from_secs(1), waiter));
+    assert!(out.expect("the task's end woke its waiter").unwrap());
+}
+
+#[test]
+fn a_handle_polled_with_another_waker_wakes_that_waker() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Context;
+
+    struct Count(AtomicUsize);
+    impl futures::task::ArcWake for Count {
+        fn wake_by_ref(count: &Arc<Self>) {
+            count.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    run(async {
+        // Not the polling task's waker: kept as a clone, and woken once.
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let other = futures::task::waker(count.clone());
+        let probe = Probe::new();
+        let mut handle = spawn(probe.future());
+        assert!(
+            Pin::new(&mut handle)
+                .poll(&mut Context::from_waker(&other))
+                .is_pending()
+        );
+        yield_now().await;
+        probe.ready.set(true);
+        probe.wake();
+        yield_now().await;
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+        assert!(handle.await.is_ok());
+
+        // Polled again by this task, the handle's waiter is the task now:
+        // the clone is let go, and the task's end wakes the task instead.
+        let probe = Probe::new();
+        let mut handle = spawn(probe.future());
+        assert!(
+            Pin::new(&mut handle)
+                .poll(&mut Context::from_waker(&other))
+                .is_pending()
+        );
+        assert!(common::poll_once(&mut handle).await.is_pending());
+        assert_eq!(Arc::strong_count(&count), 2, "the clone was let go");
+        yield_now().await;
+        probe.ready.set(true);
+        probe.wake();
+        assert!(handle.await.is_ok());
+        assert_eq!(
+            count.0.load(Ordering::Relaxed),
+            1,
+            "the replaced waker was not woken"
+        );
+    });
+}
+
 #[test]
 fn cancel_on_drop_cancels_and_into_inner_disarms() {
     run(async {

@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 use super::abort::TaskAbort;
 use super::context;
 use super::core::Core;
-use crate::task::{BoxTask, Cancel, JoinPoll, Outcome, TaskId, TaskKey};
+use crate::task::{BoxTask, Cancel, JoinPoll, Outcome, TaskId, TaskKey, Wake};
 
 /// An owned claim on one task's slot; dropping it detaches the task.
 pub(crate) struct TaskRef {
@@ -202,11 +202,13 @@ impl TaskRef {
         drop(old);
     }
 
-    /// Registers the caller's waker for the task's completion. It is
-    /// cloned with no borrow held: a clone runs the waker's own code, which
-    /// may use the runtime. `Err` if the task finished in the meantime.
+    /// Registers the caller's waker for the task's completion: the
+    /// polling task by name if it is that task's own waker, else a clone
+    /// (`task/named.rs`). Made with no borrow held: a clone runs the
+    /// waker's own code, which may use the runtime. `Err` if the task
+    /// finished in the meantime.
     fn register(&self, cx: &mut Context<'_>) -> Result<(), ()> {
-        let waker = cx.waker().clone();
+        let waker = Wake::of(cx.waker());
         let set = self.core.table.borrow_mut().set_join_waker(self.key, waker);
         // Dropped after the borrow: the replaced waker, or ours if refused.
         match set {

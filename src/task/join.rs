@@ -8,6 +8,18 @@
 //! `Waker` in every slot was 16 of its 56 bytes. What it costs: a second
 //! slab lookup when a handle registers and when its task ends.
 //!
+//! What is kept is a [`Wake`] (`named.rs`): when the handle is awaited by
+//! a looplet task with its own waker, as it almost always is, the task's
+//! name rather than a clone of that waker. Registering and waking then
+//! cost no atomic operation, and the waiting task's waker stays unshared,
+//! so it goes back to the table for reuse while the task waits. Measured
+//! with `benches/examples/peer_suites.rs` (`spawn_recursively`: each of
+//! 300 chains of tasks awaits the next task's handle), 200 → 179 ns per
+//! task with the layout fixed (`setarch -R`), though 12 instructions fewer
+//! only; `spawn_one` (a `block_on` per awaited task) gives back 2 % (41
+//! instructions more: the waiting task's waker is lent twice instead of
+//! kept). `docs/performance.md`, "Tenth session".
+//!
 //! Read next: `tests.rs` beside this file walks the diagram edge by edge;
 //! then `executor/` (the loop that drives the table).
 
@@ -18,6 +30,7 @@ use crate::util::slots::Slots;
 use super::cell::BoxTask;
 use super::id::{TaskId, TaskKey};
 use super::leftovers::Leftovers;
+use super::named::Wake;
 use super::state::{JoinPoll, Outcome, State};
 use super::table::TaskTable;
 
@@ -33,16 +46,16 @@ impl JoinWakerKey {
 /// The wakers registered by handles whose tasks have not ended: as many
 /// as handles waiting at once, not as tasks.
 #[derive(Default)]
-pub(super) struct JoinWakers(Slots<Waker>);
+pub(super) struct JoinWakers(Slots<Wake>);
 
 impl JoinWakers {
     /// The waker at `at`, if any.
-    pub(super) fn get(&self, at: JoinWakerKey) -> Option<&Waker> {
+    pub(super) fn get(&self, at: JoinWakerKey) -> Option<&Wake> {
         (at != JoinWakerKey::NONE).then(|| &self.0[at.0 as usize])
     }
 
     /// Takes the waker at `at` out, leaving `at` empty.
-    pub(super) fn take(&mut self, at: &mut JoinWakerKey) -> Option<Waker> {
+    pub(super) fn take(&mut self, at: &mut JoinWakerKey) -> Option<Wake> {
         let key = std::mem::replace(at, JoinWakerKey::NONE);
         (key != JoinWakerKey::NONE).then(|| self.0.remove(key.0 as usize))
     }
@@ -54,7 +67,7 @@ impl JoinWakers {
     }
 
     /// Stores `waker` at `at`; returns the one it replaces.
-    pub(super) fn set(&mut self, at: &mut JoinWakerKey, waker: Waker) -> Option<Waker> {
+    pub(super) fn set(&mut self, at: &mut JoinWakerKey, waker: Wake) -> Option<Wake> {
         if *at != JoinWakerKey::NONE {
             return Some(std::mem::replace(&mut self.0[at.0 as usize], waker));
         }
@@ -103,7 +116,7 @@ impl<S> TaskTable<S> {
             _ if self
                 .join_wakers
                 .get(slot.join_waker)
-                .is_some_and(|w| w.will_wake(waker)) =>
+                .is_some_and(|w| w.wakes_alike(waker)) =>
             {
                 JoinPoll::Pending
             }
@@ -139,8 +152,8 @@ impl<S> TaskTable<S> {
     pub(crate) fn set_join_waker(
         &mut self,
         key: TaskKey,
-        waker: Waker,
-    ) -> Result<Option<Waker>, Waker> {
+        waker: Wake,
+    ) -> Result<Option<Wake>, Wake> {
         let slot = &mut self.tasks[key.index()];
         match slot.state {
             State::Done(_) => Err(waker),
@@ -153,10 +166,10 @@ impl<S> TaskTable<S> {
     /// for `None`. Its waiter stopped waiting (asyncio removes its done
     /// callback), so the end of the task must not wake it. The caller drops
     /// the waker after the borrow.
-    pub(crate) fn take_join_waker(&mut self, key: TaskKey, waker: Option<&Waker>) -> Option<Waker> {
+    pub(crate) fn take_join_waker(&mut self, key: TaskKey, waker: Option<&Waker>) -> Option<Wake> {
         let slot = &mut self.tasks[key.index()];
         let registered = self.join_wakers.get(slot.join_waker)?;
-        if waker.is_some_and(|waker| !registered.will_wake(waker)) {
+        if waker.is_some_and(|waker| !registered.wakes_alike(waker)) {
             return None;
         }
         self.join_wakers.take(&mut slot.join_waker)

@@ -9,9 +9,9 @@
 //! Read next: `table.rs`.
 
 use std::panic::{self, AssertUnwindSafe};
-use std::task::Waker;
 
 use super::cell::BoxTask;
+use super::named::Wake;
 use crate::util::panic::Payload;
 
 /// Things to wake or drop with no table borrow held.
@@ -19,7 +19,7 @@ use crate::util::panic::Payload;
 #[derive(Default)]
 pub(crate) struct Leftovers {
     /// A handle's waker to wake: the task finished.
-    pub(super) wake: Option<Waker>,
+    pub(super) wake: Option<Wake>,
     /// A task cell (future or output) to drop.
     pub(super) task: Option<BoxTask>,
 }

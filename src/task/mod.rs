@@ -47,7 +47,7 @@
 //! | `id.rs` | [`TaskId`] (public) and `TaskKey`, a slot's number |
 //! | `cell.rs` | the task cell: future, then output, in one allocation |
 //! | `waker.rs` | a waker's data and the `Schedule` trait the runtime implements |
-//! | `named.rs` | `Wake`: a task by name instead of a clone of its waker, for waiter lines and timers |
+//! | `named.rs` | `Wake`: a task by name instead of a clone of its waker, for waiter lines, timers and join handles |
 //! | `state.rs` | the states, and what each transition reports |
 //! | `leftovers.rs` | what must be woken or dropped after the table's borrow |
 //! | `table.rs` | `TaskTable`: slots, states, the run queue |

@@ -1,6 +1,6 @@
-//! Wakes by name: what a waiter line or a timer keeps instead of a clone of
-//! the waker when that waker is the one the executor handed the poll in
-//! progress.
+//! Wakes by name: what a waiter line, a timer or a join handle keeps
+//! instead of a clone of the waker when that waker is the one the executor
+//! handed the poll in progress.
 //!
 //! Every `Pending` future keeps something to wake its task with. A clone of
 //! the task's waker costs an atomic increment, an atomic decrement when it

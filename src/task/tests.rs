@@ -169,7 +169,7 @@ fn edge_6_ready_completes_keeps_the_output_and_wakes_the_handle() {
     let handle_waker = waker(handle.clone());
     assert_eq!(table.join_poll(key, &handle_waker), JoinPoll::NeedsWaker);
     assert!(matches!(
-        table.set_join_waker(key, handle_waker.clone()),
+        table.set_join_waker(key, Wake::of(&handle_waker)),
         Ok(None)
     ));
     assert_eq!(table.join_poll(key, &handle_waker), JoinPoll::Pending);
@@ -456,14 +456,14 @@ fn join_wakers_live_out_of_line_and_leave_with_their_tasks() {
         .collect();
     for &key in &keys {
         assert!(matches!(
-            table.set_join_waker(key, handle_waker.clone()),
+            table.set_join_waker(key, Wake::of(&handle_waker)),
             Ok(None)
         ));
     }
     assert_eq!(table.join_wakers.len(), 3);
     // Registering again replaces in place.
     assert!(matches!(
-        table.set_join_waker(keys[0], handle_waker.clone()),
+        table.set_join_waker(keys[0], Wake::of(&handle_waker)),
         Ok(Some(_))
     ));
     assert_eq!(table.join_wakers.len(), 3);
