@@ -18,29 +18,28 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
+#[path = "../support/one_process.rs"]
+mod one_process;
 #[path = "../support/peer_suites.rs"]
 mod peer_suites;
 #[path = "../support/peers.rs"]
 mod peers;
 
-use peers::{AsyncExecutor, FuturesPool, Looplet, Rt, Tokio};
+use one_process::{Measure, counted_runs};
+use peers::Rt;
 
-/// Runs `workload` `runs + 1` times on a fresh `R` (the first is a
-/// warm-up) and returns the elements of one run and each counted run's
-/// nanoseconds per element.
-fn measure<R: Rt>(workload: &str, n: usize, runs: usize) -> Option<(usize, Vec<f64>)> {
-    let mut rt = R::new();
-    let mut per_element = Vec::with_capacity(runs);
-    let mut elements = 0;
-    for run in 0..=runs {
-        let start = Instant::now();
-        elements = peer_suites::run(&mut rt, workload, n)?;
-        let elapsed = start.elapsed();
-        if run > 0 {
-            per_element.push(elapsed.as_nanos() as f64 / elements as f64);
-        }
+/// The peers' benchmarks, each calling `block_on` as its peer does.
+struct Suites;
+
+impl Measure for Suites {
+    fn measure<R: Rt>(&self, workload: &str, n: usize, runs: usize) -> Option<(usize, Vec<f64>)> {
+        let mut rt = R::new();
+        counted_runs(runs, || {
+            let start = Instant::now();
+            let elements = peer_suites::run(&mut rt, workload, n)?;
+            Some((elements, start.elapsed()))
+        })
     }
-    Some((elements, per_element))
 }
 
 const USAGE: &str = "usage: peer_suites WORKLOAD RUNTIME [N] [RUNS]\n  \
@@ -48,36 +47,5 @@ const USAGE: &str = "usage: peer_suites WORKLOAD RUNTIME [N] [RUNS]\n  \
     RUNTIME: looplet | tokio | async-executor | futures (default N 100000, RUNS 5)";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(workload), Some(runtime)) = (args.first(), args.get(1)) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-    let runs: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(5);
-    if n == 0 || runs == 0 {
-        eprintln!("N and RUNS must be at least 1\n{USAGE}");
-        return ExitCode::from(2);
-    }
-    let measured = match runtime.as_str() {
-        "looplet" => measure::<Looplet>(workload, n, runs),
-        "tokio" => measure::<Tokio>(workload, n, runs),
-        "async-executor" => measure::<AsyncExecutor>(workload, n, runs),
-        "futures" => measure::<FuturesPool>(workload, n, runs),
-        other => {
-            eprintln!("unknown runtime {other:?}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let Some((elements, mut times)) = measured else {
-        eprintln!("unknown workload {workload:?}\n{USAGE}");
-        return ExitCode::from(2);
-    };
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    println!(
-        "{workload} {runtime} {elements} {median:.1} {:.1}",
-        times[0]
-    );
-    ExitCode::SUCCESS
+    one_process::main(USAGE, 1, Suites)
 }

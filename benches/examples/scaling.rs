@@ -24,31 +24,30 @@ use std::time::{Duration, Instant};
 
 #[path = "../support/cpu.rs"]
 mod cpu;
+#[path = "../support/one_process.rs"]
+mod one_process;
 #[path = "../support/peers.rs"]
 mod peers;
 #[path = "../support/workloads.rs"]
 mod workloads;
 
-use peers::{AsyncExecutor, FuturesPool, Looplet, Rt, Tokio};
+use one_process::{Measure, counted_runs};
+use peers::Rt;
 
-/// Runs `workload` `runs + 1` times on a fresh `R` (the first is a
-/// warm-up) and returns each counted run's nanoseconds per element.
-fn measure<R: Rt>(workload: &str, n: usize, runs: usize) -> Option<Vec<f64>> {
-    let mut rt = R::new();
-    let delays = workloads::delays(if workload == "timers_fire" { n } else { 0 });
-    let cpu = workload == "timers_fire";
-    let mut per_element = Vec::with_capacity(runs);
-    for run in 0..=runs {
-        let clock = Clock::start(cpu);
-        if !rt.block_on(workloads::run::<R>(workload, n, &delays)) {
-            return None;
-        }
-        let elapsed = clock.elapsed();
-        if run > 0 {
-            per_element.push(elapsed.as_nanos() as f64 / n as f64);
-        }
+/// The five core workloads, each run inside one `block_on`.
+struct Core;
+
+impl Measure for Core {
+    fn measure<R: Rt>(&self, workload: &str, n: usize, runs: usize) -> Option<(usize, Vec<f64>)> {
+        let mut rt = R::new();
+        let delays = workloads::delays(if workload == "timers_fire" { n } else { 0 });
+        let cpu = workload == "timers_fire";
+        counted_runs(runs, || {
+            let clock = Clock::start(cpu);
+            let known = rt.block_on(workloads::run::<R>(workload, n, &delays));
+            known.then(|| (n, clock.elapsed()))
+        })
     }
-    Some(per_element)
 }
 
 /// Wall time, or the whole process's CPU time.
@@ -78,33 +77,5 @@ const USAGE: &str = "usage: scaling WORKLOAD RUNTIME [N] [RUNS]\n  \
     RUNTIME: looplet | tokio | async-executor | futures (default N 100000, RUNS 5)";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (Some(workload), Some(runtime)) = (args.first(), args.get(1)) else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
-    };
-    let n: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(100_000);
-    let runs: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(5);
-    if n < 2 || runs == 0 {
-        eprintln!("N must be at least 2 and RUNS at least 1\n{USAGE}");
-        return ExitCode::from(2);
-    }
-    let measured = match runtime.as_str() {
-        "looplet" => measure::<Looplet>(workload, n, runs),
-        "tokio" => measure::<Tokio>(workload, n, runs),
-        "async-executor" => measure::<AsyncExecutor>(workload, n, runs),
-        "futures" => measure::<FuturesPool>(workload, n, runs),
-        other => {
-            eprintln!("unknown runtime {other:?}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let Some(mut times) = measured else {
-        eprintln!("unknown workload {workload:?}\n{USAGE}");
-        return ExitCode::from(2);
-    };
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    println!("{workload} {runtime} {n} {median:.1} {:.1}", times[0]);
-    ExitCode::SUCCESS
+    one_process::main(USAGE, 2, Core)
 }
