@@ -308,16 +308,22 @@ fn a_handle_polled_with_another_waker_wakes_that_waker() {
         }
     }
     run(async {
-        // Not the polling task's waker: kept as a clone, and woken once.
         let count = Arc::new(Count(AtomicUsize::new(0)));
         let other = futures::task::waker(count.clone());
-        let probe = Probe::new();
-        let mut handle = spawn(probe.future());
-        assert!(
-            Pin::new(&mut handle)
-                .poll(&mut Context::from_waker(&other))
-                .is_pending()
-        );
+        // A task whose handle was polled with `other`, not with the
+        // polling task's own waker: `other` is kept as a clone.
+        let waiting_with_other = || {
+            let probe = Probe::new();
+            let mut handle = spawn(probe.future());
+            assert!(
+                Pin::new(&mut handle)
+                    .poll(&mut Context::from_waker(&other))
+                    .is_pending()
+            );
+            (probe, handle)
+        };
+        // Woken once when the task ends.
+        let (probe, handle) = waiting_with_other();
         yield_now().await;
         probe.ready.set(true);
         probe.wake();
@@ -327,13 +333,7 @@ fn a_handle_polled_with_another_waker_wakes_that_waker() {
 
         // Polled again by this task, the handle's waiter is the task now:
         // the clone is let go, and the task's end wakes the task instead.
-        let probe = Probe::new();
-        let mut handle = spawn(probe.future());
-        assert!(
-            Pin::new(&mut handle)
-                .poll(&mut Context::from_waker(&other))
-                .is_pending()
-        );
+        let (probe, mut handle) = waiting_with_other();
         assert!(common::poll_once(&mut handle).await.is_pending());
         assert_eq!(Arc::strong_count(&count), 2, "the clone was let go");
         yield_now().await;
