@@ -10,7 +10,7 @@
 //!                             └── remote:   Arc<Remote>  ──> Send + Sync: the inbox for wakes
 //!                                                            from other threads, the thread
 //!                                                            to unpark
-//!  block_on ──> Loop { core, drained }   the turns: batch, inbox, timers, park
+//!  block_on ──> Loop { core, shared, drained } the turns: batch, inbox, timers, park
 //! ```
 //!
 //! | file | what it holds |

@@ -37,7 +37,7 @@ impl Loop<'_> {
     /// The inbox has something: move it into the run queue.
     #[cold]
     fn drain_inbox_now(&mut self) {
-        let core = self.core;
+        let (core, shared) = (self.core, self.shared);
         core.remote.drain_into(&mut self.drained);
         for post in self.drained.drain(..) {
             match post {
@@ -56,10 +56,10 @@ impl Loop<'_> {
                 // would keep its task's `in_inbox` set for ever).
                 Post::Spawn(mut spawn) => {
                     core.narrator.remote_spawn(spawn.from.take());
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| spawn.deliver(core)));
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| spawn.deliver(shared)));
                 }
                 Post::Run(RemoteJob(job)) => {
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| job(core)));
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| job(shared)));
                 }
             }
         }
