@@ -77,7 +77,7 @@ pub(crate) struct Core {
     /// runtime is open.
     pub(super) doomed: RefCell<Vec<BoxTask>>,
     /// The names of named tasks whose handle is alive, by slot. Kept
-    /// beside the table, not in it, so a slot stays 56 bytes and an
+    /// beside the table, not in it, so a slot stays 40 bytes and an
     /// unnamed task never touches this map: its handle knows it has no
     /// name (`TaskRef::named`). The handle removes its entry when dropped.
     pub(super) names: RefCell<HashMap<TaskKey, Rc<str>>>,

@@ -18,7 +18,7 @@
 //! task with the layout fixed (`setarch -R`), though 12 instructions fewer
 //! only; `spawn_one` (a `block_on` per awaited task) gives back 2 % (41
 //! instructions more: the waiting task's waker is lent twice instead of
-//! kept). `docs/performance.md`, "Tenth session".
+//! kept). `docs/performance-journal.md`, "Tenth session".
 //!
 //! Read next: `tests.rs` beside this file walks the diagram edge by edge;
 //! then `executor/` (the loop that drives the table).
