@@ -2,7 +2,7 @@
 # Interleaved rounds: the side-by-side method of docs/performance.md as one
 # command, so that a table can be measured again exactly as it was.
 #
-#   cargo build -p looplet-bench --release --examples
+#   cargo build -p looplet-bench --release --examples   # from the repository root, first
 #   bash benches/rounds.sh                      # ten rounds of the five core workloads
 #   bash benches/rounds.sh 10 spawn_one yield_many   # any workloads of scaling or peer_suites
 #   bash benches/rounds.sh --table raw.txt      # the table of raw lines kept from a run
@@ -63,7 +63,7 @@ workloads=("$@")
 if [ ${#workloads[@]} -eq 0 ]; then
   workloads=(spawn_join event_fanout ping_pong timers_fire timers_cancel)
 fi
-bin=${TARGET_DIR:-target}/release/examples
+bin=${CARGO_TARGET_DIR:-target}/release/examples
 runtimes=(looplet tokio async-executor futures)
 
 raw=$(mktemp)
@@ -78,8 +78,10 @@ for round in $(seq "$rounds"); do
     [ "$w" = timers_fire ] && runs=5
     for k in 0 1 2 3; do
       rt=${runtimes[$(((k + round) % 4))]}
-      # "WORKLOAD RUNTIME N MEDIAN MIN", prefixed with the round
-      echo "$round $("$exe" "$w" "$rt" 100000 "$runs")" | tee -a "$raw" >&2
+      # "WORKLOAD RUNTIME N MEDIAN MIN", prefixed with the round; a run
+      # that fails (say, the binaries not built) stops the script here
+      line=$("$exe" "$w" "$rt" 100000 "$runs")
+      echo "$round $line" | tee -a "$raw" >&2
     done
   done
 done
