@@ -25,6 +25,11 @@ function median(list,   v, n, i, j, t) {
     for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
   return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
 }
+function rounded(list,   v, n, i, out) {   # "0.25, 0.26, ...": the rounds as printed
+  n = split(list, v, " ")
+  for (i = 1; i <= n; i++) out = out (i > 1 ? ", " : "") sprintf("%.2f", v[i])
+  return out
+}
 NF >= 6 { ns[$2, $3, $1] = $5; all[$2, $3] = all[$2, $3] " " $5
   if (!(($2) in seen)) { seen[$2] = 1; order[++nw] = $2 }
   if ($1 + 0 > last) last = $1 + 0 }
@@ -38,16 +43,14 @@ END {
       m[peer[p]] = median(all[w, peer[p]])
       if (best == "" || m[peer[p]] < m[best]) best = peer[p]
     }
-    tok = ""; bp = ""; rtok = ""; rbp = ""   # r...: unrounded, for the medians
+    tok = ""; bp = ""                     # the ratio of each round, unrounded
     for (r = 1; r <= last; r++) {
-      x = ns[w, "looplet", r] / ns[w, "tokio", r]; y = ns[w, "looplet", r] / ns[w, best, r]
-      rtok = rtok " " x; rbp = rbp " " y
-      tok = tok " " sprintf("%.2f", x); bp = bp " " sprintf("%.2f", y)
+      tok = tok " " ns[w, "looplet", r] / ns[w, "tokio", r]
+      bp = bp " " ns[w, "looplet", r] / ns[w, best, r]
     }
-    t = tok; b = bp; sub(/^ /, "", t); sub(/^ /, "", b); gsub(/ /, ", ", t); gsub(/ /, ", ", b)
     printf "| %s | %.0f | %.0f | %.0f | %.0f | **%.2f** (%s) | **%.2f** (%s; %s) |\n", w,
       median(all[w, "looplet"]), m["tokio"], m["async-executor"], m["futures"],
-      median(rtok), t, median(rbp), b, best
+      median(tok), rounded(tok), median(bp), rounded(bp), best
   }
 }' "$1"
 }
