@@ -87,40 +87,8 @@ impl Core {
         run.fire_timers();
         let main = MainSlot::new(self);
         let mut cell = pin!(TaskCell::new(future));
-        // How main ended, once it has. Its batch is then finished
-        // (`poll_rest`), and one more turn runs if anything is queued: asyncio
-        // learns that main is done from a callback queued behind the work
-        // already ready, so its loop runs one more iteration, and what was
-        // queued when main finished gets its step too.
-        //
-        // Shaped for the hot loop, measured with callgrind on 100,000 round
-        // trips of two yielding tasks: the extra turn goes through the same
-        // `turn` call as every other, and the rest of the batch is polled
-        // here rather than inside `turn`. Finishing the batch inside `turn`,
-        // or a second call site for the extra turn, cost 75.4 to 76.2 M
-        // instructions against 70.9 M before main's turn was finished; this
-        // shape costs 72.1 M.
-        let mut ended = None;
-        let outcome = loop {
-            let outcome = run.turn(main.key, cell.as_mut());
-            if let Some(ended) = ended {
-                break ended;
-            }
-            if let Some((outcome, rest)) = outcome {
-                Loop::poll_rest(self, rest);
-                ended = Some(outcome);
-            }
-            run.drain_inbox();
-            run.fire_timers();
-            if self.table.borrow().queued() == 0 {
-                if let Some(ended) = ended {
-                    break ended;
-                }
-                run.park();
-            } else {
-                self.parker.poll_when_busy(self);
-            }
-        };
+        let (outcome, rest) = run.until_main_ends(main.key, cell.as_mut());
+        run.last_turn(rest);
         match outcome {
             Outcome::Completed => cell.take_ready().expect("main's output is taken once"),
             Outcome::Panicked => {
@@ -133,80 +101,112 @@ impl Core {
 }
 
 impl Loop<'_> {
-    /// Step 1 of a turn: polls the entries queued when it began. If main
-    /// finishes, returns at once how it ended and how many entries of the
-    /// batch are left, for `block_on` to poll with [`Loop::poll_rest`].
+    /// Runs turn after turn until main finishes; returns how it ended and
+    /// how many entries of its batch are left, for [`Loop::last_turn`].
     ///
-    /// `turn`, `poll` and `end_poll` are always inlined into `block_on`:
-    /// one function for the whole loop, as a hand-written loop would be.
+    /// One function for the whole hot loop, as a hand-written loop would
+    /// be: `until_main_ends`, `poll` and `end_poll` are always inlined into
+    /// `block_on`, and what happens once main has finished is out of line.
     /// Measured with callgrind on `ping_pong` of `benches/core.rs` (100,000
     /// round trips, one task per turn): 134.5 M instructions as three calls,
     /// 121.3 M inlined.
     #[inline(always)]
-    fn turn<M: Task + ?Sized>(
+    fn until_main_ends<M: Task + ?Sized>(
         &mut self,
         main_key: TaskKey,
         mut main: Pin<&mut M>,
-    ) -> Option<(Outcome, usize)> {
+    ) -> (Outcome, usize) {
         let core = self.core;
-        let batch = core.table.borrow_mut().begin_turn();
-        core.narrator.turn(batch);
-        for polled in 0..batch {
-            let Some(next) = pop(core) else { break };
-            let Some(Polling {
-                key,
-                id,
-                mut task,
-                waker,
-            }) = next
-            else {
-                continue;
-            };
-            let name = Name {
-                id,
-                main: key == main_key,
-            };
-            let result = match task.as_mut() {
-                Some(task) => self.poll(key, &waker, name, task.as_mut()),
-                None => self.poll(key, &waker, name, main.as_mut()),
-            };
-            // Taken apart above and put together again here, field by
-            // field, rather than lent by reference and moved whole: a move
-            // copies it with wide loads straight after the narrow stores
-            // that wrote it. `task_switch` of `benches/core.rs` under
-            // callgrind: 72.1 M instructions per 200,000 switches this way,
-            // 74.5 M the other.
-            let polling = Polling {
-                key,
-                id,
-                task,
-                waker,
-            };
-            let ended = match self.end_poll(polling, name, result) {
-                AfterPoll::Completed { .. } if name.main => Outcome::Completed,
-                AfterPoll::Panicked if name.main => Outcome::Panicked,
-                _ => continue,
-            };
-            return Some((ended, batch - polled - 1));
+        loop {
+            // Step 1: the batch.
+            let batch = begin_turn(core);
+            for polled in 0..batch {
+                let Some(next) = pop(core) else { break };
+                let Some(Polling {
+                    key,
+                    id,
+                    mut task,
+                    waker,
+                }) = next
+                else {
+                    continue;
+                };
+                let name = Name {
+                    id,
+                    main: key == main_key,
+                };
+                let result = match task.as_mut() {
+                    Some(task) => self.poll(key, &waker, name, task.as_mut()),
+                    None => self.poll(key, &waker, name, main.as_mut()),
+                };
+                // Taken apart above and put together again here, field by
+                // field, rather than lent by reference and moved whole: a
+                // move copies it with wide loads straight after the narrow
+                // stores that wrote it. `task_switch` of `benches/core.rs`
+                // under callgrind: 72.1 M instructions per 200,000 switches
+                // this way, 74.5 M the other.
+                let polling = Polling {
+                    key,
+                    id,
+                    task,
+                    waker,
+                };
+                let ended = match self.end_poll(polling, name, result) {
+                    AfterPoll::Completed { .. } if name.main => Outcome::Completed,
+                    AfterPoll::Panicked if name.main => Outcome::Panicked,
+                    _ => continue,
+                };
+                return (ended, batch - polled - 1);
+            }
+            self.between_turns();
         }
-        None
     }
 
-    /// Polls the rest of the batch main finished in (`rest` entries at
-    /// most). Main is no longer in the queue (a finished task is never
-    /// queued again), so every entry is a spawned task. Cold and out of
-    /// line, on a `Loop` of its own, so that the hot loop does not pay for
-    /// it (see `block_on`).
+    /// Steps 2 to 4, between one batch and the next: the inbox, the timers,
+    /// and the park if nothing is ready.
+    #[inline(always)]
+    fn between_turns(&mut self) {
+        let core = self.core;
+        self.drain_inbox();
+        self.fire_timers();
+        if core.table.borrow().queued() == 0 {
+            self.park();
+        } else {
+            core.parker.poll_when_busy(core);
+        }
+    }
+
+    /// Main has finished with `rest` entries of its batch still to poll.
+    /// asyncio learns that main is done from a callback queued behind the
+    /// work already ready, so its loop finishes the batch and runs one more
+    /// iteration: steps 2 and 3, then what they and the batch queued gets
+    /// its step too. Main is no longer in the queue (a finished task is
+    /// never queued again), so every entry is a spawned task.
+    ///
+    /// Cold and out of line, so that the hot loop of
+    /// [`Loop::until_main_ends`] keeps no state for it. With main's end
+    /// handled inside that loop (how it ended, kept and tested after every
+    /// batch), callgrind counted 1,139 instructions per round trip of
+    /// `ping_pong` (`benches/examples/scaling.rs`) against 1,107 this way,
+    /// and 361.6 against 356.5 per yield of `yield_many`.
     #[cold]
     #[inline(never)]
-    fn poll_rest(core: &Rc<Core>, rest: usize) {
-        let run = Loop {
-            core,
-            shared: core,
-            drained: Vec::new(),
-        };
-        for _ in 0..rest {
-            let Some(next) = pop(core) else { break };
+    fn last_turn(&mut self, rest: usize) {
+        let core = self.core;
+        self.poll_spawned(rest);
+        self.drain_inbox();
+        self.fire_timers();
+        if core.table.borrow().queued() > 0 {
+            core.parker.poll_when_busy(core);
+            let batch = begin_turn(core);
+            self.poll_spawned(batch);
+        }
+    }
+
+    /// Polls up to `count` entries of the queue, none of them main's.
+    fn poll_spawned(&self, count: usize) {
+        for _ in 0..count {
+            let Some(next) = pop(self.core) else { break };
             let Some(mut polling) = next else { continue };
             let name = Name {
                 id: polling.id,
@@ -216,8 +216,8 @@ impl Loop<'_> {
                 .task
                 .as_mut()
                 .expect("main has finished and left the queue");
-            let result = run.poll(polling.key, &polling.waker, name, task.as_mut());
-            run.end_poll(polling, name, result);
+            let result = self.poll(polling.key, &polling.waker, name, task.as_mut());
+            self.end_poll(polling, name, result);
         }
     }
 
@@ -277,6 +277,14 @@ impl Loop<'_> {
         }
         ended.after
     }
+}
+
+/// Begins a turn: how many entries its batch has (those queued now).
+#[inline(always)]
+fn begin_turn(core: &Core) -> usize {
+    let batch = core.table.borrow_mut().begin_turn();
+    core.narrator.turn(batch);
+    batch
 }
 
 /// Pops the front of the run queue (one entry of a batch): `None` when the
