@@ -264,7 +264,15 @@ impl Loop<'_> {
     #[inline(always)]
     fn end_poll(&self, polling: Polling<Remote>, name: Name, result: PollResult) -> AfterPoll {
         let core = self.core;
-        let ended = core.table.borrow_mut().end_poll(polling, result);
+        // The polled entry goes into a call whether or not the borrow
+        // succeeds, so the hot loop keeps no copy of it on the stack to drop
+        // if `borrow_mut` panicked. Callgrind per element: ping_pong 1,107 →
+        // 1,089, event_fanout 1,842 → 1,825, timers_cancel 2,849 → 2,832,
+        // spawn_join 1,184 → 1,176, spawn_one 2,541 → 2,520.
+        let ended = match core.table.try_borrow_mut() {
+            Ok(mut table) => table.end_poll(polling, result),
+            Err(_) => table_in_use(polling),
+        };
         core.narrator.poll_ended(name, ended.after);
         // What a finished task leaves: an unwanted output, a future
         // cancelled during its own poll, its handle's waker to wake. A panic
@@ -277,6 +285,15 @@ impl Loop<'_> {
         }
         ended.after
     }
+}
+
+/// The table is borrowed when a poll ends: a bug in looplet, since no
+/// borrow of it outlives a method of the runtime.
+#[cold]
+#[inline(never)]
+fn table_in_use(polling: Polling<Remote>) -> ! {
+    drop(polling);
+    unreachable!("the task table is borrowed at the end of a poll")
 }
 
 /// Begins a turn: how many entries its batch has (those queued now).
