@@ -108,8 +108,8 @@ impl Loop<'_> {
     /// be: `until_main_ends`, `poll` and `end_poll` are always inlined into
     /// `block_on`, and what happens once main has finished is out of line.
     /// Measured with callgrind on `ping_pong` of `benches/core.rs` (100,000
-    /// round trips, one task per turn): 134.5 M instructions as three calls,
-    /// 121.3 M inlined.
+    /// round trips, one task per turn), when a turn was a function of its
+    /// own: 134.5 M instructions as three calls, 121.3 M inlined.
     #[inline(always)]
     fn until_main_ends<M: Task + ?Sized>(
         &mut self,
@@ -187,8 +187,10 @@ impl Loop<'_> {
     /// [`Loop::until_main_ends`] keeps no state for it. With main's end
     /// handled inside that loop (how it ended, kept and tested after every
     /// batch), callgrind counted 1,139 instructions per round trip of
-    /// `ping_pong` (`benches/examples/scaling.rs`) against 1,107 this way,
-    /// and 361.6 against 356.5 per yield of `yield_many`.
+    /// `ping_pong` (`benches/examples/scaling.rs`) against 1,107 this way
+    /// when it landed, and 361.6 against 356.5 per yield of `yield_many`;
+    /// spawn_join went 1,181 → 1,184, event_fanout 1,834 → 1,842 and
+    /// timers_cancel 2,841 → 2,849.
     #[cold]
     #[inline(never)]
     fn last_turn(&mut self, rest: usize) {
@@ -265,8 +267,9 @@ impl Loop<'_> {
     fn end_poll(&self, polling: Polling<Remote>, name: Name, result: PollResult) -> AfterPoll {
         let core = self.core;
         // The polled entry goes into a call whether or not the borrow
-        // succeeds, so the hot loop keeps no copy of it on the stack to drop
-        // if `borrow_mut` panicked. Callgrind per element: ping_pong 1,107 →
+        // succeeds, so the hot loop keeps no copy of it on the stack, as it
+        // had to for the unwinding path when this was a `borrow_mut` that
+        // could panic. Callgrind per element: ping_pong 1,107 →
         // 1,089, event_fanout 1,842 → 1,825, timers_cancel 2,849 → 2,832,
         // spawn_join 1,184 → 1,176, spawn_one 2,541 → 2,520.
         let ended = match core.table.try_borrow_mut() {
