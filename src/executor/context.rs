@@ -167,9 +167,10 @@ fn wake_in_current(is_its_runtime: impl Fn(&Core) -> bool, key: TaskKey, id: Tas
 }
 
 /// [`wake_in_current`] on a traced runtime (a local wake, by name or by
-/// waker): the trace line is written with `current` let go of. Out of line, so the untraced wake saves fewer
-/// registers (callgrind: `ping_pong` 1,089 → 1,083 instructions per round
-/// trip, `event_fanout` 1,825 → 1,822 per task).
+/// waker): the trace line is written with `current` let go of. Out of
+/// line, so the untraced wake saves fewer registers (callgrind:
+/// `ping_pong` 1,089 → 1,083 instructions per round trip, `event_fanout`
+/// 1,825 → 1,822 per task).
 #[cold]
 #[inline(never)]
 fn wake_traced(core: Rc<Core>, current: Ref<'_, Option<Rc<Core>>>, key: TaskKey, id: TaskId) {
