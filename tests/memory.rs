@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Poll, Waker};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use common::Probe;
 use looplet::time::wheel::Wheel;
@@ -204,8 +204,13 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
     const THREADS: usize = 6;
     const TASKS: usize = 16;
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let (peak, polls) = within(Duration::from_secs(60), || {
+    const LIMIT: Duration = Duration::from_secs(60);
+    let (peak, polls) = within(LIMIT, || {
         run(async {
+            // If the test fails in `within`, this future is never dropped
+            // and `stop` never set: the threads also give up at the limit,
+            // so they cannot slow the tests after this one for good.
+            let give_up = Instant::now() + LIMIT;
             let (wakers, polls, tasks) = parked_tasks(TASKS);
             yield_now().await; // every task registered its waker
             let wakers: Arc<Vec<Waker>> = Arc::new(wakers.borrow().clone());
@@ -217,11 +222,16 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
                     let (wakers, stop) = (wakers.clone(), stop.0.clone());
                     let sweeps = sweeps.clone();
                     thread::spawn(move || {
+                        let mut sweep = 0u32;
                         while !stop.load(Ordering::Acquire) {
                             for waker in wakers.iter() {
                                 waker.wake_by_ref();
                             }
                             sweeps.fetch_add(1, Ordering::Relaxed);
+                            sweep = sweep.wrapping_add(1);
+                            if sweep % 1024 == 0 && Instant::now() > give_up {
+                                break;
+                            }
                         }
                     })
                 })
@@ -233,6 +243,7 @@ fn six_threads_waking_sixteen_tasks_cannot_swamp_the_runtime() {
                 // land while main's poll holds the thread.
                 let target = sweeps.load(Ordering::Relaxed) + 50;
                 while sweeps.load(Ordering::Relaxed) < target {
+                    assert!(Instant::now() < give_up, "the waking threads stalled");
                     thread::yield_now();
                 }
                 yield_now().await;
